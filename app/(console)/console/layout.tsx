@@ -1,0 +1,32 @@
+import { getTranslations } from "next-intl/server";
+import Link from "next/link";
+import { ConsoleNav } from "@/components/console/console-nav";
+import { SignOutButton } from "@/components/console/sign-out-button";
+import { LanguageSwitch } from "@/components/ui/language-switch";
+import { requireStaff } from "@/lib/auth/session";
+
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const staff = await requireStaff();
+  const t = await getTranslations("console");
+  const app = await getTranslations("app");
+  // Pages for the later sections land with their issues; the overview is the console's home.
+  const items = [{ href: "/console", label: t("nav.overview") }];
+  return (
+    <>
+      <header className="topbar">
+        <Link className="brand" href="/console">{app("name")}</Link>
+        <div style={{ display: "flex", gap: 12, alignItems: "center", flexWrap: "wrap" }}>
+          <LanguageSwitch />
+          <span className="muted" data-testid="staff-identity">
+            {staff.email} · {t(`role.${staff.role}`)}
+          </span>
+          <SignOutButton label={t("signOut")} />
+        </div>
+      </header>
+      <div className="console">
+        <ConsoleNav items={items} label={app("name")} />
+        <main>{children}</main>
+      </div>
+    </>
+  );
+}

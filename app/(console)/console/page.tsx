@@ -1,0 +1,60 @@
+import { getFormatter, getTranslations } from "next-intl/server";
+import { loadOverview } from "@/lib/console/overview";
+import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
+
+export const dynamic = "force-dynamic";
+
+export default async function ConsoleOverviewPage() {
+  const t = await getTranslations("console.overview");
+  const format = await getFormatter();
+  const overview = await loadOverview();
+  const when = (d: Date) => format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" });
+  return (
+    <>
+      <h1>{t("title")}</h1>
+      <div className="grid">
+        <section className="card">
+          <h2>{t("component")}</h2>
+          <p><code>{overview.componentAppid}</code></p>
+        </section>
+        <section className="card">
+          <h2>{t("ticket")}</h2>
+          <p className="muted">{overview.ticketReceivedAt ? t("ticketAt", { time: when(overview.ticketReceivedAt) }) : t("ticketNever")}</p>
+        </section>
+        <section className="card">
+          <h2>{t("token")}</h2>
+          <p className="muted">{overview.tokenExpiresAt ? t("tokenExpires", { time: when(overview.tokenExpiresAt) }) : t("tokenNone")}</p>
+        </section>
+      </div>
+      <section className="card" style={{ marginTop: 16 }}>
+        <h2>{t("authorizers")}</h2>
+        <div className="grid">
+          {AUTHORIZER_STATUSES.map((s) => (
+            <div key={s}>
+              <div className="stat" data-testid={`count-${s}`}>{overview.authorizersByStatus[s]}</div>
+              <div className="muted">{t(`status.${s}`)}</div>
+            </div>
+          ))}
+        </div>
+      </section>
+      <section className="card" style={{ marginTop: 16 }}>
+        <h2>{t("recentActivity")}</h2>
+        {overview.recentAudit.length === 0 ? (
+          <p className="muted">{t("noActivity")}</p>
+        ) : (
+          <table>
+            <tbody>
+              {overview.recentAudit.map((a) => (
+                <tr key={a.id}>
+                  <td>{when(a.createdAt)}</td>
+                  <td><code>{a.action}</code></td>
+                  <td>{a.target}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,6 @@
+// Next.js calls register() once per server process before it serves requests.
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { startPortal } = await import("./lib/startup");
+  await startPortal();
+}

@@ -1,0 +1,39 @@
+// Email + password sign-in for staff, throttled per account+address and per address.
+import { db } from "../db";
+import { recordAudit } from "../audit";
+import type { StaffRole } from "../generated/prisma/enums";
+import { burnPasswordCheck, verifyPassword } from "./password";
+import { createSignInThrottle } from "./throttle";
+
+export type SignedInStaff = { id: string; email: string; name: string | null; role: StaffRole };
+
+export type SignInResult =
+  | { ok: true; staff: SignedInStaff }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+export async function signInWithPassword({ email, password, ip }: { email: string; password: string; ip: string }): Promise<SignInResult> {
+  const prisma = db();
+  const throttle = createSignInThrottle(prisma);
+  const normalized = email.trim().toLowerCase();
+  const key = { email: normalized, ip };
+
+  const wait = await throttle.retryAfter(key);
+  if (wait > 0) {
+    await recordAudit({ actorType: "staff", action: "staff.sign_in_throttled", target: normalized, ip });
+    return { ok: false, reason: "throttled", retryAfterSeconds: wait };
+  }
+
+  const user = await prisma.staffUser.findUnique({ where: { email: normalized } });
+  const valid = user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  if (!user || !valid) {
+    await throttle.recordFailure(key);
+    await recordAudit({ actorType: "staff", actorId: user?.id, action: "staff.sign_in_failed", target: normalized, ip });
+    return { ok: false, reason: "invalid" };
+  }
+
+  await throttle.recordSuccess(key);
+  await prisma.staffUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+  await recordAudit({ actorType: "staff", actorId: user.id, action: "staff.signed_in", target: normalized, ip });
+  return { ok: true, staff: { id: user.id, email: user.email, name: user.name, role: user.role } };
+}

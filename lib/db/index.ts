@@ -1,0 +1,106 @@
+// The one way into the database. With DATABASE_URL: PostgreSQL through node-postgres. Without it:
+// embedded PostgreSQL (PGlite) persisted under .data/. Nothing outside this folder knows which runs.
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client";
+import { getEnv } from "../env";
+
+/** A single connection for raw SQL that must stay on one session (advisory locks, scripts). */
+export type SqlSession = {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a multi-statement script (a migration). */
+  exec(script: string): Promise<void>;
+};
+
+export type Database = {
+  kind: "postgres" | "pglite";
+  prisma: PrismaClient;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export type DatabaseTarget = { url: string } | { pgliteDir: string };
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 10_000 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+function openPglite(dir: string): Database {
+  if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
+  const db = new PGlite(dir);
+  // PGlite's emscripten runtime sets process.exitCode = 99 as it boots; a clean exit must stay 0.
+  void db.waitReady.then(() => {
+    if (process.exitCode === 99) process.exitCode = undefined;
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    kind: "pglite",
+    prisma,
+    async withSession(fn) {
+      await db.waitReady;
+      if (process.exitCode === 99) process.exitCode = undefined;
+      // PGlite is one connection already: every query is on the same session.
+      return fn({
+        query: async (text, params) => (await db.query(text, params as unknown[])).rows as never[],
+        exec: async (script) => {
+          await db.exec(script);
+        },
+      });
+    },
+    async close() {
+      await prisma.$disconnect();
+      if (!db.closed) await db.close();
+    },
+  };
+}
+
+export function openDatabase(target: DatabaseTarget): Database {
+  return "url" in target ? openPostgres(target.url) : openPglite(target.pgliteDir);
+}
+
+const holder = globalThis as unknown as { __portalDatabase?: Database };
+
+/** The process-wide database (one per process, also across Next.js dev reloads). */
+export function getDatabase(): Database {
+  if (!holder.__portalDatabase) {
+    const env = getEnv();
+    holder.__portalDatabase = openDatabase(env.databaseUrl ? { url: env.databaseUrl } : { pgliteDir: env.pgliteDir });
+  }
+  return holder.__portalDatabase;
+}
+
+/** Shorthand for the Prisma client of the process-wide database. */
+export const db = (): PrismaClient => getDatabase().prisma;
+
+export async function closeDatabase(): Promise<void> {
+  const current = holder.__portalDatabase;
+  holder.__portalDatabase = undefined;
+  await current?.close();
+}

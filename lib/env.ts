@@ -1,0 +1,157 @@
+// Every setting the portal reads, validated once. Nothing else reads process.env for configuration.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { DEMO_COMPONENT, WECHAT_HOSTS } from "./wechat/demo-component";
+
+const keyPattern = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
+
+const schema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    DATA_DIR: z.string().min(1).default(".data"),
+    PGLITE_DIR: z.string().min(1).optional(),
+    PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
+    WECHAT_COMPONENT_APPID: z.string().regex(/^wx[0-9a-f]{16}$/, "must look like wx followed by 16 hex digits").optional(),
+    WECHAT_COMPONENT_APPSECRET: z.string().regex(/^[0-9a-zA-Z]{16,64}$/, "must be the component's AppSecret").optional(),
+    WECHAT_COMPONENT_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be 3-32 letters or digits, as WeChat requires").optional(),
+    WECHAT_COMPONENT_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey").optional(),
+    WECHAT_API_BASE: z.url().default(WECHAT_HOSTS.api),
+    WECHAT_MP_BASE: z.url().default(WECHAT_HOSTS.mp),
+    WECHAT_OPEN_BASE: z.url().default(WECHAT_HOSTS.open),
+    TOKEN_ENCRYPTION_KEY: z
+      .string()
+      .refine(
+        (v) => v.split(",").every((k) => keyPattern.test(k.trim())),
+        "must be one or more comma-separated id:base64 pairs, each key 32 bytes (first one encrypts), e.g. k1:<openssl rand -base64 32>",
+      )
+      .optional(),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+    NODE_ENV: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    // A real deployment (a production server on its own PostgreSQL) must never run on demo
+    // credentials or generated keys. Scripts and development builds may.
+    if (!env.DATABASE_URL || env.NODE_ENV !== "production") return;
+    for (const name of [
+      "WECHAT_COMPONENT_APPID",
+      "WECHAT_COMPONENT_APPSECRET",
+      "WECHAT_COMPONENT_TOKEN",
+      "WECHAT_COMPONENT_AES_KEY",
+      "TOKEN_ENCRYPTION_KEY",
+      "AUTH_SECRET",
+    ] as const) {
+      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when DATABASE_URL is set" });
+    }
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
+    }
+  });
+
+export type EncryptionKey = { id: string; key: Buffer };
+
+export type Env = {
+  databaseUrl?: string;
+  embedded: boolean;
+  dataDir: string;
+  pgliteDir: string;
+  publicBaseUrl: string;
+  component: { appid: string; appsecret: string; token: string; encodingAesKey: string };
+  wechat: { apiBase: string; mpBase: string; openBase: string };
+  /** First key encrypts; all of them decrypt. */
+  encryptionKeys: [EncryptionKey, ...EncryptionKey[]];
+  authSecret: string;
+  admin?: { email: string; password: string };
+  logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+};
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example.`);
+    this.name = "EnvError";
+  }
+}
+
+const trimUrl = (url: string) => url.replace(/\/+$/, "");
+
+function parseKeys(value: string): [EncryptionKey, ...EncryptionKey[]] {
+  const keys = value.split(",").map((pair) => {
+    const [id, b64] = pair.trim().split(":") as [string, string];
+    return { id, key: Buffer.from(b64, "base64") };
+  });
+  return keys as [EncryptionKey, ...EncryptionKey[]];
+}
+
+/** Keys the embedded default generates once and keeps beside its database, so a restart can decrypt. */
+function loadEmbeddedSecrets(dataDir: string): { TOKEN_ENCRYPTION_KEY: string; AUTH_SECRET: string } {
+  const file = join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const secrets = {
+    TOKEN_ENCRYPTION_KEY: `local1:${randomBytes(32).toString("base64")}`,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings (from a half-filled .env) mean "unset".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "(env)"} ${i.message}`));
+  }
+  const env = result.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const needsGenerated = !env.TOKEN_ENCRYPTION_KEY || !env.AUTH_SECRET;
+  const generated = needsGenerated ? loadEmbeddedSecrets(dataDir) : undefined;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    embedded: !env.DATABASE_URL,
+    dataDir,
+    pgliteDir: env.PGLITE_DIR ?? join(dataDir, "pglite"),
+    publicBaseUrl: trimUrl(env.PUBLIC_BASE_URL),
+    component: {
+      appid: env.WECHAT_COMPONENT_APPID ?? DEMO_COMPONENT.appid,
+      appsecret: env.WECHAT_COMPONENT_APPSECRET ?? DEMO_COMPONENT.appsecret,
+      token: env.WECHAT_COMPONENT_TOKEN ?? DEMO_COMPONENT.token,
+      encodingAesKey: env.WECHAT_COMPONENT_AES_KEY ?? DEMO_COMPONENT.encodingAesKey,
+    },
+    wechat: {
+      apiBase: trimUrl(env.WECHAT_API_BASE),
+      mpBase: trimUrl(env.WECHAT_MP_BASE),
+      openBase: trimUrl(env.WECHAT_OPEN_BASE),
+    },
+    encryptionKeys: parseKeys(env.TOKEN_ENCRYPTION_KEY ?? generated!.TOKEN_ENCRYPTION_KEY),
+    authSecret: env.AUTH_SECRET ?? generated!.AUTH_SECRET,
+    admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+const cache = globalThis as unknown as { __portalEnv?: Env };
+
+/** The validated configuration of this process. */
+export function getEnv(): Env {
+  cache.__portalEnv ??= parseEnv(process.env);
+  return cache.__portalEnv;
+}
+
+/** For processes that start the portal: print what is wrong, by name, and stop. */
+export function getEnvOrExit(): Env {
+  try {
+    return getEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

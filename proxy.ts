@@ -1,0 +1,25 @@
+// Runs before every matched request: /console needs a staff session (else the sign-in page);
+// /api answers 401 as JSON instead of redirecting. Routes that WeChat or services call, and the
+// token centre (API keys), authenticate themselves.
+import { getToken } from "next-auth/jwt";
+import { NextResponse, type NextRequest } from "next/server";
+import { getEnv } from "@/lib/env";
+
+const PUBLIC_API = ["/api/auth", "/api/wechat", "/api/health", "/api/v1", "/api/authorize"];
+
+export async function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (pathname.startsWith("/api/") && PUBLIC_API.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+    return NextResponse.next();
+  }
+  const token = await getToken({ req: request, secret: getEnv().authSecret });
+  if (token) return NextResponse.next();
+  if (pathname.startsWith("/api/")) {
+    return NextResponse.json({ error: "unauthorized", message: "Sign in first." }, { status: 401 });
+  }
+  const signIn = new URL("/signin", request.url);
+  signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
+  return NextResponse.redirect(signIn);
+}
+
+export const config = { matcher: ["/console/:path*", "/api/:path*"] };

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+export default defineConfig({
+  resolve: { alias: { "@": fileURLToPath(new URL("./", import.meta.url)) } },
+  test: {
+    include: ["tests/**/*.test.ts", "sandbox/**/*.test.ts"],
+    environment: "node",
+    setupFiles: ["tests/setup/env.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration files each get their own database; two cores, so two at a time.
+    maxWorkers: 2,
+  },
+});
