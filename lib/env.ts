@@ -37,6 +37,9 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
+    }
     // A real deployment (a production server on its own PostgreSQL) must never run on demo
     // credentials or generated keys. Scripts and development builds may.
     if (!env.DATABASE_URL || env.NODE_ENV !== "production") return;
@@ -49,9 +52,6 @@ const schema = z
       "AUTH_SECRET",
     ] as const) {
       if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when DATABASE_URL is set" });
-    }
-    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
     }
   });
 

@@ -60,19 +60,25 @@ function openPglite(dir: string): Database {
     if (process.exitCode === 99) process.exitCode = undefined;
   });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  // PGlite is a single connection, so session-level state (advisory locks) is shared by every
+  // caller in this process: sessions take turns instead.
+  let turn: Promise<unknown> = Promise.resolve();
   return {
     kind: "pglite",
     prisma,
-    async withSession(fn) {
-      await db.waitReady;
-      if (process.exitCode === 99) process.exitCode = undefined;
-      // PGlite is one connection already: every query is on the same session.
-      return fn({
-        query: async (text, params) => (await db.query(text, params as unknown[])).rows as never[],
-        exec: async (script) => {
-          await db.exec(script);
-        },
+    withSession(fn) {
+      const run = turn.then(async () => {
+        await db.waitReady;
+        if (process.exitCode === 99) process.exitCode = undefined;
+        return fn({
+          query: async (text, params) => (await db.query(text, params as unknown[])).rows as never[],
+          exec: async (script) => {
+            await db.exec(script);
+          },
+        });
       });
+      turn = run.catch(() => {});
+      return run;
     },
     async close() {
       await prisma.$disconnect();
@@ -98,6 +104,11 @@ export function getDatabase(): Database {
 
 /** Shorthand for the Prisma client of the process-wide database. */
 export const db = (): PrismaClient => getDatabase().prisma;
+
+/** Makes `database` the process-wide one (tests, and scripts that open a specific target). */
+export function useDatabase(database: Database): void {
+  holder.__portalDatabase = database;
+}
 
 export async function closeDatabase(): Promise<void> {
   const current = holder.__portalDatabase;

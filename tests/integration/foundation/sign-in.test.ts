@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { signInWithPassword } from "@/lib/auth/sign-in";
+import { createStaffUser, ensureFirstAdmin, GENERATED_ADMIN_EMAIL } from "@/lib/auth/staff";
+import { SIGN_IN_LIMITS } from "@/lib/auth/throttle";
+import { verifyPassword } from "@/lib/auth/password";
+import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+
+const PASSWORD = "correct horse battery staple";
+
+describe(`staff sign-in (${databaseKind})`, () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await createStaffUser({ email: "Ops@Example.com", password: PASSWORD, role: "operator" });
+  });
+  beforeEach(async () => {
+    await t.database.prisma.rateLimiterFlexible.deleteMany();
+  });
+  afterAll(() => t.drop());
+
+  it("signs in with the right password (email case-insensitive) and records it", async () => {
+    const result = await signInWithPassword({ email: "ops@example.COM", password: PASSWORD, ip: "10.0.0.1" });
+    expect(result).toMatchObject({ ok: true, staff: { email: "ops@example.com", role: "operator" } });
+    const user = await t.database.prisma.staffUser.findUniqueOrThrow({ where: { email: "ops@example.com" } });
+    expect(user.lastSignInAt).not.toBeNull();
+    expect(user.passwordHash).not.toContain(PASSWORD);
+    expect(await t.database.prisma.auditLog.count({ where: { action: "staff.signed_in", actorId: user.id } })).toBe(1);
+  });
+
+  it("refuses a wrong password and an unknown email alike", async () => {
+    expect(await signInWithPassword({ email: "ops@example.com", password: "wrong", ip: "10.0.0.2" })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signInWithPassword({ email: "nobody@example.com", password: PASSWORD, ip: "10.0.0.2" })).toEqual({ ok: false, reason: "invalid" });
+    expect(await t.database.prisma.auditLog.count({ where: { action: "staff.sign_in_failed" } })).toBeGreaterThanOrEqual(2);
+  });
+
+  it("throttles repeated failures, even the right password, but not other addresses", async () => {
+    const limit = SIGN_IN_LIMITS.perAccount.points;
+    for (let i = 0; i < limit; i++) {
+      expect(await signInWithPassword({ email: "ops@example.com", password: `guess-${i}`, ip: "10.0.0.3" })).toEqual({ ok: false, reason: "invalid" });
+    }
+    const blocked = await signInWithPassword({ email: "ops@example.com", password: PASSWORD, ip: "10.0.0.3" });
+    expect(blocked.ok).toBe(false);
+    expect(blocked).toMatchObject({ reason: "throttled" });
+    if (!blocked.ok && blocked.reason === "throttled") {
+      expect(blocked.retryAfterSeconds).toBeGreaterThan(0);
+      expect(blocked.retryAfterSeconds).toBeLessThanOrEqual(SIGN_IN_LIMITS.perAccount.blockDuration);
+    }
+    const elsewhere = await signInWithPassword({ email: "ops@example.com", password: PASSWORD, ip: "10.0.0.4" });
+    expect(elsewhere.ok).toBe(true);
+  });
+
+  it("refuses a disabled account", async () => {
+    await createStaffUser({ email: "gone@example.com", password: PASSWORD, role: "viewer" });
+    await t.database.prisma.staffUser.update({ where: { email: "gone@example.com" }, data: { disabledAt: new Date() } });
+    expect(await signInWithPassword({ email: "gone@example.com", password: PASSWORD, ip: "10.0.0.5" })).toEqual({ ok: false, reason: "invalid" });
+  });
+});
+
+describe(`first admin (${databaseKind})`, () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it("generates one admin once on the embedded default, with a working password", async () => {
+    const first = await ensureFirstAdmin({ embedded: true });
+    expect(first.kind).toBe("created-generated");
+    if (first.kind !== "created-generated") return;
+    expect(first.password.length).toBeGreaterThanOrEqual(16);
+    const user = await t.database.prisma.staffUser.findUniqueOrThrow({ where: { email: GENERATED_ADMIN_EMAIL } });
+    expect(user.role).toBe("admin");
+    expect(await verifyPassword(first.password, user.passwordHash)).toBe(true);
+    expect(await ensureFirstAdmin({ embedded: true })).toEqual({ kind: "exists" });
+    expect(await t.database.prisma.staffUser.count()).toBe(1);
+  });
+
+  it("creates the admin named by ADMIN_EMAIL/ADMIN_PASSWORD", async () => {
+    const outcome = await ensureFirstAdmin({ embedded: false, admin: { email: "Boss@Example.com", password: "a-long-enough-password" } });
+    expect(outcome).toEqual({ kind: "created-from-env", email: "boss@example.com" });
+    const signedIn = await signInWithPassword({ email: "boss@example.com", password: "a-long-enough-password", ip: "10.1.1.1" });
+    expect(signedIn).toMatchObject({ ok: true, staff: { role: "admin" } });
+  });
+});
