@@ -16,7 +16,11 @@ export class VaultError extends Error {
 
 const VERSION = "v1";
 
-export function seal({ plaintext, context, keys = getEnv().encryptionKeys }: {
+export function seal({
+  plaintext,
+  context,
+  keys = getEnv().encryptionKeys,
+}: {
   plaintext: string;
   context: string;
   keys?: readonly EncryptionKey[];
@@ -34,13 +38,18 @@ export function seal({ plaintext, context, keys = getEnv().encryptionKeys }: {
   };
 }
 
-export function open({ sealed, context, keys = getEnv().encryptionKeys }: {
+export function open({
+  sealed,
+  context,
+  keys = getEnv().encryptionKeys,
+}: {
   sealed: Sealed;
   context: string;
   keys?: readonly EncryptionKey[];
 }): string {
   const key = keys.find((k) => k.id === sealed.keyId);
-  if (!key) throw new VaultError(`no encryption key with id "${sealed.keyId}" (was TOKEN_ENCRYPTION_KEY rotated without keeping the old key?)`);
+  if (!key)
+    throw new VaultError(`no encryption key with id "${sealed.keyId}" (was TOKEN_ENCRYPTION_KEY rotated without keeping the old key?)`);
   const [version, iv, body, tag] = sealed.ciphertext.split(".");
   if (version !== VERSION || !iv || body === undefined || !tag) throw new VaultError("not a sealed value");
   try {
@@ -54,7 +63,11 @@ export function open({ sealed, context, keys = getEnv().encryptionKeys }: {
 }
 
 /** Convenience for nullable column pairs (xxxEnc, xxxKeyId). */
-export function openColumn({ ciphertext, keyId, context }: {
+export function openColumn({
+  ciphertext,
+  keyId,
+  context,
+}: {
   ciphertext: string | null;
   keyId: string | null;
   context: string;

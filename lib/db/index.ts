@@ -13,12 +13,19 @@ export type SqlSession = {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs a multi-statement script (a migration). */
   exec(script: string): Promise<void>;
+  /** Runs a script of one or more statements and returns the rows of the last one (pg-boss on PGlite). */
+  execLast<T = Record<string, unknown>>(script: string): Promise<T[]>;
 };
 
 export type Database = {
   kind: "postgres" | "pglite";
   prisma: PrismaClient;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a PostgreSQL advisory lock on `key`, so only one process at a time runs
+   * it for that key. `fn` may use the database freely (the lock sits on its own connection).
+   */
+  withAdvisoryLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
@@ -40,7 +47,26 @@ function openPostgres(url: string): Database {
           exec: async (script) => {
             await client.query(script);
           },
+          execLast: async (script) => {
+            // node-postgres answers a multi-statement script with one result per statement.
+            const result = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
+            const last = Array.isArray(result) ? result.at(-1) : result;
+            return (last?.rows ?? []) as never[];
+          },
         });
+      } finally {
+        client.release();
+      }
+    },
+    async withAdvisoryLock(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(hashtext($1))", [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
+        }
       } finally {
         client.release();
       }
@@ -75,11 +101,15 @@ function openPglite(dir: string): Database {
           exec: async (script) => {
             await db.exec(script);
           },
+          execLast: async (script) => ((await db.exec(script)).at(-1)?.rows ?? []) as never[],
         });
       });
       turn = run.catch(() => {});
       return run;
     },
+    // The embedded database belongs to this one process, where callers already take turns
+    // (single-flight per key); an advisory lock on its single shared session would exclude nothing.
+    withAdvisoryLock: (_key, fn) => fn(),
     async close() {
       await prisma.$disconnect();
       if (!db.closed) await db.close();

@@ -23,7 +23,9 @@ CREATE TABLE "components" (
     "access_token_enc" TEXT,
     "access_token_key_id" VARCHAR(32),
     "access_token_expires_at" TIMESTAMPTZ(3),
+    "access_token_refresh_at" TIMESTAMPTZ(3),
     "access_token_version" INTEGER NOT NULL DEFAULT 0,
+    "ticket_push_requested_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
@@ -74,11 +76,13 @@ CREATE TABLE "authorizer_credentials" (
     "access_token_enc" TEXT,
     "access_token_key_id" VARCHAR(32),
     "access_token_expires_at" TIMESTAMPTZ(3),
+    "access_token_refresh_at" TIMESTAMPTZ(3),
     "refresh_token_enc" TEXT,
     "refresh_token_key_id" VARCHAR(32),
     "jsapi_ticket_enc" TEXT,
     "jsapi_ticket_key_id" VARCHAR(32),
     "jsapi_ticket_expires_at" TIMESTAMPTZ(3),
+    "jsapi_ticket_refresh_at" TIMESTAMPTZ(3),
     "version" INTEGER NOT NULL DEFAULT 0,
     "disabled_at" TIMESTAMPTZ(3),
     "last_refreshed_at" TIMESTAMPTZ(3),
@@ -113,6 +117,17 @@ CREATE TABLE "authorization_attempts" (
 );
 
 -- CreateTable
+CREATE TABLE "authorization_code_uses" (
+    "code_hash" VARCHAR(64) NOT NULL,
+    "authorizer_appid" VARCHAR(64) NOT NULL,
+    "attempt_id" VARCHAR(64),
+    "source" VARCHAR(16) NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "authorization_code_uses_pkey" PRIMARY KEY ("code_hash")
+);
+
+-- CreateTable
 CREATE TABLE "received_pushes" (
     "id" UUID NOT NULL,
     "dedupe_key" VARCHAR(200) NOT NULL,
@@ -125,6 +140,7 @@ CREATE TABLE "received_pushes" (
     "payload_key_id" VARCHAR(32) NOT NULL,
     "received_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "processed_at" TIMESTAMPTZ(3),
+    "lease_until" TIMESTAMPTZ(3),
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "error" TEXT,
 
@@ -202,7 +218,7 @@ CREATE INDEX "authorizers_principal_name_idx" ON "authorizers"("principal_name")
 CREATE INDEX "authorizer_permission_sets_funcscope_id_authorizer_appid_idx" ON "authorizer_permission_sets"("funcscope_id", "authorizer_appid");
 
 -- CreateIndex
-CREATE INDEX "authorizer_credentials_access_token_expires_at_idx" ON "authorizer_credentials"("access_token_expires_at");
+CREATE INDEX "authorizer_credentials_disabled_at_access_token_refresh_at_idx" ON "authorizer_credentials"("disabled_at", "access_token_refresh_at");
 
 -- CreateIndex
 CREATE INDEX "authorization_attempts_component_appid_created_at_idx" ON "authorization_attempts"("component_appid", "created_at" DESC);
@@ -212,6 +228,9 @@ CREATE INDEX "authorization_attempts_status_expires_at_idx" ON "authorization_at
 
 -- CreateIndex
 CREATE UNIQUE INDEX "authorization_attempts_pre_auth_code_key" ON "authorization_attempts"("pre_auth_code");
+
+-- CreateIndex
+CREATE INDEX "authorization_code_uses_authorizer_appid_idx" ON "authorization_code_uses"("authorizer_appid");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "received_pushes_dedupe_key_key" ON "received_pushes"("dedupe_key");

@@ -1,0 +1,46 @@
+// The redirect back from WeChat (redirect_uri?auth_code=...&expires_in=...). Forged, replayed or
+// expired codes end on an error page and change nothing.
+import { db } from "../db";
+import { logger } from "../logger";
+import { CredentialError } from "../credentials/errors";
+import { safeEqual } from "../wechat/crypto";
+import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
+import { completeAuthorization } from "./complete";
+
+export type CallbackError = "forged" | "missing_code" | "code_rejected" | "code_used" | "unavailable";
+
+export type CallbackOutcome =
+  | { ok: true; attemptId: string; authorizerAppid: string }
+  | { ok: false; attemptId: string | null; error: CallbackError; errcode?: number };
+
+/** 61009 code invalid (or already used), 61010 code expired. */
+const CODE_ERRCODES = new Set([61009, 61010]);
+
+export async function handleAuthorizationCallback(params: URLSearchParams): Promise<CallbackOutcome> {
+  const attemptId = params.get("attempt");
+  const state = params.get("state");
+  const authCode = params.get("auth_code");
+  if (!attemptId || !state) return { ok: false, attemptId: null, error: "forged" };
+  const attempt = await db().authorizationAttempt.findUnique({ where: { id: attemptId }, select: { id: true, state: true } });
+  if (!attempt || !safeEqual(state, attempt.state)) return { ok: false, attemptId: null, error: "forged" };
+  if (!authCode) return { ok: false, attemptId, error: "missing_code" };
+
+  try {
+    const completion = await completeAuthorization({ authCode, source: "callback", attemptId });
+    // A code already exchanged for another attempt is a replay, not this attempt's success.
+    if (completion.alreadyCompleted && completion.attemptId !== null && completion.attemptId !== attemptId) {
+      return { ok: false, attemptId, error: "code_used" };
+    }
+    return { ok: true, attemptId, authorizerAppid: completion.authorizerAppid };
+  } catch (error) {
+    if (error instanceof WeChatApiError && CODE_ERRCODES.has(error.errcode)) {
+      logger.warn({ attemptId, errcode: error.errcode }, "authorization callback with a code WeChat refused");
+      return { ok: false, attemptId, error: "code_rejected", errcode: error.errcode };
+    }
+    if (error instanceof WeChatApiError || error instanceof WeChatTransportError || error instanceof CredentialError) {
+      logger.error({ err: error, attemptId }, "authorization callback could not reach WeChat");
+      return { ok: false, attemptId, error: "unavailable", ...(error instanceof WeChatApiError ? { errcode: error.errcode } : {}) };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+// Pushes to the event URL (授权事件接收URL). Receiving is verify → decrypt → parse → store under a
+// dedupe key; only a stored push is acknowledged. Processing happens after the answer, once per
+// push across instances (a lease), and is retried by the scheduled sweep when it fails.
+import { db } from "../db";
+import { getEnv } from "../env";
+import { logger } from "../logger";
+import { Prisma } from "../generated/prisma/client";
+import { recordVerifyTicket } from "../credentials/component-ticket";
+import { open, seal } from "../credentials/vault";
+import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
+import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type ComponentPush } from "../wechat/push";
+import { completeAuthorization } from "./complete";
+import { markAuthorizerRevoked } from "./revoke";
+
+/** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
+export const MAX_PUSH_BYTES = 64 * 1024;
+const LEASE_MS = 60_000;
+/** After this many failed processing attempts a push is left for a human (its error is kept). */
+export const MAX_PROCESSING_ATTEMPTS = 5;
+
+export type PushRejection = { ok: false; status: 400 | 401 | 403 | 413; reason: string };
+export type PushAccepted = { ok: true; pushId: string; infoType: string; duplicate: boolean };
+
+const reject = (status: PushRejection["status"], reason: string): PushRejection => ({ ok: false, status, reason });
+
+const crypto = () => {
+  const { appid, token, encodingAesKey } = getEnv().component;
+  return new MessageCrypto({ appid, token, encodingAesKey });
+};
+
+const payloadContext = (dedupeKey: string) => `push:${dedupeKey}`;
+
+/** Verifies, decrypts and parses a push. Pure: nothing is stored. */
+export function decodeComponentPush({
+  query,
+  body,
+}: {
+  query: URLSearchParams;
+  body: string;
+}): { push: ComponentPush; xml: string } | PushRejection {
+  if (Buffer.byteLength(body, "utf8") > MAX_PUSH_BYTES) return reject(413, `body larger than ${MAX_PUSH_BYTES} bytes`);
+  const msgSignature = query.get("msg_signature");
+  const timestamp = query.get("timestamp");
+  const nonce = query.get("nonce");
+  if (!msgSignature || !timestamp || !nonce) return reject(400, "missing msg_signature, timestamp or nonce in the query");
+  const expectedAppid = getEnv().component.appid;
+  try {
+    const envelope = parseEnvelope(body);
+    if (envelope.appid !== undefined && envelope.appid !== expectedAppid)
+      return reject(403, `push is for component ${envelope.appid}, not ${expectedAppid}`);
+    const xml = crypto().decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt });
+    const push = parseComponentPush(xml);
+    if (push.AppId !== expectedAppid) return reject(403, `decrypted push is for component ${push.AppId}, not ${expectedAppid}`);
+    return { push, xml };
+  } catch (error) {
+    if (error instanceof WeChatCryptoError) {
+      const status = error.code === -40001 ? 401 : error.code === -40005 ? 403 : 400;
+      return reject(status, `${error.message} (${error.code})`);
+    }
+    throw error;
+  }
+}
+
+/** Stores a decoded push once; a redelivery finds the stored one. Database errors propagate (→ 5xx). */
+export async function storeComponentPush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
+  const dedupeKey = dedupeKeyFor(push);
+  const sealed = seal({ plaintext: xml, context: payloadContext(dedupeKey) });
+  const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
+  try {
+    const row = await db().receivedPush.create({
+      data: {
+        dedupeKey,
+        componentAppid: push.AppId,
+        infoType: push.InfoType,
+        authorizerAppid,
+        createTime: push.createdAt,
+        payload: maskPush(push) as Prisma.InputJsonValue,
+        payloadEnc: sealed.ciphertext,
+        payloadKeyId: sealed.keyId,
+      },
+      select: { id: true },
+    });
+    return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false };
+  } catch (error) {
+    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+    const existing = await db().receivedPush.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true } });
+    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true };
+  }
+}
+
+/** The whole receiving side: what the route answers depends only on this. */
+export async function receiveComponentPush(input: { query: URLSearchParams; body: string }): Promise<PushAccepted | PushRejection> {
+  const decoded = decodeComponentPush(input);
+  if ("ok" in decoded) return decoded;
+  return storeComponentPush(decoded);
+}
+
+async function handle(push: ComponentPush): Promise<void> {
+  if (!push.known) return;
+  switch (push.InfoType) {
+    case "component_verify_ticket":
+      await recordVerifyTicket({ appid: push.AppId, ticket: push.ComponentVerifyTicket, createTime: push.createdAt });
+      return;
+    case "authorized":
+    case "updateauthorized":
+      await completeAuthorization({ authCode: push.AuthorizationCode, source: "push", preAuthCode: push.PreAuthCode || undefined });
+      return;
+    case "unauthorized":
+      // Never query_auth here: there is no code, and the account is gone.
+      await markAuthorizerRevoked({ authorizerAppid: push.AuthorizerAppid, at: push.createdAt });
+      return;
+    case "notify_third_fasteregister":
+      return; // stored for the console; nothing to act on yet
+  }
+}
+
+/** Processes one stored push unless it is done or another processor holds it. */
+export async function processStoredPush(pushId: string): Promise<"processed" | "skipped" | "failed"> {
+  const prisma = db();
+  const now = new Date();
+  const claimed = await prisma.receivedPush.updateMany({
+    where: { id: pushId, processedAt: null, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+    data: { leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
+  });
+  if (claimed.count === 0) return "skipped";
+  const row = await prisma.receivedPush.findUniqueOrThrow({ where: { id: pushId } });
+  try {
+    const xml = open({ sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId }, context: payloadContext(row.dedupeKey) });
+    await handle(parseComponentPush(xml));
+    await prisma.receivedPush.update({ where: { id: pushId }, data: { processedAt: new Date(), leaseUntil: null, error: null } });
+    return "processed";
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ err: error, pushId, infoType: row.infoType, attempts: row.attempts }, "processing a stored push failed");
+    await prisma.receivedPush.updateMany({ where: { id: pushId }, data: { leaseUntil: null, error: message.slice(0, 2000) } });
+    return "failed";
+  }
+}
+
+/** The sweep: pushes stored but not processed (a crash, an upstream failure) get another go. */
+export async function processPendingPushes({ olderThanMs }: { olderThanMs: number }): Promise<number> {
+  const pending = await db().receivedPush.findMany({
+    where: { processedAt: null, attempts: { lt: MAX_PROCESSING_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - olderThanMs) } },
+    orderBy: { receivedAt: "asc" },
+    take: 100,
+    select: { id: true },
+  });
+  let processed = 0;
+  for (const { id } of pending) if ((await processStoredPush(id)) === "processed") processed++;
+  return processed;
+}

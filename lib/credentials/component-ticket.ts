@@ -1,0 +1,67 @@
+// component_verify_ticket: WeChat pushes a new one every 10 minutes; it is valid 12 hours. Only the
+// newest by the push's CreateTime is kept, so a late retry of an older push never replaces it.
+import type { PrismaClient } from "../generated/prisma/client";
+import { db } from "../db";
+import { getEnv } from "../env";
+import { logger } from "../logger";
+import { wechatApi } from "../upstream";
+import { openColumn, seal } from "./vault";
+
+export const TICKET_LIFETIME_MS = 12 * 60 * 60 * 1000;
+/** WeChat pushes every 10 minutes; after 20 minutes without one something is wrong. */
+export const TICKET_STALE_AFTER_MS = 20 * 60 * 1000;
+const PUSH_REQUEST_INTERVAL_MS = 60 * 1000;
+
+const context = (appid: string) => `component:${appid}:verify_ticket`;
+
+type Tx = Pick<PrismaClient, "component">;
+
+/** Stores the ticket when it is newer than the one kept. Returns whether it replaced it. */
+export async function recordVerifyTicket(
+  { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date },
+  prisma: Tx = db(),
+): Promise<boolean> {
+  const sealed = seal({ plaintext: ticket, context: context(appid) });
+  const data = {
+    verifyTicketEnc: sealed.ciphertext,
+    verifyTicketKeyId: sealed.keyId,
+    verifyTicketCreateTime: createTime,
+    verifyTicketReceivedAt: new Date(),
+  };
+  await prisma.component.upsert({ where: { appid }, create: { appid }, update: {} });
+  const { count } = await prisma.component.updateMany({
+    where: { appid, OR: [{ verifyTicketCreateTime: null }, { verifyTicketCreateTime: { lt: createTime } }] },
+    data,
+  });
+  return count === 1;
+}
+
+export type TicketColumns = { verifyTicketEnc: string | null; verifyTicketKeyId: string | null; verifyTicketCreateTime: Date | null };
+
+/** The ticket when it is still within its 12 hours, else null. */
+export function usableTicket(appid: string, row: TicketColumns | null, now = new Date()): string | null {
+  if (!row?.verifyTicketCreateTime || now.getTime() - row.verifyTicketCreateTime.getTime() >= TICKET_LIFETIME_MS) return null;
+  return openColumn({ ciphertext: row.verifyTicketEnc, keyId: row.verifyTicketKeyId, context: context(appid) });
+}
+
+/**
+ * Asks WeChat to push a ticket now (api_start_push_ticket), at most once a minute across all
+ * instances. Never throws: this is a nudge, and the caller is already reporting a problem.
+ */
+export async function requestTicketPush({ reason }: { reason: string }): Promise<boolean> {
+  const { appid, appsecret } = getEnv().component;
+  const cutoff = new Date(Date.now() - PUSH_REQUEST_INTERVAL_MS);
+  try {
+    const { count } = await db().component.updateMany({
+      where: { appid, OR: [{ ticketPushRequestedAt: null }, { ticketPushRequestedAt: { lt: cutoff } }] },
+      data: { ticketPushRequestedAt: new Date() },
+    });
+    if (count === 0) return false;
+    await wechatApi().startPushTicket({ componentAppid: appid, componentSecret: appsecret });
+    logger.warn({ reason }, "asked WeChat to push a component_verify_ticket now");
+    return true;
+  } catch (error) {
+    logger.error({ err: error, reason }, "could not ask WeChat to push a component_verify_ticket");
+    return false;
+  }
+}

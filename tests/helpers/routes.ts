@@ -1,0 +1,56 @@
+// Runs the portal's Next.js route handlers in tests. `after()` callbacks (work done once the
+// answer is sent) are queued by the mock in each test file and run by `flushAfter()`.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type AfterQueue = (() => unknown)[];
+
+export async function flushAfter(queue: AfterQueue): Promise<void> {
+  while (queue.length > 0) await queue.shift()!();
+}
+
+/** An HTTP server in front of a route handler, as WeChat (or the sandbox) would see the portal. */
+export type ServedRoute = {
+  url: string;
+  /** Resolves once every after() callback so far has run. */ idle(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function serveRoute({
+  handler,
+  queue,
+}: {
+  handler: (request: Request) => Promise<Response>;
+  queue: AfterQueue;
+}): Promise<ServedRoute> {
+  const pending = new Set<Promise<void>>();
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = `http://127.0.0.1${req.url}`;
+    const request = new Request(url, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: req.method === "GET" ? undefined : Buffer.concat(chunks),
+    });
+    const response = await handler(request).catch((error: unknown) => new Response(String(error), { status: 500 }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+    const work = flushAfter(queue);
+    pending.add(work);
+    await work.finally(() => pending.delete(work));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    idle: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
