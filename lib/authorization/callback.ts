@@ -5,7 +5,7 @@ import { logger } from "../logger";
 import { CredentialError } from "../credentials/errors";
 import { safeEqual } from "../wechat/crypto";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
-import { completeAuthorization } from "./complete";
+import { completeAuthorization, hashCode } from "./complete";
 
 export type CallbackError = "forged" | "missing_code" | "code_rejected" | "code_used" | "unavailable";
 
@@ -27,9 +27,17 @@ export async function handleAuthorizationCallback(params: URLSearchParams): Prom
 
   try {
     const completion = await completeAuthorization({ authCode, source: "callback", attemptId });
-    // A code already exchanged for another attempt is a replay, not this attempt's success.
-    if (completion.alreadyCompleted && completion.attemptId !== null && completion.attemptId !== attemptId) {
-      return { ok: false, attemptId, error: "code_used" };
+    // Exchanged by this very callback: success. Exchanged by the `authorized` push racing us for
+    // this attempt: success too, the first time the browser brings the code back. Any other
+    // arrival (the same URL again, or the code under another attempt) is a replay.
+    const exchangedHere = completion.completedBy === "callback" && !completion.alreadyCompleted;
+    if (!exchangedHere) {
+      const sameAttempt = completion.attemptId === null || completion.attemptId === attemptId;
+      const first = await db().authorizationCodeUse.updateMany({
+        where: { codeHash: hashCode(authCode), callbackAt: null },
+        data: { callbackAt: new Date() },
+      });
+      if (!sameAttempt || first.count === 0) return { ok: false, attemptId, error: "code_used" };
     }
     return { ok: true, attemptId, authorizerAppid: completion.authorizerAppid };
   } catch (error) {

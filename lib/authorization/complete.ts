@@ -21,6 +21,8 @@ export type Completion = {
   attemptId: string | null;
   /** True when this call found the code already exchanged (by the racing path, or a replay). */
   alreadyCompleted: boolean;
+  /** Which path exchanged the code. */
+  completedBy: CompletionSource;
 };
 
 export const hashCode = (code: string) => createHash("sha256").update(code, "utf8").digest("hex");
@@ -154,6 +156,7 @@ async function completeOnce({
       permissionSetIds: sets.map((s) => s.funcscopeId),
       attemptId: use.attemptId,
       alreadyCompleted: true,
+      completedBy: use.source as CompletionSource,
     };
   };
   // One exchange per code across instances: the loser of a race waits here, then finds the
@@ -175,7 +178,13 @@ async function completeOnce({
             : null;
         const change = await store(tx, { grant: exchanged.grant, info: exchanged.info, now });
         await tx.authorizationCodeUse.create({
-          data: { codeHash, authorizerAppid: exchanged.grant.authorizerAppid, attemptId: attempt?.id ?? null, source },
+          data: {
+            codeHash,
+            authorizerAppid: exchanged.grant.authorizerAppid,
+            attemptId: attempt?.id ?? null,
+            source,
+            callbackAt: source === "callback" ? now : null,
+          },
         });
         const permissionSetIds = exchanged.grant.permissionSets.map((s) => s.id);
         if (attempt) {
@@ -203,6 +212,7 @@ async function completeOnce({
             permissionSetIds,
             attemptId: attempt?.id ?? null,
             alreadyCompleted: false,
+            completedBy: source,
           },
           change,
         };

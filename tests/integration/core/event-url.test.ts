@@ -25,7 +25,10 @@ const crypto = new MessageCrypto({
 });
 
 /** A push exactly as WeChat sends it: the envelope in the body, signature params in the query. */
-function sealPush(fields: Record<string, string | number>, { with: c = crypto, envelopeAppid = DEMO_COMPONENT.appid } = {}) {
+function sealPush(
+  fields: Record<string, string | number>,
+  { with: c = crypto, envelopeAppid = DEMO_COMPONENT.appid as string }: { with?: MessageCrypto; envelopeAppid?: string } = {},
+) {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const sealed = c.seal({ plaintext: buildXml(fields), timestamp, nonce });

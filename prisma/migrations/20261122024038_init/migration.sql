@@ -122,6 +122,7 @@ CREATE TABLE "authorization_code_uses" (
     "authorizer_appid" VARCHAR(64) NOT NULL,
     "attempt_id" VARCHAR(64),
     "source" VARCHAR(16) NOT NULL,
+    "callback_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "authorization_code_uses_pkey" PRIMARY KEY ("code_hash")

@@ -1,0 +1,27 @@
+// `npm run sandbox` (tsx sandbox/main.ts): the WeChat Open Platform emulator as its own process.
+// Configuration comes from SANDBOX_* variables only (see sandbox/README.md).
+import pino from "pino";
+import { readSandboxEnv } from "./config";
+import { startSandbox } from "./server";
+
+const logger = pino({ name: "wechat-sandbox", level: process.env.LOG_LEVEL ?? "info" });
+
+async function main(): Promise<void> {
+  const options = readSandboxEnv();
+  const sandbox = await startSandbox({ ...options, logger });
+  logger.info(`control page: ${sandbox.url}/sandbox`);
+  const stop = (signal: string) => {
+    logger.info({ signal }, "stopping WeChat sandbox");
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : "sandbox failed to start");
+  process.exit(1);
+});

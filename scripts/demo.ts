@@ -1,0 +1,55 @@
+// npm run demo — the whole product on one machine: the WeChat sandbox on :3100 and the portal on
+// :3000, talking to each other as WeChat and the portal would. Data persists in .data/ (embedded
+// PostgreSQL) unless DATABASE_URL points at a real one.
+import { getEnvOrExit } from "../lib/env";
+import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { startSandbox } from "../sandbox/server";
+import { buildPortal, startPortal } from "./portal-server";
+
+const PORTAL_PORT = Number(process.env.PORT ?? 3000);
+const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 3100);
+const portalUrl = `http://localhost:${PORTAL_PORT}`;
+
+// Keys: the user's when set, else the ones the embedded default keeps in .data/secrets.json.
+const env = getEnvOrExit();
+const keyList = env.encryptionKeys.map((k) => `${k.id}:${k.key.toString("base64")}`).join(",");
+
+const sandbox = await startSandbox({
+  port: SANDBOX_PORT,
+  eventUrl: `${portalUrl}/api/wechat/component/events`,
+  messageUrl: `${portalUrl}/api/wechat/messages/$APPID$`,
+  authDomain: `localhost:${PORTAL_PORT}`,
+});
+
+buildPortal();
+const portal = startPortal({
+  port: PORTAL_PORT,
+  env: {
+    PUBLIC_BASE_URL: portalUrl,
+    WECHAT_COMPONENT_APPID: DEMO_COMPONENT.appid,
+    WECHAT_COMPONENT_APPSECRET: DEMO_COMPONENT.appsecret,
+    WECHAT_COMPONENT_TOKEN: DEMO_COMPONENT.token,
+    WECHAT_COMPONENT_AES_KEY: DEMO_COMPONENT.encodingAesKey,
+    WECHAT_API_BASE: sandbox.url,
+    WECHAT_MP_BASE: sandbox.url,
+    WECHAT_OPEN_BASE: sandbox.url,
+    TOKEN_ENCRYPTION_KEY: keyList,
+    AUTH_SECRET: env.authSecret,
+  },
+});
+
+console.log(
+  [
+    "",
+    `  Portal:         ${portalUrl}  (staff sign-in: ${portalUrl}/signin)`,
+    `  WeChat sandbox: ${sandbox.url}/sandbox  (accounts, pushes, faults, release check)`,
+    `  Database:       ${env.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${env.pgliteDir}`}`,
+    "  Stop with Ctrl+C.",
+    "",
+  ].join("\n"),
+);
+
+portal.on("exit", async (code) => {
+  await sandbox.close();
+  process.exit(code ?? 0);
+});
