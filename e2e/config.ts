@@ -1,8 +1,12 @@
-// Where the e2e stack listens, and the staff admin it is seeded with.
+// Where the e2e stack listens, and the staff admin it is seeded with. E2E_PORTAL_PORT and
+// E2E_SANDBOX_PORT move it (two suites on one machine must not share ports).
+const portalPort = Number(process.env.E2E_PORTAL_PORT ?? 3200);
+const sandboxPort = Number(process.env.E2E_SANDBOX_PORT ?? 3201);
+
 export const E2E = {
-  portalPort: 3200,
-  portalUrl: "http://localhost:3200",
-  sandboxPort: 3201,
-  sandboxUrl: "http://localhost:3201",
+  portalPort,
+  portalUrl: `http://localhost:${portalPort}`,
+  sandboxPort,
+  sandboxUrl: `http://localhost:${sandboxPort}`,
   admin: { email: "admin@e2e.test", password: "e2e-admin-password-2026" },
 } as const;

@@ -19,6 +19,8 @@ const sandbox = await startSandbox({
   eventUrl: `${portalUrl}/api/wechat/component/events`,
   messageUrl: `${portalUrl}/api/wechat/messages/$APPID$`,
   authDomain: `localhost:${PORTAL_PORT}`,
+  // The first ticket goes out once the portal is listening (below), not into the void.
+  pushTicketOnStart: false,
 });
 
 buildPortal();
@@ -48,6 +50,18 @@ console.log(
     "",
   ].join("\n"),
 );
+
+async function waitForPortal(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const up = await fetch(`${portalUrl}/api/health`).then(
+      () => true,
+      () => false,
+    );
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+void waitForPortal().then(() => sandbox.pushTicket());
 
 portal.on("exit", async (code) => {
   await sandbox.close();

@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
 
 export function buildPortal({ force = false }: { force?: boolean } = {}): void {
-  if (!force && existsSync(".next/BUILD_ID")) return;
+  if (!force && existsSync(`${process.env.NEXT_DIST_DIR ?? ".next"}/BUILD_ID`)) return;
   console.log("Building the portal (next build)…");
   const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (r.status !== 0) throw new Error("next build failed");

@@ -10,6 +10,9 @@ const where = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : "embedded
 if (run(process.execPath, ["scripts/check-chromium.mjs"]) !== 0) process.exit(1);
 
 mkdirSync("artifacts", { recursive: true });
+console.log("\n== type check (tsc --noEmit)");
+const types = run("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]);
+
 console.log(`\n== unit + integration tests against ${where}`);
 const unit = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=artifacts/vitest.json"]);
 
@@ -37,6 +40,6 @@ const count = () => {
   return { passed, failed, skipped };
 };
 const totals = count();
-const ok = unit === 0 && build === 0 && e2e === 0;
+const ok = types === 0 && unit === 0 && build === 0 && e2e === 0;
 console.log(`\ntests: ${totals.passed} passed, ${ok ? totals.failed : Math.max(1, totals.failed)} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);
