@@ -52,6 +52,7 @@ export async function requestTicketPush({ reason }: { reason: string }): Promise
   const { appid, appsecret } = getEnv().component;
   const cutoff = new Date(Date.now() - PUSH_REQUEST_INTERVAL_MS);
   try {
+    await db().component.upsert({ where: { appid }, create: { appid }, update: {} });
     const { count } = await db().component.updateMany({
       where: { appid, OR: [{ ticketPushRequestedAt: null }, { ticketPushRequestedAt: { lt: cutoff } }] },
       data: { ticketPushRequestedAt: new Date() },

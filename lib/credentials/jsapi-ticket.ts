@@ -29,7 +29,13 @@ function toTicket(appid: string, row: TicketColumns): JsapiTicket | null {
   return { appid, ticket, expiresAt, refreshAt: row.jsapiTicketRefreshAt ?? expiresAt };
 }
 
-const ticketSelect = { jsapiTicketEnc: true, jsapiTicketKeyId: true, jsapiTicketExpiresAt: true, jsapiTicketRefreshAt: true, disabledAt: true } as const;
+const ticketSelect = {
+  jsapiTicketEnc: true,
+  jsapiTicketKeyId: true,
+  jsapiTicketExpiresAt: true,
+  jsapiTicketRefreshAt: true,
+  disabledAt: true,
+} as const;
 
 /**
  * The cached ticket, or null when there is none worth using. A ticket of an authorizer that revoked
@@ -38,7 +44,9 @@ const ticketSelect = { jsapiTicketEnc: true, jsapiTicketKeyId: true, jsapiTicket
 async function readCurrent(appid: string): Promise<JsapiTicket | null> {
   const authorizer = await db().authorizer.findUnique({ where: { appid }, select: { status: true, credential: { select: ticketSelect } } });
   if (!authorizer) throw new CredentialError("unknown_authorizer", `No authorizer ${appid}: it has not authorized this platform.`);
-  if (authorizer.status === "revoked") throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization; only the merchant can authorize again.`);
+  if (authorizer.status === "revoked") {
+    throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization; only the merchant can authorize again.`);
+  }
   if (authorizer.status === "needs_reauthorization" || authorizer.credential?.disabledAt) {
     throw new CredentialError(
       "needs_reauthorization",
@@ -61,7 +69,12 @@ async function refreshLocked(appid: string, authorizerAccessToken: string): Prom
                jsapi_ticket_expires_at AS "jsapiTicketExpiresAt", jsapi_ticket_refresh_at AS "jsapiTicketRefreshAt"
         FROM authorizer_credentials WHERE authorizer_appid = ${appid} FOR UPDATE`;
       const row = rows[0];
-      if (!row) throw new CredentialError("needs_reauthorization", `${appid} has no stored credentials: send the merchant a new authorization link.`);
+      if (!row) {
+        throw new CredentialError(
+          "needs_reauthorization",
+          `${appid} has no stored credentials: send the merchant a new authorization link.`,
+        );
+      }
       const current = toTicket(appid, row);
       if (current && !isDue(current.refreshAt)) return current;
 
@@ -71,7 +84,12 @@ async function refreshLocked(appid: string, authorizerAccessToken: string): Prom
       // `version` is left alone on purpose: it guards the access token, which has not changed.
       await tx.authorizerCredential.update({
         where: { authorizerAppid: appid },
-        data: { jsapiTicketEnc: sealed.ciphertext, jsapiTicketKeyId: sealed.keyId, jsapiTicketExpiresAt: expiresAt, jsapiTicketRefreshAt: refreshAt },
+        data: {
+          jsapiTicketEnc: sealed.ciphertext,
+          jsapiTicketKeyId: sealed.keyId,
+          jsapiTicketExpiresAt: expiresAt,
+          jsapiTicketRefreshAt: refreshAt,
+        },
       });
       logger.info({ appid, expiresAt }, "jsapi_ticket refreshed");
       return { appid, ticket: issued.ticket, expiresAt, refreshAt };
