@@ -1,0 +1,16 @@
+// POST /api/wechat/messages/{appid} — WeChat's 消息与事件接收URL ($APPID$): each authorizer's encrypted
+// messages and events, and the 全网发布 release checks.
+import { after } from "next/server";
+import { receiveAuthorizerMessage, refuseMessageGet } from "@/lib/messages/receive";
+
+export const dynamic = "force-dynamic";
+
+export async function POST(request: Request, { params }: { params: Promise<{ appid: string }> }) {
+  const { response, afterwards } = await receiveAuthorizerMessage({ request, appid: (await params).appid });
+  if (afterwards) after(afterwards);
+  return response;
+}
+
+export function GET() {
+  return refuseMessageGet();
+}

@@ -1,0 +1,119 @@
+// An authorizer's messages and events (消息与事件接收URL, /api/wechat/messages/{appid}): verify the
+// msg_signature, decrypt with the component's Token and EncodingAESKey, then answer. Anything that
+// fails a check gets a 4xx with the reason (also logged) and nothing else happens. What passes is
+// answered `success`, except WeChat's release checks (release-check.ts).
+import { randomBytes } from "node:crypto";
+import { getEnv } from "../env";
+import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
+import { logger } from "../logger";
+import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
+import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, parseEnvelope, type AuthorizerMessage } from "../wechat/push";
+import { answerReleaseCheck } from "./release-check";
+
+/** WeChat's messages are a few KB at most. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const APPID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export type MessageOutcome = { response: Response; afterwards?: () => Promise<void> };
+
+type Rejection = { status: 400 | 401 | 403 | 413; reason: string };
+
+class MessageRejected extends Error {
+  constructor(readonly rejection: Rejection) {
+    super(rejection.reason);
+  }
+}
+
+const reject = (status: Rejection["status"], reason: string) => new MessageRejected({ status, reason });
+
+const componentCrypto = () => {
+  const { appid, token, encodingAesKey } = getEnv().component;
+  return new MessageCrypto({ appid, token, encodingAesKey });
+};
+
+/** GET is how plain official accounts verify their URL (echostr); WeChat never does it on a component's message URL. */
+export function refuseMessageGet(): Response {
+  const response = textResponse(
+    "This message URL only accepts POSTs from WeChat (encrypted messages); it is not verified with echostr.",
+    405,
+  );
+  response.headers.set("allow", "POST");
+  return response;
+}
+
+async function readBody(request: Request): Promise<string> {
+  try {
+    return await readBodyCapped(request, MAX_MESSAGE_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw reject(413, `body larger than ${MAX_MESSAGE_BYTES} bytes`);
+    throw error;
+  }
+}
+
+/** Verifies and decrypts; every failure becomes a MessageRejected naming the check that failed. */
+function decodeMessage({ query, body, crypto }: { query: URLSearchParams; body: string; crypto: MessageCrypto }): AuthorizerMessage {
+  const msgSignature = query.get("msg_signature");
+  const timestamp = query.get("timestamp");
+  const nonce = query.get("nonce");
+  if (query.get("encrypt_type") !== "aes") throw reject(400, "encrypt_type must be aes: the component's messages are always encrypted");
+  if (!msgSignature || !timestamp || !nonce) throw reject(400, "missing msg_signature, timestamp or nonce in the query");
+  try {
+    const envelope = parseEnvelope(body);
+    const message = parseAuthorizerMessage(crypto.decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt }));
+    if (envelope.toUserName !== undefined && envelope.toUserName !== message.ToUserName) {
+      throw reject(400, `envelope ToUserName ${envelope.toUserName} differs from the encrypted one ${message.ToUserName}`);
+    }
+    return message;
+  } catch (error) {
+    if (!(error instanceof WeChatCryptoError)) throw error;
+    if (error.code === WECHAT_CRYPTO_ERRORS.validateSignature) throw reject(401, `${error.message} (${error.code})`);
+    if (error.code === WECHAT_CRYPTO_ERRORS.validateAppid) throw reject(403, `${error.message} (${error.code})`);
+    throw reject(400, `${error.message} (${error.code})`);
+  }
+}
+
+/** A passive text reply to the sender, encrypted like everything WeChat exchanges with the component. */
+function encryptedTextReply({
+  message,
+  content,
+  crypto,
+}: {
+  message: AuthorizerMessage;
+  content: string;
+  crypto: MessageCrypto;
+}): Response {
+  const plaintext = buildTextReply({ toUser: message.FromUserName, fromUser: message.ToUserName, content });
+  const xml = buildEncryptedReply({
+    crypto,
+    plaintext,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    nonce: randomBytes(8).toString("hex"),
+  });
+  return new Response(xml, { headers: { "content-type": "text/xml; charset=utf-8", "cache-control": "no-store" } });
+}
+
+/** Handles one POST to the message URL; `afterwards` is work to run once the answer has gone. */
+export async function receiveAuthorizerMessage({ request, appid }: { request: Request; appid: string }): Promise<MessageOutcome> {
+  try {
+    if (!APPID.test(appid)) throw reject(400, "the path does not end with an authorizer appid");
+    const body = await readBody(request);
+    const crypto = componentCrypto();
+    const message = decodeMessage({ query: new URL(request.url).searchParams, body, crypto });
+    const answer = answerReleaseCheck({ appid, message });
+    if (answer.kind === "text") {
+      logger.info({ appid, msgType: message.MsgType }, "release check answered");
+      return { response: encryptedTextReply({ message, content: answer.content, crypto }) };
+    }
+    // WeChat treats an empty answer and "success" alike: nothing is sent to the user.
+    if (answer.kind === "empty") return { response: textResponse(""), afterwards: answer.afterwards };
+    return { response: textResponse("success") };
+  } catch (error) {
+    if (!(error instanceof MessageRejected)) throw error;
+    logger.warn(
+      { appid: appid.slice(0, 64), status: error.rejection.status, reason: error.rejection.reason },
+      "authorizer message refused",
+    );
+    return { response: textResponse(error.rejection.reason, error.rejection.status) };
+  }
+}

@@ -1,0 +1,202 @@
+// GET /api/v1/openapi.json: the token centre described as OpenAPI 3.1. Bodies come from the same zod
+// schemas the routes validate with (schemas.ts); paths, statuses and error codes are listed here
+// once, and a test calls every documented path and checks each answer against this document.
+import { z } from "zod";
+import { API_ERROR_STATUS, type ApiErrorCode } from "../api/errors";
+import {
+  authorizerAppidSchema,
+  authorizerTokenResponseSchema,
+  componentTokenResponseSchema,
+  errorResponseSchema,
+  jssdkSignatureRequestSchema,
+  jssdkSignatureResponseSchema,
+} from "./schemas";
+
+type JsonSchema = Record<string, unknown>;
+type ResponseObject = { description: string; content?: Record<string, { schema: JsonSchema }> };
+type Operation = {
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: string[];
+  security?: Record<string, string[]>[];
+  parameters?: Record<string, unknown>[];
+  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, ResponseObject>;
+};
+
+export type OpenApiDocument = {
+  openapi: "3.1.0";
+  info: { title: string; version: string; description: string };
+  servers: { url: string }[];
+  security: Record<string, string[]>[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Partial<Record<"get" | "post", Operation>>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, Record<string, unknown>> };
+};
+
+const SCHEMA_IDS = {
+  ComponentToken: componentTokenResponseSchema,
+  AuthorizerToken: authorizerTokenResponseSchema,
+  JssdkSignatureRequest: jssdkSignatureRequestSchema,
+  JssdkSignature: jssdkSignatureResponseSchema,
+  Error: errorResponseSchema,
+} as const;
+
+/** OpenAPI 3.1 declares the dialect once; per-schema $schema and $id would only repeat it. */
+const withoutKeys = (schema: JsonSchema, keys: string[]) =>
+  Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key)));
+
+const ref = (id: keyof typeof SCHEMA_IDS) => ({ $ref: `#/components/schemas/${id}` });
+
+/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) for every named schema, referencing each other by $ref. */
+function buildComponentSchemas(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(SCHEMA_IDS)) registry.add(schema, { id });
+  // "input": objects stay open to new fields, so clients that validate answers survive additions.
+  const { schemas } = z.toJSONSchema(registry, { target: "draft-2020-12", io: "input", uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, withoutKeys(schema as JsonSchema, ["$schema", "$id"])]));
+}
+
+const json = (schema: JsonSchema) => ({ "application/json": { schema } });
+
+const ERROR_ADVICE: Record<ApiErrorCode, string> = {
+  invalid_request: "`invalid_request`: a path parameter or the body is wrong; `issues` names the fields.",
+  unauthorized: "`unauthorized`: the API key is missing, invalid or revoked.",
+  unknown_authorizer: "`unknown_authorizer`: this appid has not authorized the platform; send the merchant an authorization link.",
+  needs_reauthorization:
+    "`needs_reauthorization`: WeChat no longer accepts the authorizer's refresh token; the merchant must authorize again.",
+  authorizer_revoked: "`authorizer_revoked`: the merchant revoked the authorization in WeChat; only they can authorize again.",
+  payload_too_large: "`payload_too_large`: the body is over 16 KiB.",
+  internal_error: "`internal_error`: a fault in the portal; `message` holds a reference for its operators.",
+  wechat_error:
+    "`wechat_error`: WeChat refused the call; `errcode` and `class` (retry, refresh, re-authorize, configuration, quota, client) say why.",
+  wechat_unavailable: "`wechat_unavailable`: WeChat could not be reached or answered nonsense; retry shortly.",
+  no_ticket:
+    "`no_ticket`: no component_verify_ticket has arrived yet (WeChat pushes one every 10 minutes); retry after `Retry-After` seconds.",
+};
+
+/** The error responses of an operation, grouped by status, each listing the codes it can carry. */
+function errorResponses(codes: ApiErrorCode[]): Record<string, ResponseObject> {
+  const byStatus = new Map<number, ApiErrorCode[]>();
+  for (const code of [...codes, "internal_error" as const]) {
+    const status = API_ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, group]) => [
+        String(status),
+        { description: group.map((code) => ERROR_ADVICE[code]).join("\n\n"), content: json(ref("Error")) },
+      ]),
+  );
+}
+
+const appidParameter = {
+  name: "appid",
+  in: "path",
+  required: true,
+  description: "The authorizer's appid.",
+  schema: withoutKeys(z.toJSONSchema(authorizerAppidSchema, { target: "draft-2020-12" }) as JsonSchema, ["$schema"]),
+};
+
+const AUTHORIZER_ERRORS: ApiErrorCode[] = [
+  "invalid_request",
+  "unauthorized",
+  "unknown_authorizer",
+  "needs_reauthorization",
+  "authorizer_revoked",
+  "wechat_error",
+  "wechat_unavailable",
+  "no_ticket",
+];
+
+function buildPaths(): OpenApiDocument["paths"] {
+  return {
+    "/component/token": {
+      get: {
+        operationId: "getComponentToken",
+        summary: "The component_access_token",
+        description:
+          "The platform's component_access_token, refreshed ahead of expiry once for every caller. Do not call api_component_token yourself: it would invalidate this one.",
+        tags: ["tokens"],
+        responses: {
+          "200": { description: "The current token.", content: json(ref("ComponentToken")) },
+          ...errorResponses(["unauthorized", "wechat_error", "wechat_unavailable", "no_ticket"]),
+        },
+      },
+    },
+    "/authorizers/{appid}/token": {
+      get: {
+        operationId: "getAuthorizerToken",
+        summary: "An authorizer's access token",
+        description:
+          "The authorizer_access_token for calling the authorizer's APIs on its behalf (代调用). Refreshed by the portal ahead of expiry; do not refresh it yourself.",
+        tags: ["tokens"],
+        parameters: [appidParameter],
+        responses: {
+          "200": { description: "The current token.", content: json(ref("AuthorizerToken")) },
+          ...errorResponses(AUTHORIZER_ERRORS),
+        },
+      },
+    },
+    "/authorizers/{appid}/jssdk-signature": {
+      post: {
+        operationId: "createJssdkSignature",
+        summary: "A JS-SDK signature for one of the authorizer's pages",
+        description:
+          "Signs `url` with the authorizer's jsapi_ticket (cached by the portal) for wx.config. The fragment (#...) is not signed, as WeChat requires.",
+        tags: ["jssdk"],
+        parameters: [appidParameter],
+        requestBody: { required: true, content: json(ref("JssdkSignatureRequest")) },
+        responses: {
+          "200": { description: "The wx.config fields.", content: json(ref("JssdkSignature")) },
+          ...errorResponses([...AUTHORIZER_ERRORS, "payload_too_large"]),
+        },
+      },
+    },
+    "/openapi.json": {
+      get: {
+        operationId: "getOpenApiDocument",
+        summary: "This document",
+        description: "The token centre's OpenAPI 3.1 description. No API key needed.",
+        tags: ["meta"],
+        security: [],
+        responses: { "200": { description: "The OpenAPI document.", content: json({ type: "object", required: ["openapi", "paths"] }) } },
+      },
+    },
+  };
+}
+
+export function buildOpenApiDocument({ serverUrl }: { serverUrl: string }): OpenApiDocument {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Component Portal token centre",
+      version: "1",
+      description:
+        "Tokens of the WeChat third-party platform (第三方平台) for the provider's own services, so that only the portal ever calls WeChat's token endpoints. Every error is JSON `{ error, message }`; `message` says what to do.",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+    tags: [
+      { name: "tokens", description: "Access tokens, always valid when handed out." },
+      { name: "jssdk", description: "JS-SDK (wx.config) signatures." },
+      { name: "meta", description: "About this API." },
+    ],
+    paths: buildPaths(),
+    components: {
+      schemas: buildComponentSchemas(),
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", description: "An API key: `Authorization: Bearer cpk_...`." },
+        apiKeyHeader: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Api-Key",
+          description: "The same API key, for clients that cannot set Authorization.",
+        },
+      },
+    },
+  };
+}
