@@ -5,7 +5,7 @@ import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { Prisma } from "../generated/prisma/client";
-import { recordVerifyTicket } from "../credentials/component-ticket";
+import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
 import { open, seal } from "../credentials/vault";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type ComponentPush } from "../wechat/push";
@@ -19,7 +19,13 @@ const LEASE_MS = 60_000;
 export const MAX_PROCESSING_ATTEMPTS = 5;
 
 export type PushRejection = { ok: false; status: 400 | 401 | 403 | 413; reason: string };
-export type PushAccepted = { ok: true; pushId: string; infoType: string; duplicate: boolean };
+export type PushAccepted = {
+  ok: true;
+  pushId: string;
+  infoType: string;
+  duplicate: boolean;
+  /** Nothing left to do after the answer. */ processed: boolean;
+};
 
 const reject = (status: PushRejection["status"], reason: string): PushRejection => ({ ok: false, status, reason });
 
@@ -61,30 +67,46 @@ export function decodeComponentPush({
   }
 }
 
-/** Stores a decoded push once; a redelivery finds the stored one. Database errors propagate (→ 5xx). */
+/**
+ * Stores a decoded push once; a redelivery finds the stored one. Database errors propagate (→ 5xx).
+ * A ticket push (the bulk of all traffic: one every 10 minutes, forever) is applied in the same
+ * transaction as it is stored, so it needs no work after the answer.
+ */
 export async function storeComponentPush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
   const dedupeKey = dedupeKeyFor(push);
   const sealed = seal({ plaintext: xml, context: payloadContext(dedupeKey) });
   const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
+  const prisma = db();
+  const ticket = push.known && push.InfoType === "component_verify_ticket" ? push : null;
+  const create = prisma.receivedPush.create({
+    data: {
+      dedupeKey,
+      componentAppid: push.AppId,
+      infoType: push.InfoType,
+      authorizerAppid,
+      createTime: push.createdAt,
+      payload: maskPush(push) as Prisma.InputJsonValue,
+      payloadEnc: sealed.ciphertext,
+      payloadKeyId: sealed.keyId,
+      processedAt: ticket ? new Date() : null,
+    },
+    select: { id: true },
+  });
   try {
-    const row = await db().receivedPush.create({
-      data: {
-        dedupeKey,
-        componentAppid: push.AppId,
-        infoType: push.InfoType,
-        authorizerAppid,
-        createTime: push.createdAt,
-        payload: maskPush(push) as Prisma.InputJsonValue,
-        payloadEnc: sealed.ciphertext,
-        payloadKeyId: sealed.keyId,
-      },
-      select: { id: true },
-    });
-    return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false };
+    if (!ticket) {
+      const row = await create;
+      return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
+    }
+    const update = newerTicketUpdate(prisma, { appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
+    const [row, applied] = await prisma.$transaction([create, update]);
+    // No component row yet (a first start), or an older ticket: the careful path decides.
+    if (applied.count === 0)
+      await recordVerifyTicket({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
+    return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: true };
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    const existing = await db().receivedPush.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true } });
-    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true };
+    const existing = await prisma.receivedPush.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, processedAt: true } });
+    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true, processed: existing.processedAt !== null };
   }
 }
 

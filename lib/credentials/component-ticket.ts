@@ -16,23 +16,27 @@ const context = (appid: string) => `component:${appid}:verify_ticket`;
 
 type Tx = Pick<PrismaClient, "component">;
 
+/** The conditional write of a ticket: applies only when it is newer than the one kept. */
+export function newerTicketUpdate(prisma: Tx, { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date }) {
+  const sealed = seal({ plaintext: ticket, context: context(appid) });
+  return prisma.component.updateMany({
+    where: { appid, OR: [{ verifyTicketCreateTime: null }, { verifyTicketCreateTime: { lt: createTime } }] },
+    data: {
+      verifyTicketEnc: sealed.ciphertext,
+      verifyTicketKeyId: sealed.keyId,
+      verifyTicketCreateTime: createTime,
+      verifyTicketReceivedAt: new Date(),
+    },
+  });
+}
+
 /** Stores the ticket when it is newer than the one kept. Returns whether it replaced it. */
 export async function recordVerifyTicket(
   { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date },
   prisma: Tx = db(),
 ): Promise<boolean> {
-  const sealed = seal({ plaintext: ticket, context: context(appid) });
-  const data = {
-    verifyTicketEnc: sealed.ciphertext,
-    verifyTicketKeyId: sealed.keyId,
-    verifyTicketCreateTime: createTime,
-    verifyTicketReceivedAt: new Date(),
-  };
   await prisma.component.upsert({ where: { appid }, create: { appid }, update: {} });
-  const { count } = await prisma.component.updateMany({
-    where: { appid, OR: [{ verifyTicketCreateTime: null }, { verifyTicketCreateTime: { lt: createTime } }] },
-    data,
-  });
+  const { count } = await newerTicketUpdate(prisma, { appid, ticket, createTime });
   return count === 1;
 }
 

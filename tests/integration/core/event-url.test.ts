@@ -88,12 +88,23 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
   });
 
   it("stores and processes the same push once when it is delivered twice", async () => {
-    const push = ticketPush("ticket@@@twice-" + Date.now(), Math.floor(Date.now() / 1000) + 5);
-    const [first, second] = await Promise.all([post(push), post(push)]);
-    expect([await first.text(), await second.text()]).toEqual(["success", "success"]);
-    const rows = await t.database.prisma.receivedPush.findMany();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.attempts).toBe(1);
+    // A ticket push is applied as it is stored; an unauthorized push is processed after the answer.
+    const ticket = ticketPush("ticket@@@twice-" + Date.now(), Math.floor(Date.now() / 1000) + 5);
+    const revoked = sealPush({
+      AppId: DEMO_COMPONENT.appid,
+      CreateTime: Math.floor(Date.now() / 1000),
+      InfoType: "unauthorized",
+      AuthorizerAppid: "wx1111111111111111",
+    });
+    for (const push of [ticket, revoked]) {
+      const answers = await Promise.all([post(push), post(push), post(push)]);
+      expect(await Promise.all(answers.map((a) => a.text()))).toEqual(["success", "success", "success"]);
+    }
+    const rows = await t.database.prisma.receivedPush.findMany({ orderBy: { infoType: "asc" } });
+    expect(rows.map((r) => r.infoType)).toEqual(["component_verify_ticket", "unauthorized"]);
+    expect(rows.every((r) => r.processedAt !== null)).toBe(true);
+    expect(rows[0]!.attempts).toBe(0); // applied in the storing transaction
+    expect(rows[1]!.attempts).toBe(1); // processed once, whatever the deliveries
   });
 
   it("keeps the newest ticket by CreateTime: an older one arriving late never replaces it", async () => {

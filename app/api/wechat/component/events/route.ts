@@ -23,7 +23,7 @@ export async function POST(request: Request) {
       return textResponse(result.reason, result.status);
     }
     logger.info({ pushId: result.pushId, infoType: result.infoType, duplicate: result.duplicate }, "push stored");
-    after(() => processStoredPush(result.pushId).then(() => undefined));
+    if (!result.processed) after(() => processStoredPush(result.pushId).then(() => undefined));
     return textResponse("success");
   } catch (error) {
     // Not stored, so not acknowledged: WeChat retries, and nothing is lost.

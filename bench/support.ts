@@ -1,0 +1,106 @@
+// Shared pieces of the benchmarks: a fresh PostgreSQL database, portal processes on the
+// production build, timing statistics. Benchmarks only print figures; they assert nothing.
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import pg from "pg";
+import { openDatabase } from "../lib/db";
+import { migrate } from "../lib/db/migrate";
+import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { buildPortal, startPortal } from "../scripts/portal-server";
+
+export const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `cp_bench_${randomBytes(5).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    await c.query(sql);
+    await c.end();
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = openDatabase({ url: url.toString() });
+  await migrate(database);
+  await database.close();
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+export const benchKeys = {
+  TOKEN_ENCRYPTION_KEY: `bench1:${randomBytes(32).toString("base64")}`,
+  AUTH_SECRET: randomBytes(32).toString("base64url"),
+};
+
+/** Portal processes on the production build (built first if needed), jobs off so they add no calls. */
+export async function startPortals({
+  ports,
+  databaseUrl,
+  wechatBase,
+}: {
+  ports: number[];
+  databaseUrl: string;
+  wechatBase: string;
+}): Promise<{ urls: string[]; stop(): void }> {
+  buildPortal();
+  const children: ChildProcess[] = ports.map((port) =>
+    startPortal({
+      port,
+      env: {
+        DATABASE_URL: databaseUrl,
+        PUBLIC_BASE_URL: `http://localhost:${port}`,
+        WECHAT_COMPONENT_APPID: DEMO_COMPONENT.appid,
+        WECHAT_COMPONENT_APPSECRET: DEMO_COMPONENT.appsecret,
+        WECHAT_COMPONENT_TOKEN: DEMO_COMPONENT.token,
+        WECHAT_COMPONENT_AES_KEY: DEMO_COMPONENT.encodingAesKey,
+        WECHAT_API_BASE: wechatBase,
+        WECHAT_MP_BASE: wechatBase,
+        WECHAT_OPEN_BASE: wechatBase,
+        ADMIN_EMAIL: "bench@portal.local",
+        ADMIN_PASSWORD: "bench-password-not-secret",
+        JOBS_ENABLED: "false",
+        LOG_LEVEL: "error",
+        ...benchKeys,
+      },
+    }),
+  );
+  const urls = ports.map((p) => `http://localhost:${p}`);
+  for (const url of urls) {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${url}/api/health`).then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      if (i > 240) throw new Error(`portal at ${url} did not start`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return { urls, stop: () => children.forEach((c) => c.kill("SIGTERM")) };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `total` requests with `concurrency` in flight; returns latencies (ms) and wall time. */
+export async function load({ total, concurrency, send }: { total: number; concurrency: number; send: (i: number) => Promise<void> }) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t0 = performance.now();
+        await send(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: (total / wallMs) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), wallMs };
+}
