@@ -16,7 +16,12 @@ process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "bench-console-"));
 process.env.LOG_LEVEL ??= "silent";
 
 const { values } = parseArgs({
-  options: { rows: { type: "string", default: "100000" }, runs: { type: "string", default: "30" }, trgm: { type: "boolean", default: false }, keep: { type: "boolean", default: false } },
+  options: {
+    rows: { type: "string", default: "100000" },
+    runs: { type: "string", default: "30" },
+    trgm: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
 });
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
@@ -59,7 +64,24 @@ async function openFresh() {
 }
 
 // Names like the sandbox's (brand + kind of shop), so a search for a brand matches ~1/16 of the rows.
-const BRANDS = ["青禾", "云杉", "南山", "知味", "拾光", "鹿鸣", "半山", "橘子", "星河", "木棉", "海盐", "晨曦", "松果", "白露", "远山", "小满"];
+const BRANDS = [
+  "青禾",
+  "云杉",
+  "南山",
+  "知味",
+  "拾光",
+  "鹿鸣",
+  "半山",
+  "橘子",
+  "星河",
+  "木棉",
+  "海盐",
+  "晨曦",
+  "松果",
+  "白露",
+  "远山",
+  "小满",
+];
 const SUFFIXES = ["生活馆", "书店", "咖啡", "健身", "花艺", "烘焙", "旅行社", "点餐", "商城", "预约"];
 const sqlArray = (items: string[]) => `ARRAY[${items.map((item) => `'${item}'`).join(",")}]`;
 
@@ -158,7 +180,8 @@ try {
   const seedStarted = performance.now();
   await fresh.database.withSession((session) => session.exec(seedScript(getEnv().component.appid)));
   if (values.trgm) {
-    if (fresh.database.kind !== "postgres") throw new Error("--trgm needs DATABASE_URL (PostgreSQL): PGlite is opened without the pg_trgm extension");
+    if (fresh.database.kind !== "postgres")
+      throw new Error("--trgm needs DATABASE_URL (PostgreSQL): PGlite is opened without the pg_trgm extension");
     await fresh.database.withSession((session) =>
       session.exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm;
         CREATE INDEX authorizers_nick_name_trgm ON authorizers USING gin (nick_name gin_trgm_ops);

@@ -16,10 +16,22 @@ const schema = z
     DATA_DIR: z.string().min(1).default(".data"),
     PGLITE_DIR: z.string().min(1).optional(),
     PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
-    WECHAT_COMPONENT_APPID: z.string().regex(/^wx[0-9a-f]{16}$/, "must look like wx followed by 16 hex digits").optional(),
-    WECHAT_COMPONENT_APPSECRET: z.string().regex(/^[0-9a-zA-Z]{16,64}$/, "must be the component's AppSecret").optional(),
-    WECHAT_COMPONENT_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be 3-32 letters or digits, as WeChat requires").optional(),
-    WECHAT_COMPONENT_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey").optional(),
+    WECHAT_COMPONENT_APPID: z
+      .string()
+      .regex(/^wx[0-9a-f]{16}$/, "must look like wx followed by 16 hex digits")
+      .optional(),
+    WECHAT_COMPONENT_APPSECRET: z
+      .string()
+      .regex(/^[0-9a-zA-Z]{16,64}$/, "must be the component's AppSecret")
+      .optional(),
+    WECHAT_COMPONENT_TOKEN: z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,32}$/, "must be 3-32 letters or digits, as WeChat requires")
+      .optional(),
+    WECHAT_COMPONENT_AES_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey")
+      .optional(),
     WECHAT_API_BASE: z.url().default(WECHAT_HOSTS.api),
     WECHAT_MP_BASE: z.url().default(WECHAT_HOSTS.mp),
     WECHAT_OPEN_BASE: z.url().default(WECHAT_HOSTS.open),
@@ -34,6 +46,8 @@ const schema = z
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
     NODE_ENV: z.string().optional(),
+    /** false: this process runs no background work (a web-only instance, a script, a benchmark). */
+    JOBS_ENABLED: z.stringbool().default(true),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -70,6 +84,7 @@ export type Env = {
   authSecret: string;
   admin?: { email: string; password: string };
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+  jobsEnabled: boolean;
 };
 
 export class EnvError extends Error {
@@ -134,6 +149,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     authSecret: env.AUTH_SECRET ?? generated!.AUTH_SECRET,
     admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
     logLevel: env.LOG_LEVEL,
+    jobsEnabled: env.JOBS_ENABLED,
   };
 }
 

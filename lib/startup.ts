@@ -4,6 +4,7 @@ import { getEnvOrExit } from "./env";
 import { getDatabase } from "./db";
 import { migrate } from "./db/migrate";
 import { ensureFirstAdmin } from "./auth/staff";
+import { startJobs } from "./jobs";
 import { logger } from "./logger";
 
 export async function startPortal(): Promise<void> {
@@ -37,4 +38,8 @@ export async function startPortal(): Promise<void> {
   } else if (admin.kind === "missing") {
     logger.error("no staff user exists: set ADMIN_EMAIL and ADMIN_PASSWORD and restart to create the first admin");
   }
+
+  // After migrations: the jobs read the tables those create. A portal whose jobs cannot start still
+  // serves (tokens are also refreshed on demand), and health reports the growing refresh lag.
+  await startJobs().catch((error: unknown) => logger.error({ err: error }, "background jobs did not start"));
 }

@@ -3,9 +3,22 @@ import { randomBytes } from "node:crypto";
 import { db } from "../db";
 import { recordAudit } from "../audit";
 import type { StaffRole } from "../generated/prisma/enums";
+import { Prisma } from "../generated/prisma/client";
 import { hashPassword } from "./password";
 
-export async function createStaffUser({ email, password, role, name }: { email: string; password: string; role: StaffRole; name?: string }) {
+const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+
+export async function createStaffUser({
+  email,
+  password,
+  role,
+  name,
+}: {
+  email: string;
+  password: string;
+  role: StaffRole;
+  name?: string;
+}) {
   return db().staffUser.create({
     data: { email: email.trim().toLowerCase(), passwordHash: await hashPassword(password), role, name },
   });
@@ -24,19 +37,43 @@ export const GENERATED_ADMIN_EMAIL = "admin@portal.local";
  * generated password (returned so the caller prints it once); with a real database and no
  * variables, nothing (the caller says how to create one).
  */
-export async function ensureFirstAdmin({ admin, embedded }: { admin?: { email: string; password: string }; embedded: boolean }): Promise<FirstAdminOutcome> {
+export async function ensureFirstAdmin({
+  admin,
+  embedded,
+}: {
+  admin?: { email: string; password: string };
+  embedded: boolean;
+}): Promise<FirstAdminOutcome> {
   const prisma = db();
   if (admin) {
     const existing = await prisma.staffUser.findUnique({ where: { email: admin.email.toLowerCase() } });
     if (existing) return { kind: "exists" };
-    await createStaffUser({ ...admin, role: "admin", name: "Admin" });
-    await recordAudit({ actorType: "system", action: "staff.created", target: admin.email.toLowerCase(), details: { role: "admin", source: "ADMIN_EMAIL" } });
+    // Several instances starting together all try: one creates, the others find it made.
+    const created = await createStaffUser({ ...admin, role: "admin", name: "Admin" }).then(
+      () => true,
+      (error: unknown) => {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      },
+    );
+    if (!created) return { kind: "exists" };
+    await recordAudit({
+      actorType: "system",
+      action: "staff.created",
+      target: admin.email.toLowerCase(),
+      details: { role: "admin", source: "ADMIN_EMAIL" },
+    });
     return { kind: "created-from-env", email: admin.email.toLowerCase() };
   }
   if ((await prisma.staffUser.count()) > 0) return { kind: "exists" };
   if (!embedded) return { kind: "missing" };
   const password = randomBytes(12).toString("base64url");
   await createStaffUser({ email: GENERATED_ADMIN_EMAIL, password, role: "admin", name: "Admin" });
-  await recordAudit({ actorType: "system", action: "staff.created", target: GENERATED_ADMIN_EMAIL, details: { role: "admin", source: "generated" } });
+  await recordAudit({
+    actorType: "system",
+    action: "staff.created",
+    target: GENERATED_ADMIN_EMAIL,
+    details: { role: "admin", source: "generated" },
+  });
   return { kind: "created-generated", email: GENERATED_ADMIN_EMAIL, password };
 }

@@ -82,3 +82,19 @@ describe(`first admin (${databaseKind})`, () => {
     expect(signedIn).toMatchObject({ ok: true, staff: { role: "admin" } });
   });
 });
+
+describe(`first admin with several instances starting together (${databaseKind})`, () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it("creates ADMIN_EMAIL once and lets the other starts carry on", async () => {
+    const admin = { email: "boss@example.com", password: "a-long-enough-password" };
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => ensureFirstAdmin({ embedded: false, admin })));
+    expect(outcomes.filter((o) => o.kind === "created-from-env")).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === "exists")).toHaveLength(3);
+    expect(await t.database.prisma.staffUser.count()).toBe(1);
+  });
+});

@@ -1,0 +1,24 @@
+// The background jobs' names and tuning, in one place. pg-boss keeps its tables in its own schema.
+
+export const BOSS_SCHEMA = "pgboss";
+
+export const QUEUES = {
+  /** Fired every minute by a pg-boss schedule (one job per minute across all instances). */
+  credentialTick: "credential-tick",
+  /** One job per authorizer whose access token is due; the singleton key is the authorizer appid. */
+  refreshAuthorizer: "refresh-authorizer",
+} as const;
+
+export const TICK_CRON = "* * * * *";
+
+/** Authorizer tokens due within this window are queued now, each to start at its own refresh time. */
+export const REFRESH_HORIZON_MS = 60 * 1000;
+
+/** At most this many authorizers are queued per tick, most overdue first; the next tick takes the rest. */
+export const MAX_REFRESHES_PER_TICK = 2000;
+
+/** Pushes not processed this long after they arrived are processed again by the tick. */
+export const PUSH_RETRY_AFTER_MS = 30 * 1000;
+
+/** Workers per instance on the refresh queue (pg-boss v10 runs one job at a time per worker). */
+export const REFRESH_WORKERS = 4;

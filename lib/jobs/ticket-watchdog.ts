@@ -1,0 +1,40 @@
+// The ticket watchdog. WeChat pushes a component_verify_ticket every 10 minutes; when none arrived
+// for TICKET_STALE_AFTER_MS the event URL is probably broken, and without a ticket no new
+// component_access_token can be obtained: ask WeChat to push one now, warn, and turn health red.
+import { db } from "../db";
+import { getEnv } from "../env";
+import { logger } from "../logger";
+import { requestTicketPush, TICKET_STALE_AFTER_MS } from "../credentials/component-ticket";
+
+export type TicketState = {
+  /** When the newest ticket reached us; null when none ever did. */
+  receivedAt: Date | null;
+  ageMs: number | null;
+  stale: boolean;
+};
+
+export async function readTicketState({ now = new Date() }: { now?: Date } = {}): Promise<TicketState> {
+  const row = await db().component.findUnique({
+    where: { appid: getEnv().component.appid },
+    select: { verifyTicketReceivedAt: true, verifyTicketCreateTime: true },
+  });
+  // Our own receipt time, not WeChat's CreateTime: the question is whether pushes still reach us.
+  const receivedAt = row?.verifyTicketReceivedAt ?? row?.verifyTicketCreateTime ?? null;
+  if (!receivedAt) return { receivedAt: null, ageMs: null, stale: true };
+  const ageMs = Math.max(0, now.getTime() - receivedAt.getTime());
+  return { receivedAt, ageMs, stale: ageMs >= TICKET_STALE_AFTER_MS };
+}
+
+export type WatchdogResult = TicketState & { pushRequested: boolean };
+
+export async function runTicketWatchdog({ now = new Date() }: { now?: Date } = {}): Promise<WatchdogResult> {
+  const state = await readTicketState({ now });
+  if (!state.stale) return { ...state, pushRequested: false };
+  const reason = state.receivedAt
+    ? `no component_verify_ticket received for ${Math.round((state.ageMs ?? 0) / 60_000)} minutes`
+    : "no component_verify_ticket received yet";
+  logger.warn({ receivedAt: state.receivedAt, ageMs: state.ageMs }, `ticket watchdog: ${reason}; check the 授权事件接收URL`);
+  // requestTicketPush asks at most once a minute across instances and never throws.
+  const pushRequested = await requestTicketPush({ reason });
+  return { ...state, pushRequested };
+}
