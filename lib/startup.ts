@@ -3,6 +3,7 @@
 import { getEnvOrExit } from "./env";
 import { getDatabase } from "./db";
 import { migrate } from "./db/migrate";
+import { ensureComponentRow } from "./component";
 import { ensureFirstAdmin } from "./auth/staff";
 import { startJobs } from "./jobs";
 import { logger } from "./logger";
@@ -15,11 +16,7 @@ export async function startPortal(): Promise<void> {
   const result = await migrate(database, { log: (msg) => logger.info(msg) });
   logger.info({ applied: result.applied.length, database: database.kind }, "database ready");
 
-  await database.prisma.component.upsert({
-    where: { appid: env.component.appid },
-    create: { appid: env.component.appid },
-    update: {},
-  });
+  await ensureComponentRow(database.prisma, env.component.appid);
 
   const admin = await ensureFirstAdmin({ admin: env.admin, embedded: env.embedded });
   if (admin.kind === "created-generated") {

@@ -4,6 +4,7 @@
 // a per-code lock and the AuthorizationCodeUse row make the second one find the first's result.
 import { createHash } from "node:crypto";
 import { db, getDatabase } from "../db";
+import { ensureComponentRow } from "../component";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import type { Prisma } from "../generated/prisma/client";
@@ -79,7 +80,7 @@ async function store(
     select: { status: true, permissionSets: { select: { funcscopeId: true } } },
   });
   const wasActive = before?.status === "authorized" || before?.status === "updated";
-  await tx.component.upsert({ where: { appid: componentAppid }, create: { appid: componentAppid }, update: {} });
+  await ensureComponentRow(tx, componentAppid);
   await tx.authorizer.upsert({
     where: { appid },
     create: { appid, componentAppid, ...profile, status: "authorized", authorizedAt: now, statusChangedAt: now },

@@ -2,6 +2,7 @@
 // newest by the push's CreateTime is kept, so a late retry of an older push never replaces it.
 import type { PrismaClient } from "../generated/prisma/client";
 import { db } from "../db";
+import { ensureComponentRow } from "../component";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { wechatApi } from "../upstream";
@@ -14,7 +15,7 @@ const PUSH_REQUEST_INTERVAL_MS = 60 * 1000;
 
 const context = (appid: string) => `component:${appid}:verify_ticket`;
 
-type Tx = Pick<PrismaClient, "component">;
+type Tx = Pick<PrismaClient, "component" | "$executeRaw">;
 
 /** The conditional write of a ticket: applies only when it is newer than the one kept. */
 export function newerTicketUpdate(prisma: Tx, { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date }) {
@@ -35,7 +36,7 @@ export async function recordVerifyTicket(
   { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date },
   prisma: Tx = db(),
 ): Promise<boolean> {
-  await prisma.component.upsert({ where: { appid }, create: { appid }, update: {} });
+  await ensureComponentRow(prisma, appid);
   const { count } = await newerTicketUpdate(prisma, { appid, ticket, createTime });
   return count === 1;
 }
@@ -56,7 +57,7 @@ export async function requestTicketPush({ reason }: { reason: string }): Promise
   const { appid, appsecret } = getEnv().component;
   const cutoff = new Date(Date.now() - PUSH_REQUEST_INTERVAL_MS);
   try {
-    await db().component.upsert({ where: { appid }, create: { appid }, update: {} });
+    await ensureComponentRow(db(), appid);
     const { count } = await db().component.updateMany({
       where: { appid, OR: [{ ticketPushRequestedAt: null }, { ticketPushRequestedAt: { lt: cutoff } }] },
       data: { ticketPushRequestedAt: new Date() },

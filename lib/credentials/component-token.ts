@@ -2,6 +2,7 @@
 // Refreshed ahead of expiry; N concurrent callers cause one upstream call: single-flight within a
 // process (a shared promise) and across processes (row lock, then re-check what the winner wrote).
 import { db } from "../db";
+import { ensureComponentRow } from "../component";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { wechatApi } from "../upstream";
@@ -53,7 +54,7 @@ async function refreshLocked(appid: string, force: { rejectedVersion?: number })
   const { appsecret } = getEnv().component;
   return db().$transaction(
     async (tx) => {
-      await tx.component.upsert({ where: { appid }, create: { appid }, update: {} });
+      await ensureComponentRow(tx, appid);
       const rows = await tx.$queryRaw<(TokenColumns & TicketColumns)[]>`
         SELECT access_token_enc AS "accessTokenEnc", access_token_key_id AS "accessTokenKeyId",
                access_token_expires_at AS "accessTokenExpiresAt", access_token_refresh_at AS "accessTokenRefreshAt",

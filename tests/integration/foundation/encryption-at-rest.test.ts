@@ -39,7 +39,13 @@ describe(`encryption at rest (${databaseKind})`, () => {
     expect(row!.refresh_token_key_id).toBe("test1");
     expect(row!.refresh_token_enc).toMatch(/^v1\./);
 
-    expect(openColumn({ ciphertext: row!.refresh_token_enc!, keyId: row!.refresh_token_key_id!, context: "authorizer:wx3a4b5c6d7e8f9012:refresh_token" })).toBe(REFRESH_TOKEN);
+    expect(
+      openColumn({
+        ciphertext: row!.refresh_token_enc!,
+        keyId: row!.refresh_token_key_id!,
+        context: "authorizer:wx3a4b5c6d7e8f9012:refresh_token",
+      }),
+    ).toBe(REFRESH_TOKEN);
   });
 
   it("refuses a ciphertext moved to another row or column, or tampered with", async () => {
@@ -51,7 +57,9 @@ describe(`encryption at rest (${databaseKind})`, () => {
     const body = Buffer.from(parts[2]!, "base64url");
     body[0] = body[0]! ^ 1;
     const tampered = [parts[0], parts[1], body.toString("base64url"), parts[3]].join(".");
-    expect(() => open({ sealed: { ...sealed, ciphertext: tampered }, context: "authorizer:wx3a4b5c6d7e8f9012:refresh_token" })).toThrow(VaultError);
+    expect(() => open({ sealed: { ...sealed, ciphertext: tampered }, context: "authorizer:wx3a4b5c6d7e8f9012:refresh_token" })).toThrow(
+      VaultError,
+    );
   });
 
   it("keeps old values readable after the key is rotated, and seals new ones with the new key", () => {

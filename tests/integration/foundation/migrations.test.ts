@@ -6,10 +6,20 @@ import { checksumOf, defaultMigrationsDir, migrate, MigrationError, readMigratio
 import { openDatabase } from "@/lib/db";
 import { createEmptyDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 
-type MigrationRow = { migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; logs: string | null };
+type MigrationRow = {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  applied_steps_count: number;
+  logs: string | null;
+};
 
 const rows = (t: TestDatabase) =>
-  t.database.withSession((s) => s.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, applied_steps_count, logs FROM "_prisma_migrations" ORDER BY migration_name`));
+  t.database.withSession((s) =>
+    s.query<MigrationRow>(
+      `SELECT migration_name, checksum, finished_at, applied_steps_count, logs FROM "_prisma_migrations" ORDER BY migration_name`,
+    ),
+  );
 
 const copyMigrations = () => {
   const dir = mkdtempSync(join(tmpdir(), "migrations-"));
@@ -101,6 +111,20 @@ describe(`migrations (${databaseKind})`, () => {
       expect(recorded).toHaveLength(readMigrations().length);
     } finally {
       if (t.url) await Promise.all(others.map((d) => d.close()));
+    }
+  });
+});
+
+describe(`start-up with several instances at once (${databaseKind})`, () => {
+  it("creates the component row once, without a unique-constraint error", async () => {
+    const { ensureComponentRow } = await import("@/lib/component");
+    const t = await createEmptyDatabase();
+    try {
+      await migrate(t.database);
+      await Promise.all(Array.from({ length: 8 }, () => ensureComponentRow(t.database.prisma, "wx00000000000000aa")));
+      expect(await t.database.prisma.component.count()).toBe(1);
+    } finally {
+      await t.drop();
     }
   });
 });

@@ -28,15 +28,24 @@ describe(`staff sign-in (${databaseKind})`, () => {
   });
 
   it("refuses a wrong password and an unknown email alike", async () => {
-    expect(await signInWithPassword({ email: "ops@example.com", password: "wrong", ip: "10.0.0.2" })).toEqual({ ok: false, reason: "invalid" });
-    expect(await signInWithPassword({ email: "nobody@example.com", password: PASSWORD, ip: "10.0.0.2" })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signInWithPassword({ email: "ops@example.com", password: "wrong", ip: "10.0.0.2" })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    expect(await signInWithPassword({ email: "nobody@example.com", password: PASSWORD, ip: "10.0.0.2" })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     expect(await t.database.prisma.auditLog.count({ where: { action: "staff.sign_in_failed" } })).toBeGreaterThanOrEqual(2);
   });
 
   it("throttles repeated failures, even the right password, but not other addresses", async () => {
     const limit = SIGN_IN_LIMITS.perAccount.points;
     for (let i = 0; i < limit; i++) {
-      expect(await signInWithPassword({ email: "ops@example.com", password: `guess-${i}`, ip: "10.0.0.3" })).toEqual({ ok: false, reason: "invalid" });
+      expect(await signInWithPassword({ email: "ops@example.com", password: `guess-${i}`, ip: "10.0.0.3" })).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     }
     const blocked = await signInWithPassword({ email: "ops@example.com", password: PASSWORD, ip: "10.0.0.3" });
     expect(blocked.ok).toBe(false);
@@ -52,7 +61,10 @@ describe(`staff sign-in (${databaseKind})`, () => {
   it("refuses a disabled account", async () => {
     await createStaffUser({ email: "gone@example.com", password: PASSWORD, role: "viewer" });
     await t.database.prisma.staffUser.update({ where: { email: "gone@example.com" }, data: { disabledAt: new Date() } });
-    expect(await signInWithPassword({ email: "gone@example.com", password: PASSWORD, ip: "10.0.0.5" })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signInWithPassword({ email: "gone@example.com", password: PASSWORD, ip: "10.0.0.5" })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 });
 
