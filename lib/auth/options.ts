@@ -32,7 +32,9 @@ export function getAuthOptions(): NextAuthOptions {
           if (!parsed.success) throw new Error(SIGN_IN_ERRORS.invalid);
           const result = await signInWithPassword({ ...parsed.data, ip: clientAddress(req?.headers) });
           if (!result.ok) {
-            throw new Error(result.reason === "throttled" ? `${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}` : SIGN_IN_ERRORS.invalid);
+            throw new Error(
+              result.reason === "throttled" ? `${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}` : SIGN_IN_ERRORS.invalid,
+            );
           }
           return { id: result.staff.id, email: result.staff.email, name: result.staff.name, role: result.staff.role };
         },

@@ -8,9 +8,7 @@ import { createSignInThrottle } from "./throttle";
 export type SignedInStaff = { id: string; email: string; name: string | null; role: StaffRole };
 
 export type SignInResult =
-  | { ok: true; staff: SignedInStaff }
-  | { ok: false; reason: "invalid" }
-  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+  { ok: true; staff: SignedInStaff } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 export async function signInWithPassword({ email, password, ip }: { email: string; password: string; ip: string }): Promise<SignInResult> {
   const prisma = db();
@@ -25,7 +23,8 @@ export async function signInWithPassword({ email, password, ip }: { email: strin
   }
 
   const user = await prisma.staffUser.findUnique({ where: { email: normalized } });
-  const valid = user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  const valid =
+    user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
   if (!user || !valid) {
     await throttle.recordFailure(key);
     await recordAudit({ actorType: "staff", actorId: user?.id, action: "staff.sign_in_failed", target: normalized, ip });

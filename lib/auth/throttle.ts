@@ -34,10 +34,7 @@ export function createSignInThrottle(prisma: PrismaClient): SignInThrottle {
     },
     async recordFailure(args) {
       // consume() rejects once the limit is passed; the block is what we want, not an exception.
-      await Promise.all([
-        perAccount.consume(accountKey(args)).catch(swallowLimit),
-        perAddress.consume(args.ip).catch(swallowLimit),
-      ]);
+      await Promise.all([perAccount.consume(accountKey(args)).catch(swallowLimit), perAddress.consume(args.ip).catch(swallowLimit)]);
     },
     async recordSuccess(args) {
       await perAccount.delete(accountKey(args));

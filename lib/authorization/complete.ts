@@ -10,7 +10,7 @@ import { logger } from "../logger";
 import type { Prisma } from "../generated/prisma/client";
 import type { AccountType } from "../generated/prisma/enums";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "../credentials/component-token";
-import { sealAuthorizerTokens } from "../credentials/authorizer-token";
+import { CLEARED_TOKEN_CACHE, sealAuthorizerTokens } from "../credentials/authorizer-token";
 import { wechatApi } from "../upstream";
 import type { AuthorizationGrant, AuthorizerInfo, PermissionSetGrant } from "../wechat/api";
 
@@ -115,15 +115,7 @@ async function store(
     where: { authorizerAppid: appid },
     create: { authorizerAppid: appid, ...tokens },
     // Any token cached before (jsapi_ticket included) belongs to the old grant.
-    update: {
-      ...tokens,
-      jsapiTicketEnc: null,
-      jsapiTicketKeyId: null,
-      jsapiTicketExpiresAt: null,
-      jsapiTicketRefreshAt: null,
-      disabledAt: null,
-      version: { increment: 1 },
-    },
+    update: { ...CLEARED_TOKEN_CACHE, ...tokens, disabledAt: null, version: { increment: 1 } },
   });
 
   const previous = new Set((before?.permissionSets ?? []).map((s) => s.funcscopeId));

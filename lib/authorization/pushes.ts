@@ -129,7 +129,7 @@ async function handle(push: ComponentPush): Promise<void> {
       return;
     case "unauthorized":
       // Never query_auth here: there is no code, and the account is gone.
-      await markAuthorizerRevoked({ authorizerAppid: push.AuthorizerAppid, at: push.createdAt });
+      await markAuthorizerRevoked({ authorizerAppid: push.AuthorizerAppid, at: push.createdAt, source: "push" });
       return;
     case "notify_third_fasteregister":
       return; // stored for the console; nothing to act on yet

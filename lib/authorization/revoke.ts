@@ -2,8 +2,17 @@
 // account's history, and disable its credentials so nothing hands out a dead token.
 import { db } from "../db";
 import { logger } from "../logger";
+import { CLEARED_TOKEN_CACHE } from "../credentials/authorizer-token";
 
-export async function markAuthorizerRevoked({ authorizerAppid, at }: { authorizerAppid: string; at: Date }): Promise<boolean> {
+export async function markAuthorizerRevoked({
+  authorizerAppid,
+  at,
+  source,
+}: {
+  authorizerAppid: string;
+  at: Date;
+  source: "push" | "api_61003";
+}): Promise<boolean> {
   const prisma = db();
   const updated = await prisma.$transaction(async (tx) => {
     const { count } = await tx.authorizer.updateMany({
@@ -13,21 +22,10 @@ export async function markAuthorizerRevoked({ authorizerAppid, at }: { authorize
     if (count === 0) return false;
     await tx.authorizerCredential.updateMany({
       where: { authorizerAppid },
-      data: {
-        disabledAt: at,
-        accessTokenEnc: null,
-        accessTokenKeyId: null,
-        accessTokenExpiresAt: null,
-        accessTokenRefreshAt: null,
-        jsapiTicketEnc: null,
-        jsapiTicketKeyId: null,
-        jsapiTicketExpiresAt: null,
-        jsapiTicketRefreshAt: null,
-        version: { increment: 1 },
-      },
+      data: { disabledAt: at, ...CLEARED_TOKEN_CACHE, version: { increment: 1 } },
     });
     await tx.auditLog.create({
-      data: { actorType: "wechat", action: "authorizer.revoked", target: authorizerAppid, details: { source: "push" } },
+      data: { actorType: "wechat", action: "authorizer.revoked", target: authorizerAppid, details: { source } },
     });
     return true;
   });

@@ -8,6 +8,7 @@ import { recordAudit } from "../audit";
 import { wechatApi } from "../upstream";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
 import type { AuthorizerToken } from "../wechat/api";
+import { markAuthorizerRevoked } from "../authorization/revoke";
 import { CredentialError } from "./errors";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "./component-token";
 import { isDue, isUsable, lifetimeTimes } from "./refresh-policy";
@@ -166,17 +167,14 @@ async function recoverRefreshToken(appid: string, componentAccessToken: string):
   }
 }
 
-async function markStatus(appid: string, status: "revoked" | "needs_reauthorization", reason: string): Promise<void> {
+async function markNeedsReauthorization(appid: string, reason: string): Promise<void> {
   const now = new Date();
   await db().$transaction([
-    db().authorizer.update({
-      where: { appid },
-      data: { status, statusChangedAt: now, ...(status === "revoked" ? { revokedAt: now } : {}) },
-    }),
+    db().authorizer.update({ where: { appid }, data: { status: "needs_reauthorization", statusChangedAt: now } }),
     db().authorizerCredential.update({ where: { authorizerAppid: appid }, data: { disabledAt: now, lastError: reason, lastErrorAt: now } }),
   ]);
-  await recordAudit({ actorType: "system", action: `authorizer.${status}`, target: appid, details: { reason } });
-  logger.warn({ appid, status, reason }, "authorizer credentials disabled");
+  await recordAudit({ actorType: "system", action: "authorizer.needs_reauthorization", target: appid, details: { reason } });
+  logger.warn({ appid, reason }, "authorizer needs to authorize again; credentials disabled");
 }
 
 async function recordFailure(appid: string, error: unknown): Promise<void> {
@@ -214,11 +212,11 @@ async function refreshOnce(appid: string, force: boolean): Promise<AuthorizerAcc
     }
   }
   if (outcome.kind === "revoked") {
-    await markStatus(appid, "revoked", "WeChat answered 61003: the authorizer revoked the authorization.");
+    await markAuthorizerRevoked({ authorizerAppid: appid, at: new Date(), source: "api_61003" });
     throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization (61003).`);
   }
   if (outcome.kind === "refresh-token-invalid") {
-    await markStatus(appid, "needs_reauthorization", "WeChat answered 61023 and holds no other refresh token for this account.");
+    await markNeedsReauthorization(appid, "WeChat answered 61023 and holds no other refresh token for this account.");
     throw new CredentialError(
       "needs_reauthorization",
       `${appid} needs to authorize again: its refresh token is invalid (61023) and could not be recovered.`,
@@ -278,20 +276,22 @@ export async function withAuthorizerToken<T>(appid: string, call: (authorizerAcc
   }
 }
 
-/** Drops cached access tokens (after updateauthorized: the permission sets behind them changed). */
+/** The columns that cache short-lived tokens (never the refresh token), emptied. */
+export const CLEARED_TOKEN_CACHE = {
+  accessTokenEnc: null,
+  accessTokenKeyId: null,
+  accessTokenExpiresAt: null,
+  accessTokenRefreshAt: null,
+  jsapiTicketEnc: null,
+  jsapiTicketKeyId: null,
+  jsapiTicketExpiresAt: null,
+  jsapiTicketRefreshAt: null,
+} as const;
+
+/** Drops cached tokens (the permission sets behind them changed); the next caller refreshes. */
 export async function dropCachedAuthorizerTokens(appid: string): Promise<void> {
   await db().authorizerCredential.updateMany({
     where: { authorizerAppid: appid },
-    data: {
-      accessTokenEnc: null,
-      accessTokenKeyId: null,
-      accessTokenExpiresAt: null,
-      accessTokenRefreshAt: null,
-      jsapiTicketEnc: null,
-      jsapiTicketKeyId: null,
-      jsapiTicketExpiresAt: null,
-      jsapiTicketRefreshAt: null,
-      version: { increment: 1 },
-    },
+    data: { ...CLEARED_TOKEN_CACHE, version: { increment: 1 } },
   });
 }

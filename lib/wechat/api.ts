@@ -187,7 +187,13 @@ async function readJson(response: Response, endpoint: string): Promise<unknown> 
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new WeChatTransportError({ kind: "invalid-json", endpoint, status: response.status, message: "response is not JSON", cause: error });
+    throw new WeChatTransportError({
+      kind: "invalid-json",
+      endpoint,
+      status: response.status,
+      message: "response is not JSON",
+      cause: error,
+    });
   }
 }
 
@@ -219,7 +225,8 @@ export function createComponentApi(options: ComponentApiOptions) {
         response = await Promise.race([
           fetchImpl(`${apiBase}${args.path}${search}`, {
             method: args.method,
-            headers: args.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+            headers:
+              args.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
             body: args.body === undefined ? undefined : JSON.stringify(args.body),
             signal: controller.signal,
           }),
@@ -311,7 +318,11 @@ export function createComponentApi(options: ComponentApiOptions) {
     },
 
     /** Exchanges an auth_code (redirect or `authorized` push) for the authorizer's tokens. */
-    async queryAuth(args: { componentAccessToken: string; componentAppid: string; authorizationCode: string }): Promise<AuthorizationGrant> {
+    async queryAuth(args: {
+      componentAccessToken: string;
+      componentAppid: string;
+      authorizationCode: string;
+    }): Promise<AuthorizationGrant> {
       const raw = await call({
         method: "POST",
         path: API_PATHS.queryAuth,
@@ -353,7 +364,11 @@ export function createComponentApi(options: ComponentApiOptions) {
       return token;
     },
 
-    async getAuthorizerInfo(args: { componentAccessToken: string; componentAppid: string; authorizerAppid: string }): Promise<AuthorizerInfo> {
+    async getAuthorizerInfo(args: {
+      componentAccessToken: string;
+      componentAppid: string;
+      authorizerAppid: string;
+    }): Promise<AuthorizerInfo> {
       const raw = await call({
         method: "POST",
         path: API_PATHS.authorizerInfo,

@@ -19,7 +19,8 @@ const CLASSIFICATIONS: Readonly<Record<number, ErrcodeClassification>> = {
   },
   40001: {
     class: "refresh",
-    action: "The access token is invalid or not the latest: refresh it once, then retry once. If it persists, check the AppSecret and that no other system refreshes the same token.",
+    action:
+      "The access token is invalid or not the latest: refresh it once, then retry once. If it persists, check the AppSecret and that no other system refreshes the same token.",
     actionZh: "access_token 无效或不是最新：刷新一次后重试一次；仍失败请核对 AppSecret，并确认没有其他系统在刷新同一个令牌。",
   },
   40014: {
@@ -59,7 +60,8 @@ const CLASSIFICATIONS: Readonly<Record<number, ErrcodeClassification>> = {
   },
   61007: {
     class: "re-authorize",
-    action: "This API is not authorized to the component: the account did not grant the permission set it needs. Ask the merchant to re-authorize with it, and check the component's permission sets.",
+    action:
+      "This API is not authorized to the component: the account did not grant the permission set it needs. Ask the merchant to re-authorize with it, and check the component's permission sets.",
     actionZh: "该接口未授权给第三方平台：账号未授予所需权限集。请商家重新授权并勾选该权限集，同时检查平台的权限集配置。",
   },
   61009: {
@@ -89,7 +91,8 @@ const CLASSIFICATIONS: Readonly<Record<number, ErrcodeClassification>> = {
   },
   45009: {
     class: "quota",
-    action: "The daily call quota is used up: wait until it resets at midnight (Beijing time) or reset it with clear_quota (10 times a month).",
+    action:
+      "The daily call quota is used up: wait until it resets at midnight (Beijing time) or reset it with clear_quota (10 times a month).",
     actionZh: "接口调用已达当日上限：等待北京时间零点重置，或调用 clear_quota 清零（每月 10 次）。",
   },
   45011: {

@@ -21,5 +21,10 @@ export function buildJsapiConfig(args: {
 }): JsapiConfig {
   const nonceStr = args.nonceStr ?? randomBytes(12).toString("hex");
   const timestamp = args.timestamp ?? Math.floor(Date.now() / 1000);
-  return { appId: args.appId, timestamp, nonceStr, signature: signJsapi({ jsapiTicket: args.jsapiTicket, nonceStr, timestamp, url: args.url }) };
+  return {
+    appId: args.appId,
+    timestamp,
+    nonceStr,
+    signature: signJsapi({ jsapiTicket: args.jsapiTicket, nonceStr, timestamp, url: args.url }),
+  };
 }

@@ -108,7 +108,14 @@ function buildPermissionSets(): PermissionSet[] {
     const id = Number(key);
     const accountType = LEGACY_ACCOUNT_TYPES[id];
     if (sets.has(id) || accountType === undefined) continue;
-    sets.set(id, { id, nameZh: name, nameEn: ENGLISH_NAMES[id] ?? `Permission set ${id}`, accountType, mutex: null, source: "official_legacy" });
+    sets.set(id, {
+      id,
+      nameZh: name,
+      nameEn: ENGLISH_NAMES[id] ?? `Permission set ${id}`,
+      accountType,
+      mutex: null,
+      source: "official_legacy",
+    });
   }
   return [...sets.values()].sort((a, b) => a.id - b.id);
 }

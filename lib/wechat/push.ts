@@ -105,7 +105,10 @@ export const fastRegisterSchema = z.object({
   InfoType: z.literal("notify_third_fasteregister"),
   // A failed registration (status != 0) may come without the new appid or an auth_code.
   appid: z.string().optional(),
-  status: z.string().regex(/^-?\d+$/, "expected an integer status").transform((value) => Number(value)),
+  status: z
+    .string()
+    .regex(/^-?\d+$/, "expected an integer status")
+    .transform((value) => Number(value)),
   auth_code: z.string().optional(),
   msg: z.string().default(""),
   info: z.preprocess((value) => (value === "" || value === undefined ? {} : value), fastRegisterInfoSchema),
