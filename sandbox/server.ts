@@ -51,6 +51,12 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     instance.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
+  // Clients (fetch/undici) reuse idle connections until just before the server's keep-alive
+  // timeout; on a loaded machine Node's 5 s default lets a reuse race the close (ECONNRESET).
+  if ("keepAliveTimeout" in server) {
+    server.keepAliveTimeout = 60_000;
+    server.headersTimeout = 61_000;
+  }
   publicUrl = (config.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
 
   const pushTicket = () => pushVerifyTicket(context).delivery;
