@@ -37,6 +37,7 @@ test.describe("core against the sandbox", () => {
     expect(response.status()).toBe(401);
     expect((await response.json()).error).toBeTruthy();
     const openapi = await (await request.get("/api/v1/openapi.json")).json();
-    expect(Object.keys(openapi.paths)).toContain("/api/v1/component/token");
+    expect(Object.keys(openapi.paths)).toContain("/component/token"); // relative to servers[0].url, /api/v1
+    expect(openapi.servers[0].url).toMatch(/\/api\/v1$/);
   });
 });
