@@ -8,6 +8,11 @@ export const SIGN_IN_LIMITS = {
   perAccount: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
   /** Wrong passwords from one address across accounts (credential stuffing). */
   perAddress: { points: 30, duration: 60 * 60, blockDuration: 60 * 60 },
+  /**
+   * Wrong passwords for one account from anywhere: a slow, distributed guess (or a forged
+   * X-Forwarded-For per try) still runs into this one.
+   */
+  perEmail: { points: 20, duration: 60 * 60, blockDuration: 30 * 60 },
 } as const;
 
 export type SignInThrottle = {
@@ -22,6 +27,7 @@ export function createSignInThrottle(prisma: PrismaClient): SignInThrottle {
     new RateLimiterPrisma({ storeClient: prisma, tableName: "rateLimiterFlexible", keyPrefix, clearExpiredByTimeout: false, ...limits });
   const perAccount = make("signin_account", SIGN_IN_LIMITS.perAccount);
   const perAddress = make("signin_address", SIGN_IN_LIMITS.perAddress);
+  const perEmail = make("signin_email", SIGN_IN_LIMITS.perEmail);
   const accountKey = ({ email, ip }: { email: string; ip: string }) => `${email.toLowerCase()}|${ip}`;
 
   const blockedFor = (res: RateLimiterRes | null, points: number) =>
@@ -29,12 +35,24 @@ export function createSignInThrottle(prisma: PrismaClient): SignInThrottle {
 
   return {
     async retryAfter(args) {
-      const [a, b] = await Promise.all([perAccount.get(accountKey(args)), perAddress.get(args.ip)]);
-      return Math.max(blockedFor(a, SIGN_IN_LIMITS.perAccount.points), blockedFor(b, SIGN_IN_LIMITS.perAddress.points));
+      const [a, b, c] = await Promise.all([
+        perAccount.get(accountKey(args)),
+        perAddress.get(args.ip),
+        perEmail.get(args.email.toLowerCase()),
+      ]);
+      return Math.max(
+        blockedFor(a, SIGN_IN_LIMITS.perAccount.points),
+        blockedFor(b, SIGN_IN_LIMITS.perAddress.points),
+        blockedFor(c, SIGN_IN_LIMITS.perEmail.points),
+      );
     },
     async recordFailure(args) {
       // consume() rejects once the limit is passed; the block is what we want, not an exception.
-      await Promise.all([perAccount.consume(accountKey(args)).catch(swallowLimit), perAddress.consume(args.ip).catch(swallowLimit)]);
+      await Promise.all([
+        perAccount.consume(accountKey(args)).catch(swallowLimit),
+        perAddress.consume(args.ip).catch(swallowLimit),
+        perEmail.consume(args.email.toLowerCase()).catch(swallowLimit),
+      ]);
     },
     async recordSuccess(args) {
       await perAccount.delete(accountKey(args));

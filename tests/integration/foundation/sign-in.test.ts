@@ -58,6 +58,18 @@ describe(`staff sign-in (${databaseKind})`, () => {
     expect(elsewhere.ok).toBe(true);
   });
 
+  it("throttles an account guessed at from many addresses", async () => {
+    await createStaffUser({ email: "target@example.com", password: PASSWORD, role: "viewer" });
+    for (let i = 0; i < SIGN_IN_LIMITS.perEmail.points; i++) {
+      // Never five from one address: only the per-account limit across addresses can stop this.
+      await signInWithPassword({ email: "target@example.com", password: `guess-${i}`, ip: `10.9.${i}.1` });
+    }
+    const fresh = await signInWithPassword({ email: "target@example.com", password: PASSWORD, ip: "10.9.250.1" });
+    expect(fresh).toMatchObject({ ok: false, reason: "throttled" });
+    // Other accounts are untouched.
+    expect((await signInWithPassword({ email: "ops@example.com", password: PASSWORD, ip: "10.9.250.1" })).ok).toBe(true);
+  });
+
   it("refuses a disabled account", async () => {
     await createStaffUser({ email: "gone@example.com", password: PASSWORD, role: "viewer" });
     await t.database.prisma.staffUser.update({ where: { email: "gone@example.com" }, data: { disabledAt: new Date() } });
