@@ -8,11 +8,11 @@ import { ensureComponentRow } from "../component";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import type { Prisma } from "../generated/prisma/client";
-import type { AccountType } from "../generated/prisma/enums";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "../credentials/component-token";
 import { CLEARED_TOKEN_CACHE, sealAuthorizerTokens } from "../credentials/authorizer-token";
 import { wechatApi } from "../upstream";
-import type { AuthorizationGrant, AuthorizerInfo, PermissionSetGrant } from "../wechat/api";
+import type { AuthorizationGrant, AuthorizerInfo } from "../wechat/api";
+import { accountTypeForAuthType, profileColumns, replacePermissionSets } from "./authorizer-record";
 
 export type CompletionSource = "callback" | "push";
 
@@ -27,9 +27,6 @@ export type Completion = {
 };
 
 export const hashCode = (code: string) => createHash("sha256").update(code, "utf8").digest("hex");
-
-const accountTypeOf = (info: AuthorizerInfo): AccountType =>
-  info.profile.accountType === "miniprogram" ? "mini_program" : "official_account";
 
 /** Both calls upstream, retried once with a new component token if WeChat rejects the current one. */
 async function exchange(authCode: string): Promise<{ grant: AuthorizationGrant; info: AuthorizerInfo }> {
@@ -55,30 +52,12 @@ type Tx = Prisma.TransactionClient;
 
 async function store(
   tx: Tx,
-  { grant, info, now }: { grant: AuthorizationGrant; info: AuthorizerInfo; now: Date },
+  { grant, info, now, authType }: { grant: AuthorizationGrant; info: AuthorizerInfo; now: Date; authType: number | undefined },
 ): Promise<{ added: number[]; removed: number[]; wasActive: boolean }> {
   const appid = grant.authorizerAppid;
   const componentAppid = getEnv().component.appid;
-  const p = info.profile;
-  const profile = {
-    accountType: accountTypeOf(info),
-    nickName: p.nickName ?? null,
-    headImg: p.headImg ?? null,
-    principalName: p.principalName ?? null,
-    userName: p.userName ?? null,
-    alias: p.alias ?? null,
-    qrcodeUrl: p.qrcodeUrl ?? null,
-    signature: p.signature ?? null,
-    serviceType: p.serviceTypeId ?? null,
-    verifyType: p.verifyTypeId ?? null,
-    businessInfo: (p.businessInfo ?? undefined) as Prisma.InputJsonValue | undefined,
-    miniProgramInfo: (p.miniProgram ?? undefined) as Prisma.InputJsonValue | undefined,
-    infoSyncedAt: now,
-  };
-  const before = await tx.authorizer.findUnique({
-    where: { appid },
-    select: { status: true, permissionSets: { select: { funcscopeId: true } } },
-  });
+  const before = await tx.authorizer.findUnique({ where: { appid }, select: { status: true, accountType: true } });
+  const profile = profileColumns(info, { known: before?.accountType ?? accountTypeForAuthType(authType), now });
   const wasActive = before?.status === "authorized" || before?.status === "updated";
   await ensureComponentRow(tx, componentAppid);
   await tx.authorizer.upsert({
@@ -91,18 +70,7 @@ async function store(
       statusChangedAt: now,
     },
   });
-
-  const sets: PermissionSetGrant[] = grant.permissionSets;
-  const ids = sets.map((s) => s.id);
-  await tx.authorizerPermissionSet.deleteMany({ where: { authorizerAppid: appid, funcscopeId: { notIn: ids } } });
-  for (const set of sets) {
-    const confirmInfo = (set.confirm ?? undefined) as Prisma.InputJsonValue | undefined;
-    await tx.authorizerPermissionSet.upsert({
-      where: { authorizerAppid_funcscopeId: { authorizerAppid: appid, funcscopeId: set.id } },
-      create: { authorizerAppid: appid, funcscopeId: set.id, confirmInfo, grantedAt: now },
-      update: { confirmInfo },
-    });
-  }
+  const change = await replacePermissionSets(tx, { appid, sets: grant.permissionSets, now });
 
   const tokens = sealAuthorizerTokens({
     appid,
@@ -118,8 +86,7 @@ async function store(
     update: { ...CLEARED_TOKEN_CACHE, ...tokens, disabledAt: null, version: { increment: 1 } },
   });
 
-  const previous = new Set((before?.permissionSets ?? []).map((s) => s.funcscopeId));
-  return { added: ids.filter((id) => !previous.has(id)), removed: [...previous].filter((id) => !ids.includes(id)), wasActive };
+  return { ...change, wasActive };
 }
 
 const inflight = new Map<string, Promise<Completion>>();
@@ -169,7 +136,7 @@ async function completeOnce({
           : preAuthCode
             ? await tx.authorizationAttempt.findUnique({ where: { preAuthCode } })
             : null;
-        const change = await store(tx, { grant: exchanged.grant, info: exchanged.info, now });
+        const change = await store(tx, { grant: exchanged.grant, info: exchanged.info, now, authType: attempt?.authType });
         await tx.authorizationCodeUse.create({
           data: {
             codeHash,

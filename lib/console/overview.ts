@@ -17,7 +17,11 @@ export async function loadOverview(): Promise<Overview> {
   const [component, groups, audit] = await Promise.all([
     prisma.component.findUnique({ where: { appid }, select: { verifyTicketReceivedAt: true, accessTokenExpiresAt: true } }),
     prisma.authorizer.groupBy({ by: ["status"], where: { componentAppid: appid }, _count: { _all: true } }),
-    prisma.auditLog.findMany({ orderBy: { createdAt: "desc" }, take: 8, select: { id: true, action: true, target: true, createdAt: true } }),
+    prisma.auditLog.findMany({
+      orderBy: { createdAt: "desc" },
+      take: 8,
+      select: { id: true, action: true, target: true, createdAt: true },
+    }),
   ]);
   const authorizersByStatus: Record<AuthorizerStatus, number> = { authorized: 0, updated: 0, revoked: 0, needs_reauthorization: 0 };
   for (const g of groups) authorizersByStatus[g.status] = g._count._all;

@@ -276,6 +276,16 @@ export async function withAuthorizerToken<T>(appid: string, call: (authorizerAcc
   }
 }
 
+/**
+ * Columns for a refresh token WeChat handed back outside a refresh (api_get_authorizer_list / info):
+ * the credential is enabled again and its access token cleared, so the next caller or the
+ * background refresh obtains one.
+ */
+export function refreshTokenColumns({ appid, refreshToken }: { appid: string; refreshToken: string }) {
+  const sealed = seal({ plaintext: refreshToken, context: refreshContext(appid) });
+  return { ...CLEARED_TOKEN_CACHE, refreshTokenEnc: sealed.ciphertext, refreshTokenKeyId: sealed.keyId, disabledAt: null };
+}
+
 /** The columns that cache short-lived tokens (never the refresh token), emptied. */
 export const CLEARED_TOKEN_CACHE = {
   accessTokenEnc: null,

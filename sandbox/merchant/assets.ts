@@ -6,7 +6,9 @@ import type { SeededAccount } from "../state/accounts";
 import { escapeHtml } from "./html";
 
 export function renderQrSvg(value: string, size = 200): string {
-  return renderToStaticMarkup(createElement(QRCodeSVG, { value, size, level: "M", marginSize: 2, title: "授权二维码" }));
+  const svg = renderToStaticMarkup(createElement(QRCodeSVG, { value, size, level: "M", marginSize: 2, title: "授权二维码" }));
+  // Inline in HTML the namespace is implied; served as an image file (qrcode_url) it is required.
+  return svg.startsWith("<svg xmlns") ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
 }
 
 /** The account's first character on a coloured circle, like WeChat's default avatars. */

@@ -9,12 +9,21 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   const staff = await requireStaff();
   const t = await getTranslations("console");
   const app = await getTranslations("app");
-  // Pages for the later sections land with their issues; the overview is the console's home.
-  const items = [{ href: "/console", label: t("nav.overview") }];
+  const items = [
+    { href: "/console", label: t("nav.overview") },
+    { href: "/console/authorizers", label: t("nav.authorizers") },
+    { href: "/console/links", label: t("nav.links") },
+    { href: "/console/health", label: t("nav.health") },
+    { href: "/console/api-keys", label: t("nav.apiKeys") },
+    { href: "/console/users", label: t("nav.users") },
+    { href: "/console/audit", label: t("nav.audit") },
+  ];
   return (
     <>
       <header className="topbar">
-        <Link className="brand" href="/console">{app("name")}</Link>
+        <Link className="brand" href="/console">
+          {app("name")}
+        </Link>
         <div style={{ display: "flex", gap: 12, alignItems: "center", flexWrap: "wrap" }}>
           <LanguageSwitch />
           <span className="muted" data-testid="staff-identity">

@@ -1,4 +1,5 @@
 import { getFormatter, getTranslations } from "next-intl/server";
+import Link from "next/link";
 import { loadOverview } from "@/lib/console/overview";
 import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
 
@@ -15,7 +16,9 @@ export default async function ConsoleOverviewPage() {
       <div className="grid">
         <section className="card">
           <h2>{t("component")}</h2>
-          <p><code>{overview.componentAppid}</code></p>
+          <p>
+            <code>{overview.componentAppid}</code>
+          </p>
         </section>
         <section className="card">
           <h2>{t("ticket")}</h2>
@@ -30,10 +33,12 @@ export default async function ConsoleOverviewPage() {
         <h2>{t("authorizers")}</h2>
         <div className="grid">
           {AUTHORIZER_STATUSES.map((s) => (
-            <div key={s}>
-              <div className="stat" data-testid={`count-${s}`}>{overview.authorizersByStatus[s]}</div>
+            <Link key={s} href={`/console/authorizers?status=${s}`} className="stat-link">
+              <div className="stat" data-testid={`count-${s}`}>
+                {overview.authorizersByStatus[s]}
+              </div>
               <div className="muted">{t(`status.${s}`)}</div>
-            </div>
+            </Link>
           ))}
         </div>
       </section>
@@ -47,7 +52,9 @@ export default async function ConsoleOverviewPage() {
               {overview.recentAudit.map((a) => (
                 <tr key={a.id}>
                   <td>{when(a.createdAt)}</td>
-                  <td><code>{a.action}</code></td>
+                  <td>
+                    <code>{a.action}</code>
+                  </td>
                   <td>{a.target}</td>
                 </tr>
               ))}

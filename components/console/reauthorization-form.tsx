@@ -1,0 +1,65 @@
+"use client";
+// A re-authorization link pinned to one account (biz_appid) asking for the permission sets it lacks.
+// The sets it already granted are ticked too: a new authorization replaces the grant with what the
+// admin confirms, so leaving them out would take them away.
+import { useTranslations } from "next-intl";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { ActionResult } from "@/lib/console/safe-action";
+import { ActionFeedback } from "./action-feedback";
+import { useConsoleAction } from "./use-console-action";
+
+type SetOption = { id: number; name: string; granted: boolean };
+
+type Props = {
+  appid: string;
+  authType: number;
+  sets: SetOption[];
+  createLink: (input: { authType: number; bizAppid: string; permissionSetIds: number[] }) => Promise<ActionResult<{ id: string }>>;
+};
+
+export function ReauthorizationForm({ appid, authType, sets, createLink }: Props) {
+  const t = useTranslations("console.detail.reauthorize");
+  const router = useRouter();
+  const action = useConsoleAction(createLink);
+  const [chosen, setChosen] = useState<Set<number>>(() => new Set(sets.map((s) => s.id)));
+  const toggle = (id: number) =>
+    setChosen((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        action.run(
+          { authType, bizAppid: appid, permissionSetIds: [...chosen] },
+          { refresh: false, onSuccess: (data) => router.push(`/console/links/${data.id}`) },
+        );
+      }}
+    >
+      {sets.length === 0 ? (
+        <p className="muted small">{t("noTable")}</p>
+      ) : (
+        <fieldset className="set-picker">
+          <legend className="small muted">{t("legend")}</legend>
+          {sets.map((set) => (
+            <label key={set.id} className={set.granted ? "set-option" : "set-option missing"}>
+              <input type="checkbox" checked={chosen.has(set.id)} onChange={() => toggle(set.id)} />
+              <span>
+                {set.name} <span className="muted small">({set.id})</span>
+                {set.granted ? null : <span className="badge warn">{t("missing")}</span>}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <button className="button" type="submit" disabled={action.pending} data-testid="create-reauthorization">
+        {action.pending ? t("creating") : t("create")}
+      </button>
+      <ActionFeedback error={action.result && !action.result.ok ? action.result.error : null} />
+    </form>
+  );
+}
