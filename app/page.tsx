@@ -17,6 +17,7 @@ export default async function HomePage() {
           <section className="card">
             <h2>{t("home.merchantTitle")}</h2>
             <p className="muted">{t("home.merchantBody")}</p>
+            <Link className="button" href="/authorize">{t("home.authorize")}</Link>
           </section>
           <section className="card">
             <h2>{t("home.staffTitle")}</h2>

@@ -2,6 +2,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { getClientAddress } from "../client-address";
 import { getEnv } from "../env";
 import type { StaffRole } from "../generated/prisma/enums";
 import { signInWithPassword } from "./sign-in";
@@ -11,12 +12,6 @@ const credentials = z.object({ email: z.string().trim().email().max(320), passwo
 /** The error codes the sign-in form shows (next-auth passes a thrown message through as `error`). */
 export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled" } as const;
 
-function clientAddress(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  const first = typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : undefined;
-  const real = headers?.["x-real-ip"];
-  return first || (typeof real === "string" ? real : "") || "unknown";
-}
 
 export function getAuthOptions(): NextAuthOptions {
   return {
@@ -30,7 +25,7 @@ export function getAuthOptions(): NextAuthOptions {
         async authorize(raw, req) {
           const parsed = credentials.safeParse(raw);
           if (!parsed.success) throw new Error(SIGN_IN_ERRORS.invalid);
-          const result = await signInWithPassword({ ...parsed.data, ip: clientAddress(req?.headers) });
+          const result = await signInWithPassword({ ...parsed.data, ip: getClientAddress(new Headers(req?.headers as Record<string, string> | undefined)) });
           if (!result.ok) {
             throw new Error(
               result.reason === "throttled" ? `${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}` : SIGN_IN_ERRORS.invalid,

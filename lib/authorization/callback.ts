@@ -5,6 +5,7 @@ import { logger } from "../logger";
 import { CredentialError } from "../credentials/errors";
 import { safeEqual } from "../wechat/crypto";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
+import { failAttempt } from "./attempts";
 import { completeAuthorization, hashCode } from "./complete";
 
 export type CallbackError = "forged" | "missing_code" | "code_rejected" | "code_used" | "unavailable";
@@ -43,6 +44,10 @@ export async function handleAuthorizationCallback(params: URLSearchParams): Prom
   } catch (error) {
     if (error instanceof WeChatApiError && CODE_ERRCODES.has(error.errcode)) {
       logger.warn({ attemptId, errcode: error.errcode }, "authorization callback with a code WeChat refused");
+      // Expired (61010): the merchant did confirm, too late; that pre_auth_code is spent, so pages
+      // still watching the attempt show the failure and a retry. A code WeChat never issued (61009)
+      // changes nothing: the attempt can still be completed with the real one.
+      if (error.errcode === 61010) await failAttempt({ id: attemptId, status: "failed", reason: "code_rejected", errcode: 61010 });
       return { ok: false, attemptId, error: "code_rejected", errcode: error.errcode };
     }
     if (error instanceof WeChatApiError || error instanceof WeChatTransportError || error instanceof CredentialError) {

@@ -89,6 +89,27 @@ async function store(
   return { ...change, wasActive };
 }
 
+/**
+ * The push completed the authorization without knowing its attempt (it carried a pre_auth_code the
+ * attempt has since renewed away); the browser's callback names the attempt: record it as completed.
+ */
+async function linkAttempt({ codeHash, attemptId, completion }: { codeHash: string; attemptId: string; completion: Completion }): Promise<Completion> {
+  const now = new Date();
+  await db().$transaction([
+    db().authorizationCodeUse.updateMany({ where: { codeHash, attemptId: null }, data: { attemptId } }),
+    db().authorizationAttempt.updateMany({
+      where: { id: attemptId, status: { in: ["pending", "expired"] } },
+      data: {
+        status: "completed",
+        completedAt: now,
+        authorizerAppid: completion.authorizerAppid,
+        result: { authorizerAppid: completion.authorizerAppid, permissionSetIds: completion.permissionSetIds },
+      },
+    }),
+  ]);
+  return { ...completion, attemptId };
+}
+
 const inflight = new Map<string, Promise<Completion>>();
 
 async function completeOnce({
@@ -123,6 +144,7 @@ async function completeOnce({
   // winner's result instead of asking WeChat again (which would refuse the used code).
   return getDatabase().withAdvisoryLock(`auth-code:${codeHash}`, async () => {
     const early = await found(prisma);
+    if (early && attemptId && early.attemptId === null) return linkAttempt({ codeHash, attemptId, completion: early });
     if (early) return early;
 
     // Exchanged outside the transaction: the component token may need the database, and an

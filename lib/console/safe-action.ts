@@ -3,6 +3,7 @@
 // with zod, then the work runs; whatever it throws is mapped by toActionError. A refused attempt is
 // itself audited: someone tried to change something they may not.
 import { headers } from "next/headers";
+import { getClientAddress } from "../client-address";
 import type { z } from "zod";
 import { recordAudit } from "../audit";
 import { currentStaff, ForbiddenError, type Staff } from "../auth/session";
@@ -20,9 +21,8 @@ export type ActionContext = { staff: Staff; actor: StaffActor };
 
 async function requestIp(): Promise<string | null> {
   try {
-    const list = await headers();
-    const forwarded = list.get("x-forwarded-for")?.split(",")[0]?.trim();
-    return (forwarded || list.get("x-real-ip") || null)?.slice(0, 64) ?? null;
+    const address = getClientAddress(await headers());
+    return address === "unknown" ? null : address.slice(0, 64);
   } catch {
     // Called outside a request (tests, scripts): there is no address to record.
     return null;

@@ -155,8 +155,19 @@ export function parseErrmsg(errmsg: string): { message: string; rid?: string; hi
   return { message: errmsg.trim() };
 }
 
+// Next.js bundles server code per entry (routes, instrumentation, ...), so one process can hold two
+// copies of these classes, and an error thrown by a client created in one bundle fails a plain
+// `instanceof` in another. A process-wide brand makes `instanceof` mean "is this kind of error".
+const API_ERROR = Symbol.for("component-portal.WeChatApiError");
+const TRANSPORT_ERROR = Symbol.for("component-portal.WeChatTransportError");
+const branded = (value: unknown, brand: symbol) => typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+
 /** A response with a non-zero errcode. `endpoint` is the path only: the query holds tokens. */
 export class WeChatApiError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, API_ERROR);
+  }
+  readonly [API_ERROR] = true;
   readonly errcode: number;
   readonly errmsg: string;
   readonly rid: string | undefined;
@@ -188,6 +199,10 @@ export type TransportFailure = "network" | "timeout" | "http" | "invalid-json" |
  * is not JSON, or JSON of an unexpected shape. Transient ones are class 'retry'.
  */
 export class WeChatTransportError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, TRANSPORT_ERROR);
+  }
+  readonly [TRANSPORT_ERROR] = true;
   readonly kind: TransportFailure;
   readonly endpoint: string;
   readonly status: number | undefined;

@@ -138,6 +138,8 @@ describe(`authorization: attempts, the phone, the callback (${databaseKind} + sa
     expect(expired.location.searchParams.get("error")).toBe("code_rejected");
     expect(expired.location.searchParams.get("errcode")).toBe("61010");
     expect(await t.database.prisma.authorizer.findUnique({ where: { appid: account.appid } })).toBeNull();
+    // The merchant's confirmation is spent: the attempt says so, for the pages still watching it.
+    expect(await getAttempt(attempt.id)).toMatchObject({ status: "failed", result: { reason: "code_rejected", errcode: 61010 } });
   });
 
   it("ends with one authorizer and one exchange when the callback and the authorized push race", async () => {

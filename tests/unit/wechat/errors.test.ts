@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLASSIFIED_ERRCODES, WeChatApiError, classifyErrcode, parseErrmsg, type ErrorClass } from "@/lib/wechat/errors";
+import { CLASSIFIED_ERRCODES, WeChatApiError, WeChatTransportError, classifyErrcode, parseErrmsg, type ErrorClass } from "@/lib/wechat/errors";
 import { readJsonFixture } from "./fixtures";
 
 // The protocol doc's list, with the class each code must get.
@@ -73,5 +73,18 @@ describe("parseErrmsg / WeChatApiError", () => {
     expect(error.rid).toBe("666188b4-774b1b9f-5cbb8e23");
     expect(error.errorClass).toBe("re-authorize");
     expect(error.message).toBe("WeChat /cgi-bin/component/api_authorizer_token failed with errcode 61023: refresh_token is invalid (rid 666188b4-774b1b9f-5cbb8e23)");
+  });
+});
+
+describe("errors across bundles", () => {
+  it("recognises an error thrown by another copy of the module (Next.js bundles per entry)", async () => {
+    // A second, separately evaluated copy of the module, as a second server bundle would have.
+    const copy = (await import(/* @vite-ignore */ `../../../lib/wechat/errors.ts?copy=${Date.now()}`)) as typeof import("@/lib/wechat/errors");
+    const foreign = new copy.WeChatApiError({ errcode: 61010, errmsg: "code expired rid: x", endpoint: "/cgi-bin/component/api_query_auth" });
+    expect(copy.WeChatApiError).not.toBe(WeChatApiError);
+    expect(foreign instanceof WeChatApiError).toBe(true);
+    expect(foreign instanceof WeChatTransportError).toBe(false);
+    expect(new copy.WeChatTransportError({ kind: "timeout", endpoint: "/x", message: "t" }) instanceof WeChatTransportError).toBe(true);
+    expect(new Error("plain") instanceof WeChatApiError).toBe(false);
   });
 });

@@ -1,0 +1,32 @@
+// GET /m/authorize — the phone page: what the PC page's QR code encodes, and the link merchants open
+// in WeChat (same query as /authorize). Plain HTML without a framework in the browser, so inside
+// WeChat it moves on to WeChat's H5 authorization page at once (lib/merchant/phone.ts decides).
+import { getLocale, getTranslations } from "next-intl/server";
+import { LOCALE_COOKIE } from "@/i18n/locales";
+import { getEnv } from "@/lib/env";
+import { getClientAddress } from "@/lib/client-address";
+import { decidePhonePage } from "@/lib/merchant/phone";
+import { renderPhonePage } from "@/lib/merchant/phone-page";
+import { toSearchParams } from "@/lib/merchant/query";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(request: Request) {
+  const page = await decidePhonePage({
+    query: toSearchParams(new URL(request.url).searchParams),
+    userAgent: request.headers.get("user-agent"),
+    clientAddress: getClientAddress(request.headers),
+  });
+  if (page.kind === "redirect") return Response.redirect(new URL(page.location, getEnv().publicBaseUrl), 303);
+  const [t, app, locale] = await Promise.all([getTranslations("merchant"), getTranslations("app"), getLocale()]);
+  const body = renderPhonePage(page, {
+    t: (key, values) => t(key, values),
+    locale: locale === "en" ? "en" : "zh-CN",
+    appName: app("name"),
+    languageLabel: app("language"),
+    localeCookie: LOCALE_COOKIE,
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
+  });
+}

@@ -1,0 +1,184 @@
+// The phone page as one self-contained HTML document: inline CSS, a few lines of inline script, no
+// framework in the browser. Inside WeChat its only job is to move on to WeChat's H5 page, and it
+// does so while the HTML is still being parsed; elsewhere it explains, or shows how things ended.
+// Pure: the words come in through `t` (next-intl's, scoped to "merchant").
+import { getAccountKindKey, isVerified } from "./account-kind";
+import { jsonForScript, markup, raw, type SafeHtml } from "./markup";
+import type { PhonePage } from "./phone";
+import { RETRYABLE } from "./problems";
+import type { NamedPermissionSet, PublicAttempt, PublicAuthorizer } from "./types";
+
+export type Translate = (key: string, values?: Record<string, string | number>) => string;
+
+export type PhonePageText = {
+  t: Translate;
+  locale: "zh-CN" | "en";
+  appName: string;
+  languageLabel: string;
+  /** The cookie the language switch sets (i18n/locales.ts). */
+  localeCookie: string;
+};
+
+type RenderablePage = Exclude<PhonePage, { kind: "redirect" }>;
+
+const LANGUAGES = [
+  { value: "zh-CN", label: "简体中文" },
+  { value: "en", label: "English" },
+] as const;
+
+const STYLE = `*{box-sizing:border-box}
+body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Segoe UI",Roboto,sans-serif;color:#1f2329;background:#f6f7f9;line-height:1.6;-webkit-text-size-adjust:100%}
+.top{display:flex;align-items:center;justify-content:space-between;gap:8px 12px;flex-wrap:wrap;padding:10px 16px;background:#fff;border-bottom:1px solid #e4e6eb}
+.brand{font-weight:600;font-size:15px}
+.lang{font-size:14px;color:#646a73;display:inline-flex;gap:6px;align-items:center}
+.lang select{font:inherit;min-height:32px}
+main{max-width:560px;margin:0 auto;padding:20px 16px 40px}
+.panel{background:#fff;border:1px solid #e4e6eb;border-radius:10px;padding:20px 16px;min-width:0}
+h1{font-size:22px;line-height:1.3;margin:0 0 10px}
+h2{font-size:15px;margin:16px 0 8px}
+h1:focus{outline:none}
+p{margin:0 0 12px}
+.center{text-align:center}
+.muted{color:#646a73;font-size:14px}
+.status::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#07c160;margin-right:8px;vertical-align:middle;animation:p 1.6s ease-in-out infinite}
+@keyframes p{50%{opacity:.25}}
+@media (prefers-reduced-motion:reduce){.status::before{animation:none}}
+.button{display:flex;align-items:center;justify-content:center;width:100%;min-height:44px;padding:10px 18px;border-radius:8px;border:1px solid transparent;background:#07c160;color:#fff;font:inherit;font-size:15px;text-decoration:none;cursor:pointer;margin-top:12px}
+.button:focus-visible,a:focus-visible,select:focus-visible{outline:3px solid #8fd3ad;outline-offset:1px}
+a{color:#1f6feb}
+ol{margin:0 0 12px;padding-left:1.3em;color:#646a73;font-size:14px}
+.link{display:block;padding:10px 12px;margin:8px 0 0;background:#f6f7f9;border:1px solid #e4e6eb;border-radius:8px;font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all;user-select:all}
+.note{min-height:1.5em;font-size:14px;color:#646a73;margin-top:8px}
+.icon{width:56px;height:56px;border-radius:50%;display:inline-flex;align-items:center;justify-content:center;font-size:30px;font-weight:700;color:#fff;margin:4px auto 12px}
+.ok{background:#07c160}.bad{background:#fa9d3b}
+.account{display:flex;align-items:center;gap:12px;padding:12px;border:1px solid #e4e6eb;border-radius:10px;margin:12px 0;min-width:0}
+.avatar{width:56px;height:56px;border-radius:50%;flex:none;background:#eef0f3;object-fit:cover}
+.info{min-width:0;display:grid;gap:2px}
+.name{font-weight:600;overflow-wrap:anywhere}
+.meta{font-size:13px;color:#646a73;overflow-wrap:anywhere}
+ul{list-style:none;margin:0;padding:0}
+li{padding:8px 0;border-bottom:1px solid #e4e6eb;font-size:14px;display:flex;justify-content:space-between;gap:8px}
+li:last-child{border-bottom:0}
+.id{color:#646a73;font-size:12px;flex:none}
+.warn{font-size:14px;padding:10px 12px;background:#fff8e6;border-radius:8px;color:#6b4e00;margin:12px 0}
+.code{font-size:12px;color:#646a73}`;
+
+function layout({ text, title, body, script }: { text: PhonePageText; title: string; body: SafeHtml; script?: SafeHtml }): string {
+  const options = LANGUAGES.map(
+    (language) =>
+      markup`<option value="${language.value}"${raw(language.value === text.locale ? " selected" : "")}>${language.label}</option>`,
+  );
+  const switchScript = raw(
+    `document.getElementById("lang").addEventListener("change",function(e){document.cookie=${jsonForScript(text.localeCookie).value}+"="+e.target.value+";path=/;max-age=31536000;samesite=lax";location.reload()});`,
+  );
+  return markup`<!doctype html>
+<html lang="${text.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="strict-origin-when-cross-origin"><meta name="robots" content="noindex,nofollow">
+<title>${title}</title><style>${raw(STYLE)}</style></head>
+<body>${script ? markup`<script>${script}</script>` : ""}<header class="top"><span class="brand">${text.appName}</span>
+<label class="lang"><span>${text.languageLabel}</span><select id="lang">${options}</select></label></header>
+<main>${body}</main>
+<script>${switchScript}</script></body></html>`.value;
+}
+
+function setList(sets: readonly NamedPermissionSet[], locale: PhonePageText["locale"], testId: string): SafeHtml {
+  const items = sets.map(
+    (set) => markup`<li data-set-id="${set.id}"><span>${set.name[locale]}</span><span class="id" aria-hidden="true">#${set.id}</span></li>`,
+  );
+  return markup`<ul data-testid="${testId}">${items}</ul>`;
+}
+
+function accountCard(authorizer: PublicAuthorizer, t: Translate): SafeHtml {
+  const kind = t(`account.kind.${getAccountKindKey(authorizer)}`);
+  const verified = isVerified(authorizer.verifyType);
+  const label = verified === null ? kind : `${kind} · ${t(verified ? "account.verified" : "account.unverified")}`;
+  const avatar = authorizer.headImg
+    ? markup`<img class="avatar" src="${authorizer.headImg}" alt="" width="56" height="56" referrerpolicy="no-referrer">`
+    : markup`<span class="avatar" aria-hidden="true"></span>`;
+  return markup`<div class="account" data-testid="authorizer">${avatar}<div class="info">
+<span class="name" data-testid="authorizer-name">${authorizer.nickName ?? authorizer.appid}</span>
+<span class="meta" data-testid="authorizer-kind">${label}</span>
+<span class="meta">AppID ${authorizer.appid}</span></div></div>`;
+}
+
+function successBody(attempt: PublicAttempt, text: PhonePageText): SafeHtml {
+  const { t, locale } = text;
+  const granted = attempt.grantedPermissionSets ?? [];
+  const grantedIds = new Set(granted.map((set) => set.id));
+  const missing = attempt.requestedPermissionSets.filter((set) => !grantedIds.has(set.id));
+  const name = attempt.authorizer?.nickName ?? attempt.authorizer?.appid ?? "";
+  const fewer = t("success.fewer", {
+    granted: granted.length,
+    requested: attempt.requestedPermissionSets.length,
+    missing: missing.map((set) => set.name[locale]).join(locale === "en" ? ", " : "、"),
+  });
+  return markup`<section class="panel" data-testid="attempt-success">
+<div class="center"><span class="icon ok" aria-hidden="true">✓</span><h1>${t("success.title")}</h1>
+<p>${name ? t("success.body", { name }) : t("success.bodyAnonymous")}</p></div>
+${attempt.authorizer ? accountCard(attempt.authorizer, t) : ""}
+<h2>${t("success.granted", { count: granted.length })}</h2>
+${granted.length > 0 ? setList(granted, locale, "granted-sets") : markup`<p class="muted">${t("success.noneGranted")}</p>`}
+${missing.length > 0 ? markup`<p class="warn" data-testid="fewer-sets">${fewer}</p>` : ""}
+<p class="muted">${t("success.next")}</p></section>`;
+}
+
+function failureBody(page: Extract<RenderablePage, { kind: "failure" }>, text: PhonePageText): SafeHtml {
+  const { t } = text;
+  const values: Record<string, string | number> = {
+    fields: page.fields.map((field) => t(`fields.${field}`)).join("; "),
+    minutes: page.minutes ?? 1,
+  };
+  const key = `problem.${page.problem}`;
+  const retry = page.retryHref && RETRYABLE.has(page.problem);
+  return markup`<section class="panel" data-testid="attempt-failure" data-problem="${page.problem}">
+<div class="center"><span class="icon bad" aria-hidden="true">!</span><h1>${t(`${key}.title`)}</h1></div>
+<p>${t(`${key}.body`, values)}</p>
+${page.errcode !== null ? markup`<p class="code">${t("problem.errcode", { errcode: page.errcode })}</p>` : ""}
+<p class="muted">${t(`${key}.next`, values)}</p>
+${retry ? markup`<a class="button" href="${page.retryHref}" data-testid="retry">${t("problem.retry")}</a>` : ""}
+</section>`;
+}
+
+/** The copy button and the address bar (outside WeChat): plain DOM, a few hundred bytes. */
+function openInWeChatScript({ keepPath, copied, copyFailed }: { keepPath: string; copied: string; copyFailed: string }): SafeHtml {
+  return raw(
+    `(function(){var p=${jsonForScript(keepPath).value};if(location.pathname+location.search!==p)history.replaceState(null,"",p);` +
+      `var b=document.getElementById("copy"),n=document.getElementById("copy-status"),v=document.getElementById("copy-value");` +
+      `function sel(){var r=document.createRange();r.selectNodeContents(v);var s=getSelection();s.removeAllRanges();s.addRange(r)}` +
+      `b.addEventListener("click",function(){var ok=function(){n.textContent=${jsonForScript(copied).value}},` +
+      `ko=function(){sel();n.textContent=${jsonForScript(copyFailed).value}};` +
+      `navigator.clipboard&&navigator.clipboard.writeText?navigator.clipboard.writeText(v.textContent).then(ok,ko):ko()})})();`,
+  );
+}
+
+export function renderPhonePage(page: RenderablePage, text: PhonePageText): string {
+  const { t } = text;
+  const title = t("mobile.metaTitle");
+  switch (page.kind) {
+    case "forward":
+      return layout({
+        text,
+        title,
+        // Runs while the HTML is parsed: nothing else on this page needs to load first.
+        script: raw(`location.replace(${jsonForScript(page.h5Link).value});`),
+        body: markup`<section class="panel center" data-testid="forwarding">
+<h1>${t("mobile.forwardingTitle")}</h1><p class="status" role="status">${t("mobile.forwarding")}</p>
+<p class="muted"><a href="${page.h5Link}" data-testid="forward-link">${t("mobile.forwardingFallback")}</a></p></section>`,
+      });
+    case "open_in_wechat": {
+      const script = openInWeChatScript({ keepPath: page.keepPath, copied: t("mobile.copied"), copyFailed: t("mobile.copyFailed") });
+      // The script binds to the button, so it comes after it.
+      const body = markup`<section class="panel" data-testid="open-in-wechat">
+<h1>${t("mobile.openInWeChatTitle")}</h1><p>${t("mobile.openInWeChatBody")}</p>
+<ol><li>${t("mobile.stepCopy")}</li><li>${t("mobile.stepPaste")}</li><li>${t("mobile.stepOpen")}</li></ol>
+<code class="link" id="copy-value" data-testid="copy-value">${page.attempt.phoneUrl}</code>
+<button type="button" class="button" id="copy" data-testid="copy-link">${t("mobile.copy")}</button>
+<p class="note" id="copy-status" role="status" data-testid="copy-status"></p></section><script>${script}</script>`;
+      return layout({ text, title, body });
+    }
+    case "success":
+      return layout({ text, title: t("success.title"), body: successBody(page.attempt, text) });
+    case "failure":
+      return layout({ text, title: t(`problem.${page.problem}.title`), body: failureBody(page, text) });
+  }
+}

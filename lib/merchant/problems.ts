@@ -1,0 +1,68 @@
+// Every way an authorization can end without success, as one key the pages translate into what
+// happened and what to do next. Pure and client-safe.
+import type { AttemptFailure } from "./types";
+
+export type ProblemKey =
+  | "cancelled"
+  | "code_expired"
+  | "code_invalid"
+  | "code_used"
+  | "forged"
+  | "missing_code"
+  | "unavailable"
+  | "not_found"
+  | "expired"
+  | "throttled"
+  | "invalid_query"
+  | "wechat_unavailable"
+  | "unknown";
+
+/** Problems after which starting again with the same request is the way forward. */
+export const RETRYABLE: ReadonlySet<ProblemKey> = new Set([
+  "cancelled",
+  "code_expired",
+  "code_invalid",
+  "code_used",
+  "missing_code",
+  "unavailable",
+  "expired",
+  "wechat_unavailable",
+  "unknown",
+]);
+
+const fromReason = (reason: string, errcode: number | null): ProblemKey => {
+  switch (reason) {
+    case "cancelled_by_merchant":
+    case "cancelled":
+      return "cancelled";
+    case "code_rejected":
+      // 61010: the auth code expired (the admin took too long); 61009 and others: not a code WeChat accepts.
+      return errcode === 61010 ? "code_expired" : "code_invalid";
+    case "forged":
+    case "missing_code":
+    case "code_used":
+    case "unavailable":
+    case "not_found":
+    case "expired":
+    case "throttled":
+    case "invalid_query":
+    case "wechat_unavailable":
+      return reason;
+    default:
+      return "unknown";
+  }
+};
+
+/** The key for a result page's problem, or for an attempt's recorded failure. */
+export function getProblemKey({
+  problem,
+  errcode = null,
+  failure = null,
+}: {
+  problem: string;
+  errcode?: number | null;
+  failure?: AttemptFailure | null;
+}): ProblemKey {
+  if (problem === "failed" && failure) return fromReason(failure.reason, failure.errcode);
+  return fromReason(problem, errcode);
+}

@@ -1,0 +1,80 @@
+// An attempt as the merchant pages and /api/authorize show it (types.ts): the current code's timing,
+// its links while pending, and on completion the account and the permission sets actually granted.
+import { z } from "zod";
+import { db } from "../db";
+import { getEnv } from "../env";
+import type { AuthorizationAttempt } from "../generated/prisma/client";
+import { viewAttempt } from "../authorization/attempts";
+import { getCodeTiming, type CodeTiming } from "./timing";
+import { nameSets } from "./permission-set-names";
+import type { AttemptFailure, PublicAttempt, PublicAuthorizer } from "./types";
+import { buildPhonePageUrl } from "./urls";
+
+const successResultSchema = z.object({ authorizerAppid: z.string(), permissionSetIds: z.array(z.number().int()) });
+const failureResultSchema = z.object({ reason: z.string(), errcode: z.number().int().optional() });
+
+// A pending row is written only when a code is issued (created or renewed), so its updatedAt is
+// the current code's issue time.
+export const timingOf = (row: AuthorizationAttempt): CodeTiming => getCodeTiming({ issuedAt: row.updatedAt, expiresAt: row.expiresAt });
+
+async function findAuthorizer(appid: string): Promise<(PublicAuthorizer & { permissionSetIds: number[] }) | null> {
+  const row = await db().authorizer.findUnique({
+    where: { appid },
+    select: {
+      appid: true,
+      nickName: true,
+      headImg: true,
+      accountType: true,
+      serviceType: true,
+      verifyType: true,
+      permissionSets: { select: { funcscopeId: true }, orderBy: { funcscopeId: "asc" } },
+    },
+  });
+  if (!row) return null;
+  const { permissionSets, ...authorizer } = row;
+  return { ...authorizer, permissionSetIds: permissionSets.map((set) => set.funcscopeId) };
+}
+
+function readFailure(result: unknown): AttemptFailure {
+  const parsed = failureResultSchema.safeParse(result);
+  return parsed.success ? { reason: parsed.data.reason, errcode: parsed.data.errcode ?? null } : { reason: "unknown", errcode: null };
+}
+
+export async function toPublicAttempt(row: AuthorizationAttempt, now = new Date()): Promise<PublicAttempt> {
+  const view = viewAttempt(row, now);
+  const timing = timingOf(row);
+  const base: PublicAttempt = {
+    id: view.id,
+    status: view.status,
+    authType: view.authType,
+    bizAppid: view.bizAppid,
+    requestedPermissionSets: nameSets(view.permissionSetIds),
+    expiresAt: view.expiresAt.toISOString(),
+    expiresInMs: Math.max(0, timing.expiresAt.getTime() - now.getTime()),
+    renewInMs: Math.max(0, timing.renewAt.getTime() - now.getTime()),
+    lifetimeMs: timing.lifetimeMs,
+    phoneUrl: buildPhonePageUrl({ baseUrl: getEnv().publicBaseUrl, attemptId: view.id }),
+    links: view.links ? { pc: view.links.pc, h5: view.links.h5 } : null,
+    authorizer: null,
+    grantedPermissionSets: null,
+    failure: null,
+  };
+  if (view.status === "failed" || view.status === "cancelled") return { ...base, failure: readFailure(view.result) };
+  if (view.status !== "completed" || !view.authorizerAppid) return base;
+
+  const authorizer = await findAuthorizer(view.authorizerAppid);
+  const result = successResultSchema.safeParse(view.result);
+  // The grant of this very authorization; the account's current sets only if the row lacks it.
+  const granted = result.success ? result.data.permissionSetIds : (authorizer?.permissionSetIds ?? []);
+  const shown: PublicAuthorizer = authorizer
+    ? {
+        appid: authorizer.appid,
+        nickName: authorizer.nickName,
+        headImg: authorizer.headImg,
+        accountType: authorizer.accountType,
+        serviceType: authorizer.serviceType,
+        verifyType: authorizer.verifyType,
+      }
+    : { appid: view.authorizerAppid, nickName: null, headImg: null, accountType: "unknown", serviceType: null, verifyType: null };
+  return { ...base, authorizer: shown, grantedPermissionSets: nameSets([...granted].sort((a, b) => a - b)) };
+}

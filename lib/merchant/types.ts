@@ -1,0 +1,45 @@
+// What the merchant pages and their public JSON API show of an attempt: never the state, the
+// tokens or anything the merchant's own browser should not hold. Client-safe (types only).
+
+export type AttemptStatus = "pending" | "completed" | "failed" | "expired" | "cancelled";
+
+export type AccountType = "official_account" | "mini_program" | "channels" | "promoter" | "unknown";
+
+export type NamedPermissionSet = { id: number; name: { "zh-CN": string; en: string } };
+
+export type PublicAuthorizer = {
+  appid: string;
+  nickName: string | null;
+  headImg: string | null;
+  accountType: AccountType;
+  /** service_type_info.id: 0/1 subscription account, 2 service account. */
+  serviceType: number | null;
+  /** verify_type_info.id: -1 unverified. */
+  verifyType: number | null;
+};
+
+export type AttemptFailure = { reason: string; errcode: number | null };
+
+export type PublicAttempt = {
+  id: string;
+  status: AttemptStatus;
+  authType: number;
+  bizAppid: string | null;
+  /** Asked for (category_id_list); empty means every published set. */
+  requestedPermissionSets: NamedPermissionSet[];
+  /** When the current pre_auth_code lapses. */
+  expiresAt: string;
+  /** The same, relative to the answer, so a wrong clock on the merchant's computer does not matter. */
+  expiresInMs: number;
+  /** How long until the page should ask for a new code (0: now). */
+  renewInMs: number;
+  lifetimeMs: number;
+  /** The portal's phone page: what the QR code encodes. */
+  phoneUrl: string;
+  /** WeChat's PC and H5 authorization pages for the current code; null unless pending. */
+  links: { pc: string; h5: string } | null;
+  authorizer: PublicAuthorizer | null;
+  /** What the admin actually granted (may be fewer than asked). */
+  grantedPermissionSets: NamedPermissionSet[] | null;
+  failure: AttemptFailure | null;
+};
