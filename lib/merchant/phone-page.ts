@@ -3,7 +3,7 @@
 // does so while the HTML is still being parsed; elsewhere it explains, or shows how things ended.
 // Pure: the words come in through `t` (next-intl's, scoped to "merchant").
 import { getAccountKindKey, isVerified } from "./account-kind";
-import { jsonForScript, markup, raw, type SafeHtml } from "./markup";
+import { jsonForScript, markup, raw, type SafeHtml } from "../markup";
 import type { PhonePage } from "./phone";
 import { RETRYABLE } from "./problems";
 import type { NamedPermissionSet, PublicAttempt, PublicAuthorizer } from "./types";

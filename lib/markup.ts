@@ -1,5 +1,5 @@
-// A small escaping template tag for the phone page, which is plain server-rendered HTML (no React
-// runtime in the browser): interpolations are escaped unless already SafeHtml (or arrays of it).
+// A small escaping template tag for pages sent as plain server-rendered HTML (the merchant phone
+// page, the sandbox's pages): interpolations are escaped unless already SafeHtml (or arrays of it).
 // Named `markup`, not `html`: formatters rewrite html`` templates as HTML, changing what is sent.
 
 export class SafeHtml {
