@@ -9,7 +9,6 @@ vi.mock("next/server", async (importOriginal) => ({
   ...(await importOriginal<typeof import("next/server")>()),
   after: (fn: () => unknown) => void afterQueue.push(fn),
 }));
-
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
 import { getAttempt } from "@/lib/authorization/attempts";
 import { refreshAuthorizerToken } from "@/lib/credentials/authorizer-token";
@@ -20,12 +19,12 @@ import { importAuthorizerBatch, resyncAuthorizerInfo } from "@/lib/console/autho
 import { loadHealthView } from "@/lib/console/health-view";
 import { createLink, planReauthorization } from "@/lib/console/links";
 import type { StaffActor } from "@/lib/console/safe-action";
-import { useDatabase } from "@/lib/db";
 import { permissionSetName } from "@/lib/wechat/permission-sets";
-import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+import { databaseKind, type TestDatabase } from "../../helpers/database";
 import { eventually } from "../../helpers/eventually";
-import { serveRoute, type ServedRoute } from "../../helpers/routes";
-import { confirmOnPhone, sandboxCalls, sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
+import { type ServedRoute } from "../../helpers/routes";
+import { confirmOnPhone, sandboxCalls, sandboxControl, type TestSandbox } from "../../helpers/sandbox";
+import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
 
 type Account = { appid: string; kind: string; nickName: string; releaseTest: boolean; serviceTypeId: number };
 
@@ -39,23 +38,13 @@ describe(`console operations against the sandbox (${databaseKind})`, () => {
   const list = (params: Record<string, string> = {}) => listAuthorizers(parseListQuery(params));
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    portal = await serveRoute({ handler: receivePush, queue: afterQueue });
-    sandbox = await startTestSandbox({ eventUrl: `${portal.url}/api/wechat/component/events`, rotateRefreshEvery: 0 });
-    await sandbox.pushTicket();
-    await portal.idle();
-    accounts = ((await (await fetch(`${sandbox.url}/sandbox/api/accounts`)).json()) as { accounts: Account[] }).accounts;
+    ({ t, sandbox, portal, accounts } = await startPortalStack<Account>({ handler: receivePush, queue: afterQueue }));
     const staff = await t.database.prisma.staffUser.create({ data: { email: "op@example.com", passwordHash: "x", role: "operator" } });
     actor = { actorType: "staff", actorId: staff.id, ip: "127.0.0.1" };
   });
-  afterAll(async () => {
-    await sandbox.close();
-    await portal.close();
-    await t.drop();
-  });
+  afterAll(() => stopPortalStack({ t, sandbox, portal }));
   beforeEach(async () => {
-    await portal.idle();
-    useDatabase(t.database);
+    await settlePortalStack({ t, portal });
   });
 
   it("lists accounts authorized in the sandbox with their names, kinds and permission sets by name", async () => {

@@ -5,14 +5,13 @@ vi.mock("next/server", async (importOriginal) => ({
   ...(await importOriginal<typeof import("next/server")>()),
   after: (fn: () => unknown) => void afterQueue.push(fn),
 }));
-
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
 import { GET as callback } from "@/app/api/wechat/authorize/callback/route";
 import { createAttempt, getAttempt, renewAttempt } from "@/lib/authorization/attempts";
-import { useDatabase } from "@/lib/db";
-import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
-import { serveRoute, type ServedRoute } from "../../helpers/routes";
-import { confirmOnPhone, sandboxCalls, sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
+import { databaseKind, type TestDatabase } from "../../helpers/database";
+import { type ServedRoute } from "../../helpers/routes";
+import { confirmOnPhone, sandboxCalls, sandboxControl, type TestSandbox } from "../../helpers/sandbox";
+import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
 
 type Account = { appid: string; kind: string; nick_name?: string };
 
@@ -31,21 +30,11 @@ describe(`authorization: attempts, the phone, the callback (${databaseKind} + sa
   };
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    portal = await serveRoute({ handler: receivePush, queue: afterQueue });
-    sandbox = await startTestSandbox({ eventUrl: `${portal.url}/api/wechat/component/events`, rotateRefreshEvery: 0 });
-    await sandbox.pushTicket();
-    await portal.idle();
-    accounts = ((await (await fetch(`${sandbox.url}/sandbox/api/accounts`)).json()) as { accounts: Account[] }).accounts;
+    ({ t, sandbox, portal, accounts } = await startPortalStack<Account>({ handler: receivePush, queue: afterQueue }));
   });
-  afterAll(async () => {
-    await sandbox.close();
-    await portal.close();
-    await t.drop();
-  });
+  afterAll(() => stopPortalStack({ t, sandbox, portal }));
   beforeEach(async () => {
-    await portal.idle();
-    useDatabase(t.database);
+    await settlePortalStack({ t, portal });
   });
 
   it("creates an attempt with a pre_auth_code and the PC, H5 and plugin links carrying its id", async () => {

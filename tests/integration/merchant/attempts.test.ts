@@ -5,22 +5,21 @@ vi.mock("next/server", async (importOriginal) => ({
   ...(await importOriginal<typeof import("next/server")>()),
   after: (fn: () => unknown) => void afterQueue.push(fn),
 }));
-
 import { GET as getAttemptRoute } from "@/app/api/authorize/attempts/[id]/route";
 import { POST as cancelRoute } from "@/app/api/authorize/attempts/[id]/cancel/route";
 import { POST as renewRoute } from "@/app/api/authorize/attempts/[id]/renew/route";
 import { GET as callback } from "@/app/api/wechat/authorize/callback/route";
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
-import { useDatabase } from "@/lib/db";
 import { openAttempt, renewAttemptIfDue } from "@/lib/merchant/attempts";
 import { readCallbackResult } from "@/lib/merchant/callback-result";
 import { ATTEMPT_CREATION_LIMITS } from "@/lib/merchant/throttle";
 import { decidePhonePage } from "@/lib/merchant/phone";
 import type { PublicAttempt } from "@/lib/merchant/types";
-import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+import { databaseKind, type TestDatabase } from "../../helpers/database";
 import { eventually } from "../../helpers/eventually";
-import { serveRoute, type ServedRoute } from "../../helpers/routes";
-import { confirmOnPhone, sandboxCalls, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
+import { type ServedRoute } from "../../helpers/routes";
+import { confirmOnPhone, sandboxCalls, type TestSandbox } from "../../helpers/sandbox";
+import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
 
 type Account = { appid: string; kind: string; nickName: string; releaseTest: boolean };
 
@@ -75,21 +74,11 @@ describe(`merchant attempts: pages' entry, public API, callback results, phone p
   };
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    portal = await serveRoute({ handler: receivePush, queue: afterQueue });
-    sandbox = await startTestSandbox({ eventUrl: `${portal.url}/api/wechat/component/events`, rotateRefreshEvery: 0 });
-    await sandbox.pushTicket();
-    await portal.idle();
-    accounts = ((await (await fetch(`${sandbox.url}/sandbox/api/accounts`)).json()) as { accounts: Account[] }).accounts;
+    ({ t, sandbox, portal, accounts } = await startPortalStack<Account>({ handler: receivePush, queue: afterQueue }));
   });
-  afterAll(async () => {
-    await sandbox.close();
-    await portal.close();
-    await t.drop();
-  });
+  afterAll(() => stopPortalStack({ t, sandbox, portal }));
   beforeEach(async () => {
-    await portal.idle();
-    useDatabase(t.database);
+    await settlePortalStack({ t, portal });
   });
 
   it("opens an attempt from the query and shows it without its secrets; the id resumes it", async () => {
