@@ -5,7 +5,7 @@ const withNextIntl = createNextIntlPlugin("./i18n/request.ts");
 
 const nextConfig: NextConfig = {
   // Loaded from node_modules at run time rather than bundled: native/wasm assets and worker files.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pino", "pg", "bcryptjs", "rate-limiter-flexible", "pg-boss"],
+  serverExternalPackages: ["pino", "pg", "bcryptjs", "rate-limiter-flexible", "pg-boss"],
   poweredByHeader: false,
   // NEXT_DIST_DIR lets two builds (e.g. two e2e runs) share a checkout without clobbering .next.
   distDir: process.env.NEXT_DIST_DIR ?? ".next",

@@ -1,7 +1,7 @@
 import { defineConfig } from "prisma/config";
 
 // process.env rather than env(): env() throws when DATABASE_URL is unset, which would break
-// `prisma generate` on the embedded (PGlite) default.
+// `prisma generate` on the embedded default.
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },

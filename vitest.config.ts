@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts", "sandbox/**/*.test.ts"],
     environment: "node",
+    globalSetup: ["tests/setup/database-server.ts"],
     setupFiles: ["tests/setup/env.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,10 +1,10 @@
 // npx tsx bench/console-list.ts [--rows 100000] [--runs 30] [--trgm]
-// Seeds N authorizers (permission sets and credentials included) into a fresh database: in-memory
-// PGlite, or with DATABASE_URL a new database on that PostgreSQL server (dropped afterwards). Then
+// Seeds N authorizers (permission sets and credentials included) into a fresh database on
+// DATABASE_URL's server, or on an embedded PostgreSQL server of its own (dropped afterwards). Then
 // times the console's list (lib/console/authorizer-list.ts, the very function the page calls: page
 // query + rows + capped count) for several filter/sort/search combinations and prints p50/p95/max.
-// --trgm (PostgreSQL only) adds pg_trgm GIN indexes on name and principal to show what they change;
-// --keep (PostgreSQL only) leaves the seeded database behind for EXPLAIN ANALYZE.
+// --trgm adds pg_trgm GIN indexes on name and principal to show what they change;
+// --keep (with DATABASE_URL) leaves the seeded database behind for EXPLAIN ANALYZE.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +30,7 @@ const RUNS = Number(values.runs);
 const { openDatabase, useDatabase: installDatabase } = await import("../lib/db");
 const { migrate } = await import("../lib/db/migrate");
 const { getEnv } = await import("../lib/env");
+const { ensureEmbeddedServer } = await import("../lib/db/embedded-server");
 const { listAuthorizers, parseListQuery } = await import("../lib/console/authorizer-list");
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {
@@ -43,11 +44,10 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
 }
 
 async function openFresh() {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const database = openDatabase({ pgliteDir: "memory://" });
-    return { database, label: "PGlite (in-memory, embedded)", drop: () => database.close() };
-  }
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await ensureEmbeddedServer(join(mkdtempSync(join(tmpdir(), "bench-console-pg-")), "postgres"));
+  const serverUrl = process.env.DATABASE_URL ?? embedded!.serverUrl;
   const name = `cp_bench_${randomBytes(5).toString("hex")}`;
   await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
@@ -55,11 +55,12 @@ async function openFresh() {
   const database = openDatabase({ url: url.toString() });
   return {
     database,
-    label: `PostgreSQL (${url.host}, database ${name})`,
+    label: embedded ? "embedded PostgreSQL (its own server)" : `PostgreSQL (${url.host}, database ${name})`,
     drop: async () => {
       await database.close();
       if (values.keep) return console.log(`\nKept ${url.toString()}`);
       await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await embedded?.stop();
     },
   };
 }
@@ -181,8 +182,6 @@ try {
   const seedStarted = performance.now();
   await fresh.database.withSession((session) => session.exec(seedScript(getEnv().component.appid)));
   if (values.trgm) {
-    if (fresh.database.kind !== "postgres")
-      throw new Error("--trgm needs DATABASE_URL (PostgreSQL): PGlite is opened without the pg_trgm extension");
     await fresh.database.withSession((session) =>
       session.exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm;
         CREATE INDEX authorizers_nick_name_trgm ON authorizers USING gin (nick_name gin_trgm_ops);

@@ -14,7 +14,9 @@ const schema = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
     DATA_DIR: z.string().min(1).default(".data"),
-    PGLITE_DIR: z.string().min(1).optional(),
+    /** Connections per process, and how long a request waits for one before it is answered 503. */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
     WECHAT_COMPONENT_APPID: z
       .string()
@@ -54,9 +56,10 @@ const schema = z
     if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
     }
-    // A real deployment (a production server on its own PostgreSQL) must never run on demo
-    // credentials or generated keys. Scripts and development builds may.
-    if (!env.DATABASE_URL || env.NODE_ENV !== "production") return;
+    // A production server that talks to the real WeChat must never run on demo credentials or
+    // generated keys, whichever database it uses. Only a server pointed at the sandbox (the demo,
+    // the e2e tests) may fall back to them.
+    if (env.NODE_ENV !== "production" || !talksToRealWeChat(env)) return;
     for (const name of [
       "WECHAT_COMPONENT_APPID",
       "WECHAT_COMPONENT_APPSECRET",
@@ -65,9 +68,15 @@ const schema = z
       "TOKEN_ENCRYPTION_KEY",
       "AUTH_SECRET",
     ] as const) {
-      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when DATABASE_URL is set" });
+      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production (NODE_ENV=production talking to WeChat's hosts)" });
     }
   });
+
+function talksToRealWeChat(env: { WECHAT_API_BASE: string; WECHAT_MP_BASE: string; WECHAT_OPEN_BASE: string }): boolean {
+  return [env.WECHAT_API_BASE, env.WECHAT_MP_BASE, env.WECHAT_OPEN_BASE].some((base) =>
+    Object.values(WECHAT_HOSTS).some((host) => new URL(base).host === new URL(host).host),
+  );
+}
 
 export type EncryptionKey = { id: string; key: Buffer };
 
@@ -75,7 +84,9 @@ export type Env = {
   databaseUrl?: string;
   embedded: boolean;
   dataDir: string;
-  pgliteDir: string;
+  /** The embedded PostgreSQL server's data folder (used when DATABASE_URL is unset). */
+  embeddedDataDir: string;
+  databasePool: { max: number; connectTimeoutMs: number };
   publicBaseUrl: string;
   component: { appid: string; appsecret: string; token: string; encodingAesKey: string };
   wechat: { apiBase: string; mpBase: string; openBase: string };
@@ -132,7 +143,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     databaseUrl: env.DATABASE_URL,
     embedded: !env.DATABASE_URL,
     dataDir,
-    pgliteDir: env.PGLITE_DIR ?? join(dataDir, "pglite"),
+    embeddedDataDir: join(dataDir, "postgres"),
+    databasePool: { max: env.DATABASE_POOL_MAX, connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS },
     publicBaseUrl: trimUrl(env.PUBLIC_BASE_URL),
     component: {
       appid: env.WECHAT_COMPONENT_APPID ?? DEMO_COMPONENT.appid,

@@ -14,7 +14,7 @@ export async function startPortal(): Promise<void> {
   process.env.NEXTAUTH_URL ??= env.publicBaseUrl;
   const database = getDatabase();
   const result = await migrate(database, { log: (msg) => logger.info(msg) });
-  logger.info({ applied: result.applied.length, database: database.kind }, "database ready");
+  logger.info({ applied: result.applied.length, database: env.databaseUrl ? "DATABASE_URL" : "embedded" }, "database ready");
 
   await ensureComponentRow(database.prisma, env.component.appid);
 

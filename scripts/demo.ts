@@ -4,6 +4,7 @@
 import { getEnvOrExit } from "../lib/env";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { startSandbox } from "../sandbox/server";
+import { startDatabase } from "./database";
 import { buildPortal, startPortal } from "./portal-server";
 
 const PORTAL_PORT = Number(process.env.PORT ?? 3000);
@@ -13,6 +14,7 @@ const portalUrl = `http://localhost:${PORTAL_PORT}`;
 // Keys: the user's when set, else the ones the embedded default keeps in .data/secrets.json.
 const env = getEnvOrExit();
 const keyList = env.encryptionKeys.map((k) => `${k.id}:${k.key.toString("base64")}`).join(",");
+const database = await startDatabase();
 
 const sandbox = await startSandbox({
   port: SANDBOX_PORT,
@@ -45,7 +47,7 @@ console.log(
     "",
     `  Portal:         ${portalUrl}  (staff sign-in: ${portalUrl}/signin)`,
     `  WeChat sandbox: ${sandbox.url}/sandbox  (accounts, pushes, faults, release check)`,
-    `  Database:       ${env.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${env.pgliteDir}`}`,
+    `  Database:       ${database.description}`,
     "  Stop with Ctrl+C.",
     "",
   ].join("\n"),
@@ -65,5 +67,6 @@ void waitForPortal().then(() => sandbox.pushTicket());
 
 portal.on("exit", async (code) => {
   await sandbox.close();
+  await database.release().catch((error: unknown) => console.error(error));
   process.exit(code ?? 0);
 });

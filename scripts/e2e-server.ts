@@ -1,10 +1,12 @@
-// The portal as the e2e tests see it: production build, a fresh database for every run (a new
-// PGlite folder, or a new database on DATABASE_URL's server), a known admin, WeChat = the sandbox.
+// The portal as the e2e tests see it: production build, a fresh database for every run (on
+// DATABASE_URL's server, or on an embedded PostgreSQL server of its own in a temporary folder), a
+// known admin, WeChat = the sandbox.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { ensureEmbeddedServer } from "../lib/db/embedded-server";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { buildPortal, startPortal } from "./portal-server";
 import { E2E } from "../e2e/config";
@@ -21,12 +23,14 @@ async function freshDatabaseUrl(serverUrl: string): Promise<string> {
 }
 
 buildPortal();
-const serverUrl = process.env.DATABASE_URL;
+const dataDir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
+const embedded = process.env.DATABASE_URL ? undefined : await ensureEmbeddedServer(join(dataDir, "postgres"));
+const serverUrl = process.env.DATABASE_URL ?? embedded!.serverUrl;
 const child = startPortal({
   port: E2E.portalPort,
   env: {
-    DATABASE_URL: serverUrl ? await freshDatabaseUrl(serverUrl) : undefined,
-    DATA_DIR: mkdtempSync(join(tmpdir(), "portal-e2e-")),
+    DATABASE_URL: await freshDatabaseUrl(serverUrl),
+    DATA_DIR: dataDir,
     PUBLIC_BASE_URL: E2E.portalUrl,
     ADMIN_EMAIL: E2E.admin.email,
     ADMIN_PASSWORD: E2E.admin.password,
@@ -41,4 +45,7 @@ const child = startPortal({
     AUTH_SECRET: randomBytes(32).toString("base64url"),
   },
 });
-child.on("exit", (code) => process.exit(code ?? 1));
+child.on("exit", async (code) => {
+  await embedded?.stop().catch(() => {});
+  process.exit(code ?? 1);
+});

@@ -1,24 +1,23 @@
-// The one way into the database. With DATABASE_URL: PostgreSQL through node-postgres. Without it:
-// embedded PostgreSQL (PGlite) persisted under .data/. Nothing outside this folder knows which runs.
-import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
+// The one way into the database: PostgreSQL through node-postgres, either DATABASE_URL or the
+// embedded server under .data/postgres (a real PostgreSQL the project starts; see embedded-server.ts).
+// Nothing outside this folder knows which one runs.
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
 import { getEnv } from "../env";
+import { EMBEDDED_DATABASE, runningPort, urlFor } from "./embedded";
+import { DatabaseUnavailableError } from "./errors";
+
+export { DatabaseUnavailableError, isDatabaseUnavailable } from "./errors";
 
 /** A single connection for raw SQL that must stay on one session (advisory locks, scripts). */
 export type SqlSession = {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs a multi-statement script (a migration). */
   exec(script: string): Promise<void>;
-  /** Runs a script of one or more statements and returns the rows of the last one (pg-boss on PGlite). */
-  execLast<T = Record<string, unknown>>(script: string): Promise<T[]>;
 };
 
 export type Database = {
-  kind: "postgres" | "pglite";
   prisma: PrismaClient;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /**
@@ -29,29 +28,33 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseTarget = { url: string } | { pgliteDir: string };
+export type DatabaseTarget = { url: string; max?: number; connectTimeoutMs?: number };
 
-function openPostgres(url: string): Database {
-  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 10_000 });
+/**
+ * The pool never makes a caller wait forever: a request that cannot get a connection within
+ * `connectTimeoutMs` fails with DatabaseUnavailableError (routes answer 503).
+ */
+function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarget): Database {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const connect = async () => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw new DatabaseUnavailableError(error);
+    }
+  };
   return {
-    kind: "postgres",
     prisma,
     async withSession(fn) {
-      const client = await pool.connect();
+      const client = await connect();
       try {
         return await fn({
           query: async (text, params) => (await client.query(text, params as unknown[])).rows,
           exec: async (script) => {
             await client.query(script);
-          },
-          execLast: async (script) => {
-            // node-postgres answers a multi-statement script with one result per statement.
-            const result = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
-            const last = Array.isArray(result) ? result.at(-1) : result;
-            return (last?.rows ?? []) as never[];
           },
         });
       } finally {
@@ -59,7 +62,7 @@ function openPostgres(url: string): Database {
       }
     },
     async withAdvisoryLock(key, fn) {
-      const client = await pool.connect();
+      const client = await connect();
       try {
         await client.query("SELECT pg_advisory_lock(hashtext($1))", [key]);
         try {
@@ -78,47 +81,24 @@ function openPostgres(url: string): Database {
   };
 }
 
-function openPglite(dir: string): Database {
-  if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
-  const db = new PGlite(dir);
-  // PGlite's emscripten runtime sets process.exitCode = 99 as it boots; a clean exit must stay 0.
-  void db.waitReady.then(() => {
-    if (process.exitCode === 99) process.exitCode = undefined;
-  });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  // PGlite is a single connection, so session-level state (advisory locks) is shared by every
-  // caller in this process: sessions take turns instead.
-  let turn: Promise<unknown> = Promise.resolve();
-  return {
-    kind: "pglite",
-    prisma,
-    withSession(fn) {
-      const run = turn.then(async () => {
-        await db.waitReady;
-        if (process.exitCode === 99) process.exitCode = undefined;
-        return fn({
-          query: async (text, params) => (await db.query(text, params as unknown[])).rows as never[],
-          exec: async (script) => {
-            await db.exec(script);
-          },
-          execLast: async (script) => ((await db.exec(script)).at(-1)?.rows ?? []) as never[],
-        });
-      });
-      turn = run.catch(() => {});
-      return run;
-    },
-    // The embedded database belongs to this one process, where callers already take turns
-    // (single-flight per key); an advisory lock on its single shared session would exclude nothing.
-    withAdvisoryLock: (_key, fn) => fn(),
-    async close() {
-      await prisma.$disconnect();
-      if (!db.closed) await db.close();
-    },
-  };
+export function openDatabase(target: DatabaseTarget): Database {
+  return openPostgres(target);
 }
 
-export function openDatabase(target: DatabaseTarget): Database {
-  return "url" in target ? openPostgres(target.url) : openPglite(target.pgliteDir);
+/**
+ * The database this process's configuration names: DATABASE_URL, or the embedded server, which
+ * must already run (`npm run demo`, `npm start` and the CLIs start it before they get here).
+ */
+export function configuredDatabaseUrl(): string {
+  const env = getEnv();
+  if (env.databaseUrl) return env.databaseUrl;
+  const port = runningPort(env.embeddedDataDir);
+  if (port === undefined) {
+    throw new Error(
+      `The embedded PostgreSQL in ${env.embeddedDataDir} is not running. Start the portal with npm run demo or npm start (they start it), or set DATABASE_URL.`,
+    );
+  }
+  return urlFor(port, EMBEDDED_DATABASE);
 }
 
 const holder = globalThis as unknown as { __portalDatabase?: Database };
@@ -127,7 +107,7 @@ const holder = globalThis as unknown as { __portalDatabase?: Database };
 export function getDatabase(): Database {
   if (!holder.__portalDatabase) {
     const env = getEnv();
-    holder.__portalDatabase = openDatabase(env.databaseUrl ? { url: env.databaseUrl } : { pgliteDir: env.pgliteDir });
+    holder.__portalDatabase = openDatabase({ url: configuredDatabaseUrl(), ...env.databasePool });
   }
   return holder.__portalDatabase;
 }

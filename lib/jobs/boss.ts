@@ -1,13 +1,13 @@
-// A pg-boss instance on the portal's database. On PostgreSQL it gets its own small pool; on the
-// embedded PGlite there is one in-process connection, so its SQL goes through lib/db's sessions.
+// A pg-boss instance on the portal's database, with its own small pool (its polling never takes a
+// connection the requests need).
 import PgBoss from "pg-boss";
-import type { Database } from "../db";
+import { configuredDatabaseUrl, type Database } from "../db";
 import { getEnv } from "../env";
 import { BOSS_SCHEMA, QUEUES } from "./settings";
 
 export type CreateBossOptions = {
   database: Database;
-  /** PostgreSQL only; defaults to DATABASE_URL. Tests pass the URL of their own database. */
+  /** Defaults to the configured database. Tests pass the URL of their own database. */
   connectionString?: string;
 };
 
@@ -20,21 +20,16 @@ const COMMON_OPTIONS = {
   schedule: true,
 } satisfies PgBoss.ConstructorOptions;
 
-/** pg-boss's `db` option over PGlite: scripts without parameters may hold several statements. */
-function pgliteExecutor(database: Database): PgBoss.Db {
-  return {
-    executeSql: (text, values) =>
-      database.withSession(async (session) => ({
-        rows: values && values.length > 0 ? await session.query(text, values) : await session.execLast(text),
-      })),
+export function createBoss({ connectionString }: CreateBossOptions): PgBoss {
+  // pg-boss hands these to its pg.Pool, so its connects time out like the portal's own.
+  const options: PgBoss.ConstructorOptions & { connectionTimeoutMillis: number } = {
+    ...COMMON_OPTIONS,
+    connectionString: connectionString ?? configuredDatabaseUrl(),
+    max: 4,
+    connectionTimeoutMillis: getEnv().databasePool.connectTimeoutMs,
+    application_name: "component-portal-jobs",
   };
-}
-
-export function createBoss({ database, connectionString }: CreateBossOptions): PgBoss {
-  if (database.kind === "pglite") return new PgBoss({ ...COMMON_OPTIONS, db: pgliteExecutor(database) });
-  const url = connectionString ?? getEnv().databaseUrl;
-  if (!url) throw new Error("pg-boss on PostgreSQL needs a connection string (DATABASE_URL)");
-  return new PgBoss({ ...COMMON_OPTIONS, connectionString: url, max: 4, application_name: "component-portal-jobs" });
+  return new PgBoss(options);
 }
 
 /** Creates the queues, or brings an existing queue's options up to date. Safe to run concurrently. */

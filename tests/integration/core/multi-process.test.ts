@@ -1,5 +1,4 @@
-// Several portal processes sharing one PostgreSQL: refreshes must still happen once. PGlite is an
-// in-process database (one process by design), so this runs on the PostgreSQL pass.
+// Several portal processes sharing one PostgreSQL: refreshes must still happen once.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordVerifyTicket } from "@/lib/credentials/component-ticket";
@@ -24,11 +23,11 @@ function runWorker(env: Record<string, string>): Promise<{ tokens: string[] }> {
   });
 }
 
-describe.skipIf(!process.env.DATABASE_URL)("two portal processes racing refreshes (PostgreSQL)", () => {
+describe("two portal processes racing refreshes", () => {
   let t: TestDatabase;
   let sandbox: TestSandbox;
   const workerEnv = () => ({
-    DATABASE_URL: t.url!,
+    DATABASE_URL: t.url,
     WECHAT_API_BASE: sandbox.url,
     WECHAT_MP_BASE: sandbox.url,
     WECHAT_OPEN_BASE: sandbox.url,

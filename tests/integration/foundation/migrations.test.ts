@@ -101,8 +101,8 @@ describe(`migrations (${databaseKind})`, () => {
 
   it("applies each migration once when several processes start together", async () => {
     const t = await fresh();
-    // Separate connections (pools) for PostgreSQL; on PGlite the same single connection.
-    const others = t.url ? [openDatabase({ url: t.url }), openDatabase({ url: t.url })] : [t.database, t.database];
+    // Separate pools, as separate processes would have.
+    const others = [openDatabase({ url: t.url }), openDatabase({ url: t.url })];
     try {
       const results = await Promise.all([migrate(t.database), ...others.map((d) => migrate(d))]);
       const appliedTotal = results.reduce((n, r) => n + r.applied.length, 0);
@@ -110,7 +110,7 @@ describe(`migrations (${databaseKind})`, () => {
       const recorded = await rows(t);
       expect(recorded).toHaveLength(readMigrations().length);
     } finally {
-      if (t.url) await Promise.all(others.map((d) => d.close()));
+      await Promise.all(others.map((d) => d.close()));
     }
   });
 });

@@ -135,7 +135,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
     });
 
     it("when the database has been closed", async () => {
-      other = t.url ? openDatabase({ url: t.url }) : openDatabase({ pgliteDir: "memory://" });
+      other = openDatabase({ url: t.url });
       await other.prisma.$queryRaw`SELECT 1`;
       await other.close();
       useDatabase(other);

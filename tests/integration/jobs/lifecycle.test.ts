@@ -63,10 +63,10 @@ describe(`starting and stopping the jobs (${databaseKind})`, () => {
 
   it("stops gracefully on SIGTERM and then lets the process end", async () => {
     const script = fileURLToPath(new URL("./run-jobs-until-signal.ts", import.meta.url));
-    // An embedded database of its own: the child is another process.
+    // The child is another process on the same database.
     const child = spawn(process.execPath, ["--import", "tsx", script], {
       cwd: process.cwd(),
-      env: { ...process.env, LOG_LEVEL: "info", PGLITE_DIR: "memory://", DATABASE_URL: "" },
+      env: { ...process.env, LOG_LEVEL: "info", DATABASE_URL: t.url },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

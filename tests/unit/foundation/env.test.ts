@@ -15,7 +15,7 @@ describe("configuration", () => {
     expect(env.embedded).toBe(true);
     expect(env.component.appid).toBe(DEMO_COMPONENT.appid);
     expect(env.wechat.apiBase).toBe(WECHAT_HOSTS.api);
-    expect(env.pgliteDir).toBe(join(dataDir, "pglite"));
+    expect(env.embeddedDataDir).toBe(join(dataDir, "postgres"));
     expect(env.encryptionKeys[0].key).toHaveLength(32);
     expect(existsSync(join(dataDir, "secrets.json"))).toBe(true);
     // A restart reads the same keys back: data sealed before stays readable.
@@ -38,9 +38,28 @@ describe("configuration", () => {
     }
   });
 
+  it("refuses demo credentials and generated keys in production on the embedded database too", () => {
+    let message = "";
+    try {
+      parseEnv({ DATA_DIR: tempDir(), NODE_ENV: "production" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of ["WECHAT_COMPONENT_APPID", "WECHAT_COMPONENT_APPSECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY", "TOKEN_ENCRYPTION_KEY", "AUTH_SECRET"]) {
+      expect(message).toContain(`${name} is required in production`);
+    }
+  });
+
+  it("lets a production build that talks only to the sandbox (the demo, the e2e tests) use the demo component", () => {
+    const sandbox = "http://127.0.0.1:3100";
+    const env = parseEnv({ DATA_DIR: tempDir(), NODE_ENV: "production", WECHAT_API_BASE: sandbox, WECHAT_MP_BASE: sandbox, WECHAT_OPEN_BASE: sandbox });
+    expect(env.component.appid).toBe(DEMO_COMPONENT.appid);
+    expect(env.embedded).toBe(true);
+  });
+
   it("requires real credentials for a production server on its own PostgreSQL", () => {
     expect(() => parseEnv({ DATA_DIR: tempDir(), NODE_ENV: "production", DATABASE_URL: "postgresql://db/portal" })).toThrow(
-      /TOKEN_ENCRYPTION_KEY is required when DATABASE_URL is set/,
+      /TOKEN_ENCRYPTION_KEY is required in production/,
     );
     const env = parseEnv({
       NODE_ENV: "production",
