@@ -5,7 +5,7 @@ import { readFileSync, rmSync, mkdirSync } from "node:fs";
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const run = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { stdio: "inherit", env: { ...env, ...extraEnv } }).status ?? 1;
-const where = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : "embedded PGlite";
+const where = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : "embedded PostgreSQL (a server of the tests' own)";
 
 if (run(process.execPath, ["scripts/check-chromium.mjs"]) !== 0) process.exit(1);
 
