@@ -1,4 +1,6 @@
 // Small HTTP helpers for route handlers.
+import { isDatabaseUnavailable } from "./db/errors";
+import { logger } from "./logger";
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -30,3 +32,30 @@ export async function readBodyCapped(request: Request, limit: number): Promise<s
 
 export const textResponse = (body: string, status = 200) =>
   new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+
+/** 503 + Retry-After: the database could not be reached in time; the caller retries. */
+export const databaseUnavailableResponse = (json: boolean) => {
+  const headers = { "retry-after": "5", "cache-control": "no-store" };
+  return json
+    ? Response.json({ error: "unavailable", message: "The database is unavailable; retry shortly." }, { status: 503, headers })
+    : new Response("temporarily unavailable", { status: 503, headers: { ...headers, "content-type": "text/plain; charset=utf-8" } });
+};
+
+/**
+ * Wraps a route handler so that a database that cannot be reached in time (pool exhausted past its
+ * connect timeout, server down) is answered 503 instead of a bare 500. Anything else is rethrown.
+ */
+export function guardDatabase<Args extends unknown[]>(
+  handler: (...args: Args) => Promise<Response>,
+  { json = true }: { json?: boolean } = {},
+): (...args: Args) => Promise<Response> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      logger.warn({ err: error }, "request refused: database unavailable");
+      return databaseUnavailableResponse(json);
+    }
+  };
+}
