@@ -7,7 +7,7 @@ import { resolveConfig, type SandboxConfig, type SandboxOptions } from "./config
 import { createClock } from "./core/clock";
 import { createContext, type SandboxContext } from "./core/context";
 import { pushVerifyTicket } from "./push/events";
-import { attachStateFile, readStateFile } from "./state/persist";
+import { attachStateFile, openStateFile } from "./state/persist";
 import { SandboxState } from "./state/store";
 import type { Delivery } from "./state/types";
 
@@ -28,18 +28,38 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const { logger: givenLogger, ...rest } = options;
   const config = resolveConfig(rest);
   const logger = givenLogger ?? pino({ name: "wechat-sandbox", level: process.env.LOG_LEVEL ?? "info" });
-  const clock = createClock({ speed: config.clock });
-  const state = new SandboxState({ seed: config.seed, faults: config.faults, quotaLimits: config.quotas, now: clock.now() });
+  // A state file (if any) first: the clock goes on from the offset it was saved with.
+  const opened = config.stateFile ? openStateFile({ path: config.stateFile, seed: config.seed, logger }) : undefined;
+  const saved = opened?.content;
+  const clock = createClock({ speed: config.clock, offsetMs: saved?.clock?.offsetMs ?? 0, onAdvance: () => state.changed() });
+  const state = new SandboxState({
+    seed: config.seed,
+    faults: config.faults,
+    quotaLimits: config.quotas,
+    now: clock.now(),
+    // What a portal got from an earlier run outlives a lost or reset state: never mint it again.
+    randomness: config.stateFile ? "fresh" : "seeded",
+  });
   state.reset(clock.now());
 
   let stateFile: ReturnType<typeof attachStateFile> | undefined;
-  if (config.stateFile) {
-    const saved = readStateFile(config.stateFile);
+  if (config.stateFile && opened) {
     if (saved) {
-      state.load(saved);
-      logger.info({ path: config.stateFile }, "sandbox state loaded");
+      const { clock: savedClock, savedAt, ...persisted } = saved;
+      state.load(persisted, clock.now());
+      state.prune(clock.now());
+      logger.info(
+        { path: config.stateFile, savedAt, clockOffsetMs: clock.offsetMs, authorizations: state.data.authorizations.length },
+        `sandbox state loaded from ${config.stateFile}`,
+      );
+      if (savedClock && savedClock.speed !== config.clock) {
+        logger.warn(
+          { path: config.stateFile, savedSpeed: savedClock.speed, speed: config.clock },
+          `sandbox state was saved with SANDBOX_CLOCK=${savedClock.speed}, now ${config.clock}: what was issued before keeps its old lifetimes`,
+        );
+      }
     }
-    stateFile = attachStateFile({ state, path: config.stateFile, logger });
+    if (opened.persist) stateFile = attachStateFile({ state, clock, path: config.stateFile, logger });
   }
 
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
@@ -87,12 +107,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       closed = true;
       if (interval) clearInterval(interval);
       context.shutdown.abort();
+      // Saved before the server stops (in case the process dies meanwhile) and after (what the last
+      // requests changed).
       stateFile?.flush();
-      stateFile?.detach();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      });
+      try {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        });
+      } finally {
+        stateFile?.flush();
+        stateFile?.detach();
+      }
     },
   };
 }

@@ -12,18 +12,24 @@ export type Clock = {
   /** Jump forward by `seconds` of WeChat time (control API), without waiting. */
   advance(seconds: number): void;
   readonly speed: number;
+  /** How far the timeline is ahead of real time (the sum of every advance), saved with the state file. */
+  readonly offsetMs: number;
 };
 
-export function createClock({ speed, offsetMs = 0 }: { speed: number; offsetMs?: number }): Clock {
+export function createClock({ speed, offsetMs = 0, onAdvance }: { speed: number; offsetMs?: number; onAdvance?: () => void }): Clock {
   if (!(speed > 0)) throw new Error(`clock speed must be > 0, got ${speed}`);
   let offset = offsetMs;
   return {
     speed,
+    get offsetMs() {
+      return offset;
+    },
     now: () => Date.now() + offset,
     lifetimeMs: (seconds) => (seconds * 1000) / speed,
     expiresIn: (seconds) => Math.max(1, Math.ceil(seconds / speed)),
     advance: (seconds) => {
       offset += (seconds * 1000) / speed;
+      onAdvance?.();
     },
   };
 }

@@ -1,7 +1,9 @@
 // Deterministic randomness: the same SANDBOX_SEED gives the same accounts and, for the same sequence of
 // calls, the same tokens and codes. Each purpose draws from its own stream so that, say, a ticket pushed
 // by the timer does not shift the tokens a test receives.
-import { createHash } from "node:crypto";
+// A sandbox with a state file outlives its process, and a portal remembers what it was given: there the
+// streams come from fresh entropy instead (createEntropyStreams), so a restart never mints a value again.
+import { createHash, randomInt } from "node:crypto";
 
 export type Rng = {
   next(): number;
@@ -27,7 +29,21 @@ export function createRng(seed: string): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const int = (maxExclusive: number): number => Math.floor(next() * maxExclusive);
+  return buildRng(next, (maxExclusive) => Math.floor(next() * maxExclusive));
+}
+
+/** randomInt's widest range (max - min must be below 2^48). */
+const ENTROPY_RANGE = 2 ** 48 - 1;
+
+/** The operating system's CSPRNG: nothing to replay, whatever happened to the process or its state file. */
+export function createEntropyRng(): Rng {
+  return buildRng(
+    () => randomInt(ENTROPY_RANGE) / ENTROPY_RANGE,
+    (maxExclusive) => randomInt(maxExclusive),
+  );
+}
+
+function buildRng(next: () => number, int: (maxExclusive: number) => number): Rng {
   const pick = <T>(items: readonly T[]): T => {
     const item = items[int(items.length)];
     if (item === undefined) throw new Error("pick from an empty list");
@@ -41,15 +57,14 @@ export function createRng(seed: string): Rng {
   return { next, int, pick, string, hex: (length) => string(length, "0123456789abcdef") };
 }
 
-export type RngStreams = Record<"accounts" | "tokens" | "codes" | "tickets" | "faults" | "misc", Rng>;
+const STREAMS = ["accounts", "tokens", "codes", "tickets", "faults", "misc"] as const;
+
+export type RngStreams = Record<(typeof STREAMS)[number], Rng>;
 
 export function createStreams(seed: string): RngStreams {
-  return {
-    accounts: createRng(`${seed}:accounts`),
-    tokens: createRng(`${seed}:tokens`),
-    codes: createRng(`${seed}:codes`),
-    tickets: createRng(`${seed}:tickets`),
-    faults: createRng(`${seed}:faults`),
-    misc: createRng(`${seed}:misc`),
-  };
+  return Object.fromEntries(STREAMS.map((name) => [name, createRng(`${seed}:${name}`)])) as RngStreams;
+}
+
+export function createEntropyStreams(): RngStreams {
+  return Object.fromEntries(STREAMS.map((name) => [name, createEntropyRng()])) as RngStreams;
 }

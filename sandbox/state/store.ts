@@ -1,6 +1,8 @@
 // The sandbox's memory: seeded accounts, everything WeChat issued, and the logs the control API shows.
-// Deterministic from the seed; reset() returns to the state right after start.
-import { createStreams, type RngStreams } from "../core/random";
+// Deterministic from the seed; reset() returns to the state right after start. With `randomness: "fresh"`
+// (a sandbox with a state file) and after load(), tokens and codes come from fresh entropy instead, because
+// a portal may still hold what an earlier run issued: the seed then decides the accounts only.
+import { createEntropyStreams, createStreams, type RngStreams } from "../core/random";
 import type { FaultSpec } from "../config";
 import { seedAccounts, type SeededAccount } from "./accounts";
 import type {
@@ -26,15 +28,33 @@ export class SandboxState {
   private nextFaultId = 1;
   private readonly initialFaults: FaultSpec[];
   private readonly quotaLimits: Record<string, number>;
+  private readonly randomness: "seeded" | "fresh";
   private readonly listeners = new Set<() => void>();
 
-  constructor({ seed, faults, quotaLimits, now }: { seed: string; faults: FaultSpec[]; quotaLimits: Record<string, number>; now: number }) {
+  constructor({
+    seed,
+    faults,
+    quotaLimits,
+    now,
+    randomness = "seeded",
+  }: {
+    seed: string;
+    faults: FaultSpec[];
+    quotaLimits: Record<string, number>;
+    now: number;
+    randomness?: "seeded" | "fresh";
+  }) {
     this.seed = seed;
     this.accounts = seedAccounts(seed);
     this.initialFaults = faults;
     this.quotaLimits = quotaLimits;
-    this.rng = createStreams(seed);
+    this.randomness = randomness;
+    this.rng = this.createRng();
     this.data = this.createEmpty(now);
+  }
+
+  private createRng(): RngStreams {
+    return this.randomness === "fresh" ? createEntropyStreams() : createStreams(this.seed);
   }
 
   private createEmpty(now: number): PersistedState {
@@ -61,7 +81,7 @@ export class SandboxState {
 
   /** Back to the freshly seeded state: same accounts, nothing issued, logs and faults from config only. */
   reset(now: number): void {
-    this.rng = createStreams(this.seed);
+    this.rng = this.createRng();
     this.data = this.createEmpty(now);
     this.calls = [];
     this.deliveries = [];
@@ -72,11 +92,13 @@ export class SandboxState {
     this.changed();
   }
 
-  load(persisted: PersistedState): void {
+  /** Continue an earlier run (a validated state file): its seeded streams are spent, so draw from entropy. */
+  load(persisted: PersistedState, now: number): void {
     if (persisted.version !== 1 || persisted.seed !== this.seed) {
       throw new Error(`state file was written for seed "${persisted.seed}", not "${this.seed}"`);
     }
-    this.data = { ...this.createEmpty(Date.now()), ...persisted };
+    this.data = { ...this.createEmpty(now), ...persisted };
+    this.rng = createEntropyStreams();
     this.nextFaultId = this.data.faults.reduce((max, fault) => Math.max(max, Number(fault.id.replace(/\D/g, "")) + 1), 1);
   }
 

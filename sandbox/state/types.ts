@@ -143,3 +143,9 @@ export type PersistedState = {
   faults: Fault[];
   customMessages: CustomMessage[];
 };
+
+/** The clock's state: its offset from real time (every advance) and the speed it ran at. */
+export type ClockState = { offsetMs: number; speed: number };
+
+/** What SANDBOX_STATE_FILE holds: the state, and the clock it was written on (absent in older files). */
+export type StateFileContent = PersistedState & { clock?: ClockState; savedAt?: string };
