@@ -10,15 +10,25 @@ async function main(): Promise<void> {
   const options = readSandboxEnv();
   const sandbox = await startSandbox({ ...options, logger });
   logger.info(`control page: ${sandbox.url}/sandbox`);
+  // close() saves SANDBOX_STATE_FILE; a second signal exits at once, and the exit still writes what is pending.
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
     logger.info({ signal }, "stopping WeChat sandbox");
     sandbox.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        logger.error({ err: error }, "WeChat sandbox did not close cleanly");
+        process.exit(1);
+      },
     );
   };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
 main().catch((error: unknown) => {
