@@ -203,8 +203,9 @@ async function refreshOnce(appid: string, force: boolean): Promise<AuthorizerAcc
   let outcome = await attempt();
   if (outcome.kind === "refresh-token-invalid") {
     // 61023: WeChat may still hold a valid refresh token for this account; only when it does not
-    // is the merchant asked to authorize again.
-    const recovered = await recoverRefreshToken(appid, component.token).catch(() => undefined);
+    // is the merchant asked to authorize again. WeChat not answering (5xx, timeout, -1) is not WeChat
+    // holding none: that error propagates and the refresh is tried again, the account stays authorized.
+    const recovered = await recoverRefreshToken(appid, component.token);
     if (recovered) {
       logger.warn({ appid }, "refresh token rejected (61023); retrying with the one WeChat still holds");
       outcome = await attempt(recovered);
