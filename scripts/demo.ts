@@ -1,6 +1,7 @@
 // npm run demo — the whole product on one machine: the WeChat sandbox on :3100 and the portal on
 // :3000, talking to each other as WeChat and the portal would. Data persists in .data/ (embedded
 // PostgreSQL) unless DATABASE_URL points at a real one.
+import { join } from "node:path";
 import { getEnvOrExit } from "../lib/env";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { startSandbox } from "../sandbox/server";
@@ -23,6 +24,8 @@ const sandbox = await startSandbox({
   authDomain: `localhost:${PORTAL_PORT}`,
   // The first ticket goes out once the portal is listening (below), not into the void.
   pushTicketOnStart: false,
+  // WeChat remembers what it issued: so does the demo's sandbox, beside the portal's data.
+  stateFile: process.env.SANDBOX_STATE_FILE ?? join(env.dataDir, "sandbox.json"),
 });
 
 buildPortal();

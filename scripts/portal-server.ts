@@ -19,8 +19,12 @@ export function startPortal({ port, env }: { port: number; env: Record<string, s
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
   });
-  const stop = () => child.kill("SIGTERM");
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // `on`, not `once`: a Ctrl+C reaches this process twice (from the terminal and relayed by tsx), and
+  // the second must not kill the launcher before it has cleaned up after the portal.
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   return child;
 }

@@ -59,7 +59,9 @@ function runAs(): { uid: number; gid: number } | undefined {
 
 function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...owner, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
+    // Its own process group: a Ctrl+C in the terminal that started it must not reach the server,
+    // which other processes may be using.
+    const child = spawn(command, args, { ...owner, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
