@@ -1,8 +1,8 @@
-// SANDBOX_CLOCK in real time (no manual advance): lifetimes shrink by the speed factor and the reported
-// expires_in shrinks with them, so a client trusting expires_in sees the same world.
+// SANDBOX_CLOCK: lifetimes shrink by the speed factor and the reported expires_in shrinks with them,
+// so a client trusting expires_in sees the same world; the clock-advance API moves time on at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxHandle } from "../server";
-import { COMPONENT, api, control, expectWeChatError, firstAccount, latestTicket, sleep, startTestSandbox } from "./helpers";
+import { COMPONENT, api, control, expectWeChatError, firstAccount, latestTicket, startTestSandbox } from "./helpers";
 
 let sandbox: SandboxHandle;
 
@@ -38,10 +38,11 @@ describe("a fast clock", () => {
     );
     const granted = await control(sandbox, "authorize", { appid: firstAccount(sandbox, "official_account").appid, push: false });
     expect(granted.expires_in).toBe(1);
-    await sleep(1100);
+    // An hour of WeChat time (one real second at 3600×), without waiting for it.
+    await control(sandbox, "clock/advance", { seconds: 3601 });
     const expired = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: granted.auth_code }, { component_access_token: token });
     expectWeChatError(expired, 61010);
-    await sleep(1000);
+    await control(sandbox, "clock/advance", { seconds: 3601 });
     expectWeChatError(await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }), 42001);
   });
 });
