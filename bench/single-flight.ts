@@ -25,7 +25,7 @@ try {
   process.env.TOKEN_ENCRYPTION_KEY = benchKeys.TOKEN_ENCRYPTION_KEY;
   const database = openDatabase({ url: db.url });
   useDatabase(database);
-  const { key } = await createApiKey({ name: "bench", actor: { actorType: "system" } });
+  const { key } = await createApiKey({ name: "bench", scope: { component: true, authorizers: [], readOnly: true }, actor: { actorType: "system" } });
   await sandbox.pushTicket();
 
   const get = (i: number) =>

@@ -12,6 +12,7 @@ import { WeChatApiError, WeChatTransportError, type ErrorClass } from "../wechat
 export const API_ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   unknown_authorizer: 404,
   needs_reauthorization: 409,
   authorizer_revoked: 410,

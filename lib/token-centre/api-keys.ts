@@ -1,19 +1,19 @@
 // API keys for the provider's own services (the token centre, /api/v1). A key is 256 random bits,
 // shown once at creation; only its SHA-256 and a short prefix (so staff can tell keys apart) are
 // stored. Looking a key up by its hash needs no constant-time compare: the hash of a 256-bit secret
-// tells an attacker nothing they could use to guess it.
+// tells an attacker nothing they could use to guess it. Each key has a scope (scopes.ts).
 import { createHash, randomBytes } from "node:crypto";
-import type { ActorType } from "../generated/prisma/enums";
+import type { ActorType, TokenIssuanceKind } from "../generated/prisma/enums";
 import { recordAudit } from "../audit";
 import { db } from "../db";
+import { recordApiKeyUse } from "./issuance";
+import { apiKeyScopeSchema, describeScope, scopeColumns, scopeFromColumns, type ApiKeyScope, type ScopeColumns } from "./scopes";
 
 const KEY_PREFIX = "cpk_";
 /** "cpk_" + 43 base64url characters (32 bytes). */
 const KEY_PATTERN = /^cpk_[A-Za-z0-9_-]{43}$/;
 /** What is kept in clear: "cpk_" + 8 characters, 48 bits: enough to tell keys apart, useless to guess. */
 const PREFIX_LENGTH = 12;
-/** lastUsedAt is written at most this often per key, so a busy service does not write on every call. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export type Actor = { actorType: ActorType; actorId?: string | null; ip?: string | null };
 
@@ -22,11 +22,13 @@ export type ApiKeySummary = {
   name: string;
   prefix: string;
   createdAt: Date;
+  /** Written with the usage counts, a few seconds behind (issuance.ts). */
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  scope: ApiKeyScope;
 };
 
-export type AuthenticatedKey = { id: string; name: string; prefix: string };
+export type AuthenticatedKey = { id: string; name: string; prefix: string; scope: ApiKeyScope };
 
 export type KeyCheck = { ok: true; key: AuthenticatedKey } | { ok: false; reason: "malformed" | "unknown" | "revoked"; prefix?: string };
 
@@ -34,29 +36,61 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf
 
 export const looksLikeApiKey = (value: string) => KEY_PATTERN.test(value);
 
-const summarySelect = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+const summarySelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  componentScope: true,
+  allAuthorizers: true,
+  authorizerAppids: true,
+  readOnly: true,
+} as const;
 
-/** Creates a key. The returned `key` is the only copy: it cannot be shown again. */
+type SummaryRow = Omit<ApiKeySummary, "scope"> & ScopeColumns;
+
+const toSummary = ({ componentScope, allAuthorizers, authorizerAppids, readOnly, ...row }: SummaryRow): ApiKeySummary => ({
+  ...row,
+  scope: scopeFromColumns({ componentScope, allAuthorizers, authorizerAppids, readOnly }),
+});
+
+/** Creates a key with `scope`. The returned `key` is the only copy: it cannot be shown again. */
 export async function createApiKey({
   name,
+  scope,
   createdById = null,
   actor,
 }: {
   name: string;
+  scope: ApiKeyScope;
   createdById?: string | null;
   actor: Actor;
 }): Promise<ApiKeySummary & { key: string }> {
   const trimmed = name.trim();
   if (trimmed === "" || trimmed.length > 200) throw new RangeError("an API key needs a name of 1 to 200 characters");
+  const checked = apiKeyScopeSchema.safeParse(scope);
+  if (!checked.success) throw new RangeError(`invalid scope: ${checked.error.issues.map((issue) => issue.message).join("; ")}`);
   const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const prefix = key.slice(0, PREFIX_LENGTH);
-  const row = await db().apiKey.create({ data: { name: trimmed, prefix, keyHash: hashApiKey(key), createdById }, select: summarySelect });
-  await recordAudit({ ...actor, action: "api_key.created", target: `api_key:${row.id}`, details: { name: trimmed, prefix } });
+  const row = toSummary(
+    await db().apiKey.create({
+      data: { name: trimmed, prefix, keyHash: hashApiKey(key), createdById, ...scopeColumns(checked.data) },
+      select: summarySelect,
+    }),
+  );
+  await recordAudit({
+    ...actor,
+    action: "api_key.created",
+    target: `api_key:${row.id}`,
+    details: { name: trimmed, prefix, scope: describeScope(row.scope) },
+  });
   return { ...row, key };
 }
 
 export async function listApiKeys(): Promise<ApiKeySummary[]> {
-  return db().apiKey.findMany({ select: summarySelect, orderBy: { createdAt: "desc" } });
+  return (await db().apiKey.findMany({ select: summarySelect, orderBy: { createdAt: "desc" } })).map(toSummary);
 }
 
 export class ApiKeyNotFoundError extends Error {
@@ -69,17 +103,17 @@ export class ApiKeyNotFoundError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The key named by its id or its whole prefix (as `list` shows it); refuses an ambiguous prefix. */
-async function findKey(idOrPrefix: string): Promise<ApiKeySummary> {
+export async function findApiKey(idOrPrefix: string): Promise<ApiKeySummary> {
   // The id column is a uuid: PostgreSQL rejects any other text there, so prefixes never reach it.
   if (UUID.test(idOrPrefix)) {
     const row = await db().apiKey.findUnique({ where: { id: idOrPrefix.toLowerCase() }, select: summarySelect });
-    if (row) return row;
+    if (row) return toSummary(row);
   }
   const rows = await db().apiKey.findMany({ where: { prefix: idOrPrefix }, select: summarySelect, take: 2 });
   if (rows.length > 1) throw new ApiKeyNotFoundError(`"${idOrPrefix}" is the prefix of several keys: give the id instead.`);
   const [row] = rows;
   if (!row) throw new ApiKeyNotFoundError(`No API key with id or prefix "${idOrPrefix}".`);
-  return row;
+  return toSummary(row);
 }
 
 /** Revokes a key for good. Revoking a revoked key changes nothing and is not audited twice. */
@@ -90,28 +124,85 @@ export async function revokeApiKey({
   idOrPrefix: string;
   actor: Actor;
 }): Promise<ApiKeySummary & { alreadyRevoked: boolean }> {
-  const found = await findKey(idOrPrefix.trim());
+  const found = await findApiKey(idOrPrefix.trim());
   if (found.revokedAt) return { ...found, alreadyRevoked: true };
   const { count } = await db().apiKey.updateMany({ where: { id: found.id, revokedAt: null }, data: { revokedAt: new Date() } });
-  const row = await db().apiKey.findUniqueOrThrow({ where: { id: found.id }, select: summarySelect });
+  const row = toSummary(await db().apiKey.findUniqueOrThrow({ where: { id: found.id }, select: summarySelect }));
   if (count === 0) return { ...row, alreadyRevoked: true };
   await recordAudit({ ...actor, action: "api_key.revoked", target: `api_key:${row.id}`, details: { name: row.name, prefix: row.prefix } });
   return { ...row, alreadyRevoked: false };
 }
 
-/** Notes that the key was used, at most once per LAST_USED_RESOLUTION_MS across every instance. */
-async function touchLastUsed({ id, lastUsedAt, now }: { id: string; lastUsedAt: Date | null; now: Date }): Promise<void> {
-  const cutoff = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
-  if (lastUsedAt && lastUsedAt > cutoff) return;
-  await db().apiKey.updateMany({ where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: cutoff } }] }, data: { lastUsedAt: now } });
-}
-
-/** Checks a presented key; a valid one has its lastUsedAt brought up to date. */
+/**
+ * Checks a presented key: one look-up by hash, so a revoked key stops working at once on every
+ * instance. A valid key's use is noted in memory (last_used_at is written with the next flush).
+ */
 export async function verifyApiKey({ presented, now = new Date() }: { presented: string; now?: Date }): Promise<KeyCheck> {
   if (!looksLikeApiKey(presented)) return { ok: false, reason: "malformed" };
-  const row = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(presented) }, select: { ...summarySelect } });
+  const row = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(presented) }, select: summarySelect });
   if (!row) return { ok: false, reason: "unknown" };
   if (row.revokedAt) return { ok: false, reason: "revoked", prefix: row.prefix };
-  await touchLastUsed({ id: row.id, lastUsedAt: row.lastUsedAt, now });
-  return { ok: true, key: { id: row.id, name: row.name, prefix: row.prefix } };
+  recordApiKeyUse({ apiKeyId: row.id, at: now });
+  const { id, name, prefix, scope } = toSummary(row);
+  return { ok: true, key: { id, name, prefix, scope } };
+}
+
+export type ApiKeyUsage = {
+  kind: TokenIssuanceKind;
+  /** The authorizer's appid, or the component's for component_token. */
+  target: string;
+  /** The authorizer's name, when it is one we know. */
+  targetName: string | null;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+};
+
+type UsageRow = { apiKeyId: string; kind: TokenIssuanceKind; target: string; count: bigint; firstAt: Date; lastAt: Date };
+
+const toUsage = (row: UsageRow, names: Map<string, string | null>): ApiKeyUsage => ({
+  kind: row.kind,
+  target: row.target,
+  targetName: names.get(row.target) ?? null,
+  count: Number(row.count),
+  firstAt: row.firstAt,
+  lastAt: row.lastAt,
+});
+
+async function authorizerNames(appids: string[]): Promise<Map<string, string | null>> {
+  if (appids.length === 0) return new Map();
+  const rows = await db().authorizer.findMany({ where: { appid: { in: [...new Set(appids)] } }, select: { appid: true, nickName: true } });
+  return new Map(rows.map((row) => [row.appid, row.nickName]));
+}
+
+/** What one key was handed, per target and kind, most used first (as of the last flush). */
+export async function getApiKeyUsage(idOrPrefix: string): Promise<{ key: ApiKeySummary; usage: ApiKeyUsage[] }> {
+  const key = await findApiKey(idOrPrefix.trim());
+  const rows = await db().apiKeyIssuance.findMany({ where: { apiKeyId: key.id }, orderBy: [{ count: "desc" }, { target: "asc" }] });
+  const names = await authorizerNames(rows.map((row) => row.target));
+  return { key, usage: rows.map((row) => toUsage(row, names)) };
+}
+
+export type ApiKeyUsageSummary = { targets: number; issued: number; top: ApiKeyUsage[] };
+
+/** For the console's list: per key, how many targets and tokens, and the `top` most used (target, kind) pairs. */
+export async function summarizeApiKeyUsage({ top = 10 }: { top?: number } = {}): Promise<Map<string, ApiKeyUsageSummary>> {
+  const [totals, rows] = await Promise.all([
+    db().$queryRaw<{ apiKeyId: string; targets: bigint; issued: bigint }[]>`
+      SELECT api_key_id AS "apiKeyId", count(DISTINCT target) AS targets, sum(count)::bigint AS issued
+      FROM api_key_issuances GROUP BY api_key_id`,
+    db().$queryRaw<UsageRow[]>`
+      SELECT "apiKeyId", kind, target, count, "firstAt", "lastAt" FROM (
+        SELECT api_key_id AS "apiKeyId", kind::text AS kind, target, count, first_at AS "firstAt", last_at AS "lastAt",
+               row_number() OVER (PARTITION BY api_key_id ORDER BY count DESC, target) AS rank
+        FROM api_key_issuances) ranked
+      WHERE rank <= ${top}
+      ORDER BY "apiKeyId", count DESC, target`,
+  ]);
+  const names = await authorizerNames(rows.map((row) => row.target));
+  const summaries = new Map<string, ApiKeyUsageSummary>(
+    totals.map((row) => [row.apiKeyId, { targets: Number(row.targets), issued: Number(row.issued), top: [] }]),
+  );
+  for (const row of rows) summaries.get(row.apiKeyId)?.top.push(toUsage(row, names));
+  return summaries;
 }

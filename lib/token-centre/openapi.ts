@@ -5,6 +5,8 @@ import { z } from "zod";
 import { API_ERROR_STATUS, type ApiErrorCode } from "../api/errors";
 import {
   authorizerAppidSchema,
+  authorizerTokenRefreshRequestSchema,
+  authorizerTokenRefreshResponseSchema,
   authorizerTokenResponseSchema,
   componentTokenResponseSchema,
   errorResponseSchema,
@@ -38,6 +40,8 @@ export type OpenApiDocument = {
 const SCHEMA_IDS = {
   ComponentToken: componentTokenResponseSchema,
   AuthorizerToken: authorizerTokenResponseSchema,
+  AuthorizerTokenRefreshRequest: authorizerTokenRefreshRequestSchema,
+  AuthorizerTokenRefresh: authorizerTokenRefreshResponseSchema,
   JssdkSignatureRequest: jssdkSignatureRequestSchema,
   JssdkSignature: jssdkSignatureResponseSchema,
   Error: errorResponseSchema,
@@ -63,6 +67,8 @@ const json = (schema: JsonSchema) => ({ "application/json": { schema } });
 const ERROR_ADVICE: Record<ApiErrorCode, string> = {
   invalid_request: "`invalid_request`: a path parameter or the body is wrong; `issues` names the fields.",
   unauthorized: "`unauthorized`: the API key is missing, invalid or revoked.",
+  forbidden:
+    "`forbidden`: the API key's scope does not cover this (the component token, this authorizer, or a write for a read-only key); `message` names the scope needed. Refusals are in the portal's audit log.",
   unknown_authorizer: "`unknown_authorizer`: this appid has not authorized the platform; send the merchant an authorization link.",
   needs_reauthorization:
     "`needs_reauthorization`: WeChat no longer accepts the authorizer's refresh token; the merchant must authorize again.",
@@ -104,6 +110,7 @@ const appidParameter = {
 const AUTHORIZER_ERRORS: ApiErrorCode[] = [
   "invalid_request",
   "unauthorized",
+  "forbidden",
   "unknown_authorizer",
   "needs_reauthorization",
   "authorizer_revoked",
@@ -119,11 +126,11 @@ function buildPaths(): OpenApiDocument["paths"] {
         operationId: "getComponentToken",
         summary: "The component_access_token",
         description:
-          "The platform's component_access_token, refreshed ahead of expiry once for every caller. Do not call api_component_token yourself: it would invalidate this one.",
+          "The platform's component_access_token, refreshed ahead of expiry once for every caller. Do not call api_component_token yourself: it would invalidate this one.\n\nScope: `component`. A read: read-only keys may call it.",
         tags: ["tokens"],
         responses: {
           "200": { description: "The current token.", content: json(ref("ComponentToken")) },
-          ...errorResponses(["unauthorized", "wechat_error", "wechat_unavailable", "no_ticket"]),
+          ...errorResponses(["unauthorized", "forbidden", "wechat_error", "wechat_unavailable", "no_ticket"]),
         },
       },
     },
@@ -132,7 +139,7 @@ function buildPaths(): OpenApiDocument["paths"] {
         operationId: "getAuthorizerToken",
         summary: "An authorizer's access token",
         description:
-          "The authorizer_access_token for calling the authorizer's APIs on its behalf (代调用). Refreshed by the portal ahead of expiry; do not refresh it yourself.",
+          "The authorizer_access_token for calling the authorizer's APIs on its behalf (代调用). Refreshed by the portal ahead of expiry; do not refresh it yourself.\n\nScope: `authorizers` or `authorizer:<this appid>`. A read: read-only keys may call it.",
         tags: ["tokens"],
         parameters: [appidParameter],
         responses: {
@@ -141,12 +148,27 @@ function buildPaths(): OpenApiDocument["paths"] {
         },
       },
     },
+    "/authorizers/{appid}/token/refresh": {
+      post: {
+        operationId: "refreshAuthorizerToken",
+        summary: "Replace an authorizer token WeChat rejected",
+        description:
+          "Report the token WeChat answered 40001 or 42001 to. While it is still the portal's current token, the portal asks WeChat for a new one (this spends the authorizer's api_authorizer_token quota); when the portal already replaced it, the newer token is answered and WeChat is not called. Call this only after a rejection: a valid token is refreshed ahead of expiry without you.\n\nScope: `authorizers` or `authorizer:<this appid>`, and not `read-only`: this is the token centre's one write.",
+        tags: ["tokens"],
+        parameters: [appidParameter],
+        requestBody: { required: true, content: json(ref("AuthorizerTokenRefreshRequest")) },
+        responses: {
+          "200": { description: "A token other than the rejected one.", content: json(ref("AuthorizerTokenRefresh")) },
+          ...errorResponses([...AUTHORIZER_ERRORS, "payload_too_large"]),
+        },
+      },
+    },
     "/authorizers/{appid}/jssdk-signature": {
       post: {
         operationId: "createJssdkSignature",
         summary: "A JS-SDK signature for one of the authorizer's pages",
         description:
-          "Signs `url` with the authorizer's jsapi_ticket (cached by the portal) for wx.config. The fragment (#...) is not signed, as WeChat requires.",
+          "Signs `url` with the authorizer's jsapi_ticket (cached by the portal) for wx.config. The fragment (#...) is not signed, as WeChat requires.\n\nScope: `authorizers` or `authorizer:<this appid>`. A read (nothing is changed): read-only keys may call it.",
         tags: ["jssdk"],
         parameters: [appidParameter],
         requestBody: { required: true, content: json(ref("JssdkSignatureRequest")) },
@@ -176,7 +198,8 @@ export function buildOpenApiDocument({ serverUrl }: { serverUrl: string }): Open
       title: "Component Portal token centre",
       version: "1",
       description:
-        "Tokens of the WeChat third-party platform (第三方平台) for the provider's own services, so that only the portal ever calls WeChat's token endpoints. Every error is JSON `{ error, message }`; `message` says what to do.",
+        "Tokens of the WeChat third-party platform (第三方平台) for the provider's own services, so that only the portal ever calls WeChat's token endpoints. Every error is JSON `{ error, message }`; `message` says what to do.\n\n" +
+        "Each API key has a scope, set when the portal's operators create it: `component` (the component_access_token), `authorizers` (every authorizer's tokens and JS-SDK signatures) or `authorizer:<appid>` for each listed authorizer, and `read-only` (reads only: no POST /authorizers/{appid}/token/refresh). A request outside the key's scope is answered 403 `forbidden` and recorded in the portal's audit log; an authorizer outside the scope is refused before it is looked up, so the answer does not tell whether it exists. Every token and signature handed out is counted per key and target for the portal's operators.",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],

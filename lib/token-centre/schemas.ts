@@ -30,6 +30,22 @@ export const authorizerTokenResponseSchema = z
   })
   .meta({ description: "The authorizer_access_token for calling the authorizer's APIs on its behalf (代调用)." });
 
+export const authorizerTokenRefreshRequestSchema = z.object({
+  rejected_token: z
+    .string()
+    .min(1, "rejected_token must be the token WeChat rejected")
+    .max(2048, "rejected_token must be at most 2048 characters")
+    .meta({ description: "The authorizer_access_token WeChat answered 40001 or 42001 to, exactly as this API handed it out." }),
+});
+
+export const authorizerTokenRefreshResponseSchema = authorizerTokenResponseSchema
+  .extend({
+    refreshed: z.boolean().meta({
+      description: "true: the portal obtained a new token from WeChat now; false: it had already replaced the rejected one, which is answered.",
+    }),
+  })
+  .meta({ description: "A token other than the rejected one." });
+
 export const jssdkSignatureRequestSchema = z.object({
   url: z
     .url({ protocol: /^https?$/, error: "url must be an absolute http(s) URL" })
@@ -65,4 +81,5 @@ export const errorResponseSchema = z.object({
 
 export type ComponentTokenResponse = z.infer<typeof componentTokenResponseSchema>;
 export type AuthorizerTokenResponse = z.infer<typeof authorizerTokenResponseSchema>;
+export type AuthorizerTokenRefreshResponse = z.infer<typeof authorizerTokenRefreshResponseSchema>;
 export type JssdkSignatureResponse = z.infer<typeof jssdkSignatureResponseSchema>;

@@ -1,20 +1,26 @@
-// API keys: created once and shown once, stored as a SHA-256 only, revocable, lastUsedAt kept
-// up to date at most once a minute, and every create/revoke in the audit log.
+// API keys: created once and shown once with a scope, stored as a SHA-256 only, revocable,
+// lastUsedAt written with the usage counts, and every create/revoke in the audit log.
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { openDatabase, useDatabase } from "@/lib/db";
+import { defaultMigrationsDir, migrate } from "@/lib/db/migrate";
 import {
   ApiKeyNotFoundError,
   createApiKey,
   hashApiKey,
-  LAST_USED_RESOLUTION_MS,
   listApiKeys,
   revokeApiKey,
   verifyApiKey,
   type Actor,
 } from "@/lib/token-centre/api-keys";
-import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
+import { FULL_SCOPE, type ApiKeyScope } from "@/lib/token-centre/scopes";
+import { createEmptyDatabase, createTestDatabase, databaseKind, databaseUrlFor, type TestDatabase } from "../../helpers/database";
 
 const actor: Actor = { actorType: "system", actorId: "cli:test" };
+const scope: ApiKeyScope = FULL_SCOPE;
 
 describe(`API keys (${databaseKind})`, () => {
   let t: TestDatabase;
@@ -22,10 +28,13 @@ describe(`API keys (${databaseKind})`, () => {
     t = await createTestDatabase();
   });
   beforeEach(() => useDatabase(t.database));
-  afterAll(() => t.drop());
+  afterAll(async () => {
+    discardPendingIssuance();
+    await t.drop();
+  });
 
   it("creates a high-entropy key, shown once, stored only as its SHA-256 and a short prefix", async () => {
-    const created = await createApiKey({ name: "  billing service ", actor });
+    const created = await createApiKey({ name: "  billing service ", scope, actor });
     expect(created.key).toMatch(/^cpk_[A-Za-z0-9_-]{43}$/);
     expect(created.name).toBe("billing service");
     expect(created.prefix).toBe(created.key.slice(0, 12));
@@ -37,7 +46,7 @@ describe(`API keys (${databaseKind})`, () => {
     expect(row!.key_hash).toBe(hashApiKey(created.key));
     expect(row!.key_hash).toMatch(/^[0-9a-f]{64}$/);
 
-    const other = await createApiKey({ name: "crm", actor });
+    const other = await createApiKey({ name: "crm", scope, actor });
     expect(other.key).not.toBe(created.key);
     expect((await listApiKeys()).map((key) => key.name)).toEqual(expect.arrayContaining(["billing service", "crm"]));
     expect(JSON.stringify(await listApiKeys())).not.toContain(created.key);
@@ -45,17 +54,67 @@ describe(`API keys (${databaseKind})`, () => {
     const audit = await t.database.prisma.auditLog.findFirstOrThrow({
       where: { action: "api_key.created", target: `api_key:${created.id}` },
     });
-    expect(audit).toMatchObject({ actorType: "system", actorId: "cli:test", details: { name: "billing service", prefix: created.prefix } });
+    expect(audit).toMatchObject({
+      actorType: "system",
+      actorId: "cli:test",
+      details: { name: "billing service", prefix: created.prefix, scope: ["component", "authorizers"] },
+    });
     expect(JSON.stringify(audit.details)).not.toContain(created.key);
   });
 
   it("refuses an empty name", async () => {
-    await expect(createApiKey({ name: "   ", actor })).rejects.toThrow(RangeError);
+    await expect(createApiKey({ name: "   ", scope, actor })).rejects.toThrow(RangeError);
+  });
+
+  it("gives keys made before scopes existed every scope, so they keep working as they did", async () => {
+    const old = await createEmptyDatabase();
+    const before = mkdtempSync(join(tmpdir(), "migrations-before-scopes-"));
+    try {
+      for (const name of readdirSync(defaultMigrationsDir()).filter((entry) => entry < "20261201110000_api_key_scopes"))
+        cpSync(join(defaultMigrationsDir(), name), join(before, name), { recursive: true });
+      await migrate(old.database, { dir: before });
+      const legacy = `cpk_${"L".repeat(43)}`;
+      await old.database.withSession((session) =>
+        session.query(`INSERT INTO api_keys (id, name, prefix, key_hash) VALUES (gen_random_uuid(), 'legacy', $1, $2)`, [
+          legacy.slice(0, 12),
+          hashApiKey(legacy),
+        ]),
+      );
+      await migrate(old.database);
+      useDatabase(old.database);
+      expect(await verifyApiKey({ presented: legacy })).toMatchObject({ ok: true, key: { name: "legacy", scope: FULL_SCOPE } });
+    } finally {
+      useDatabase(t.database);
+      discardPendingIssuance();
+      rmSync(before, { recursive: true, force: true });
+      await old.drop();
+    }
+  });
+
+  it("stores the scope it is given, lists it, and refuses one that allows nothing or holds a bad appid", async () => {
+    const narrow = await createApiKey({
+      name: "shop pages",
+      scope: { component: false, authorizers: ["wx2222222222222222", "wx1111111111111111", "wx2222222222222222"], readOnly: true },
+      actor,
+    });
+    expect(narrow.scope).toEqual({ component: false, authorizers: ["wx1111111111111111", "wx2222222222222222"], readOnly: true });
+    const listed = (await listApiKeys()).find((key) => key.id === narrow.id);
+    expect(listed?.scope).toEqual(narrow.scope);
+    const { key } = narrow;
+    expect(await verifyApiKey({ presented: key })).toMatchObject({ ok: true, key: { id: narrow.id, scope: narrow.scope } });
+
+    await expect(createApiKey({ name: "nothing", scope: { component: false, authorizers: [], readOnly: true }, actor })).rejects.toThrow(
+      /allowed nothing/,
+    );
+    await expect(createApiKey({ name: "bad", scope: { component: false, authorizers: ["not an appid!"], readOnly: true }, actor })).rejects.toThrow(
+      RangeError,
+    );
+    expect(await t.database.prisma.apiKey.count({ where: { name: { in: ["nothing", "bad"] } } })).toBe(0);
   });
 
   it("verifies a key and tells malformed, unknown and revoked ones apart", async () => {
-    const { key, id } = await createApiKey({ name: "verify me", actor });
-    expect(await verifyApiKey({ presented: key })).toEqual({ ok: true, key: { id, name: "verify me", prefix: key.slice(0, 12) } });
+    const { key, id } = await createApiKey({ name: "verify me", scope, actor });
+    expect(await verifyApiKey({ presented: key })).toEqual({ ok: true, key: { id, name: "verify me", prefix: key.slice(0, 12), scope } });
     expect(await verifyApiKey({ presented: "hello" })).toEqual({ ok: false, reason: "malformed" });
     expect(await verifyApiKey({ presented: `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}` })).toEqual({
       ok: false,
@@ -65,23 +124,46 @@ describe(`API keys (${databaseKind})`, () => {
     expect(await verifyApiKey({ presented: key })).toEqual({ ok: false, reason: "revoked", prefix: key.slice(0, 12) });
   });
 
-  it("updates lastUsedAt on use, at most once a minute", async () => {
-    const { key, id } = await createApiKey({ name: "busy service", actor });
+  it("writes lastUsedAt with the next flush, not on the request, and never moves it backwards", async () => {
+    await flushIssuance(); // what earlier tests counted
+    const { key, id } = await createApiKey({ name: "busy service", scope, actor });
     const lastUsed = async () => (await t.database.prisma.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt;
     expect(await lastUsed()).toBeNull();
 
     const start = new Date("2026-03-01T08:00:00.000Z");
     await verifyApiKey({ presented: key, now: start });
-    expect(await lastUsed()).toEqual(start);
     await verifyApiKey({ presented: key, now: new Date(start.getTime() + 30_000) });
-    expect(await lastUsed()).toEqual(start);
-    const later = new Date(start.getTime() + LAST_USED_RESOLUTION_MS + 1);
-    await verifyApiKey({ presented: key, now: later });
+    // Verifying wrote nothing: the use waits in memory for the flush.
+    expect(await lastUsed()).toBeNull();
+    expect(await flushIssuance()).toMatchObject({ keys: 1 });
+    expect(await lastUsed()).toEqual(new Date(start.getTime() + 30_000));
+
+    // Another instance wrote a later use meanwhile: an older one does not replace it.
+    const later = new Date(start.getTime() + 3_600_000);
+    await t.database.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: later } });
+    await verifyApiKey({ presented: key, now: new Date(start.getTime() + 60_000) });
+    await flushIssuance();
     expect(await lastUsed()).toEqual(later);
   });
 
+  it("keeps what it counted when the database is unreachable, and writes it at the next flush", async () => {
+    const { key, id } = await createApiKey({ name: "patient service", scope, actor });
+    const at = new Date("2026-03-02T08:00:00.000Z");
+    await verifyApiKey({ presented: key, now: at });
+    const unreachable = openDatabase({ url: databaseUrlFor("cp_no_such_database"), connectTimeoutMs: 2_000 });
+    useDatabase(unreachable);
+    try {
+      await expect(flushIssuance()).rejects.toThrow();
+    } finally {
+      useDatabase(t.database);
+      await unreachable.close();
+    }
+    await flushIssuance();
+    expect((await t.database.prisma.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt).toEqual(at);
+  });
+
   it("revokes by id or by prefix, once, and audits it once", async () => {
-    const byPrefix = await createApiKey({ name: "old billing", actor });
+    const byPrefix = await createApiKey({ name: "old billing", scope, actor });
     const revoked = await revokeApiKey({ idOrPrefix: byPrefix.prefix, actor });
     expect(revoked).toMatchObject({ id: byPrefix.id, alreadyRevoked: false, revokedAt: expect.any(Date) });
     expect(await revokeApiKey({ idOrPrefix: byPrefix.id.toUpperCase(), actor })).toMatchObject({ alreadyRevoked: true });

@@ -11,6 +11,7 @@ import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
+import { discardPendingIssuance } from "@/lib/token-centre/issuance";
 import { pickAccounts, seedApiKey, seedAuthorizer, seedVerifyTicket } from "./seed";
 
 type JsonSchema = Record<string, unknown>;
@@ -67,7 +68,8 @@ type Scenario = {
   /** Why this status: what the scenario breaks. */
   name: string;
   appid?: "main" | "revoked" | "reauth" | "unknown" | "invalid";
-  headers?: "key" | "none";
+  /** key: every scope; narrow: one other authorizer only; readOnly: every read, no write. */
+  headers?: "key" | "none" | "narrow" | "readOnly";
   body?: string;
   prepare?: () => Promise<unknown>;
 };
@@ -76,6 +78,8 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
   let t: TestDatabase;
   let sandbox: TestSandbox;
   let key: string;
+  let narrowKey: string;
+  let readOnlyKey: string;
   let doc: Document;
   const appids: Record<NonNullable<Scenario["appid"]>, string> = {
     main: "",
@@ -131,6 +135,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     getComponentToken: [
       { status: 200, name: "a valid key" },
       { status: 401, name: "no key", headers: "none" },
+      { status: 403, name: "a key without the component scope", headers: "narrow" },
       {
         status: 502,
         name: "WeChat refuses (quota)",
@@ -156,6 +161,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
       { status: 200, name: "a valid key and authorizer", appid: "main" },
       { status: 400, name: "not an appid", appid: "invalid" },
       { status: 401, name: "no key", appid: "main", headers: "none" },
+      { status: 403, name: "a key for another authorizer", appid: "main", headers: "narrow" },
       { status: 404, name: "never authorized", appid: "unknown" },
       { status: 409, name: "must authorize again", appid: "reauth" },
       { status: 410, name: "revoked", appid: "revoked" },
@@ -191,6 +197,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
       { status: 200, name: "a page URL", appid: "main", body: JSON.stringify({ url: "https://shop.example.com/a#b" }) },
       { status: 400, name: "not an http(s) URL", appid: "main", body: JSON.stringify({ url: "ftp://x" }) },
       { status: 401, name: "no key", appid: "main", headers: "none", body: "{}" },
+      { status: 403, name: "a key for another authorizer", appid: "main", headers: "narrow", body: JSON.stringify({ url: "https://a.example/" }) },
       { status: 404, name: "never authorized", appid: "unknown", body: JSON.stringify({ url: "https://a.example/" }) },
       { status: 409, name: "must authorize again", appid: "reauth", body: JSON.stringify({ url: "https://a.example/" }) },
       { status: 410, name: "revoked", appid: "revoked", body: JSON.stringify({ url: "https://a.example/" }) },
@@ -226,6 +233,46 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
           }),
       },
     ],
+    refreshAuthorizerToken: [
+      { status: 200, name: "a token already replaced", appid: "main", body: JSON.stringify({ rejected_token: "an older token" }) },
+      { status: 400, name: "no rejected_token", appid: "main", body: "{}" },
+      { status: 401, name: "no key", appid: "main", headers: "none", body: "{}" },
+      { status: 403, name: "a read-only key", appid: "main", headers: "readOnly", body: JSON.stringify({ rejected_token: "x" }) },
+      { status: 404, name: "never authorized", appid: "unknown", body: JSON.stringify({ rejected_token: "x" }) },
+      { status: 409, name: "must authorize again", appid: "reauth", body: JSON.stringify({ rejected_token: "x" }) },
+      { status: 410, name: "revoked", appid: "revoked", body: JSON.stringify({ rejected_token: "x" }) },
+      { status: 413, name: "a huge body", appid: "main", body: JSON.stringify({ rejected_token: "x".repeat(20_000) }) },
+      {
+        status: 502,
+        name: "WeChat refuses the refresh",
+        appid: "main",
+        body: JSON.stringify({ rejected_token: "x" }),
+        prepare: async () => (await clearAuthorizerCache(), await setQuota("api_authorizer_token", 0)),
+      },
+      {
+        status: 503,
+        name: "refresh needs a ticket",
+        appid: "main",
+        body: JSON.stringify({ rejected_token: "x" }),
+        prepare: async () => (await clearAuthorizerCache(), await clearTicket()),
+      },
+      {
+        status: 500,
+        name: "a stored token that does not decrypt",
+        appid: "main",
+        body: JSON.stringify({ rejected_token: "x" }),
+        prepare: () =>
+          t.database.prisma.authorizerCredential.update({
+            where: { authorizerAppid: appids.main },
+            data: {
+              accessTokenEnc: CORRUPT,
+              accessTokenKeyId: "test1",
+              accessTokenExpiresAt: inAnHour(),
+              accessTokenRefreshAt: inAnHour(),
+            },
+          }),
+      },
+    ],
     getOpenApiDocument: [{ status: 200, name: "anyone", headers: "none" }],
   };
 
@@ -241,10 +288,13 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     await t.database.prisma.authorizer.update({ where: { appid: appids.revoked }, data: { status: "revoked", revokedAt: new Date() } });
     await t.database.prisma.authorizer.update({ where: { appid: appids.reauth }, data: { status: "needs_reauthorization" } });
     key = await seedApiKey();
+    narrowKey = await seedApiKey("one other authorizer", { component: false, authorizers: ["wx0000000000000001"], readOnly: true });
+    readOnlyKey = await seedApiKey("reader", { component: true, authorizers: "all", readOnly: true });
     doc = (await getOpenApiRoute().json()) as Document;
   });
   beforeEach(() => useDatabase(t.database));
   afterAll(async () => {
+    discardPendingIssuance();
     await sandbox.close();
     await t.drop();
   });
@@ -294,7 +344,8 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
         await scenario.prepare?.();
         const appid = scenario.appid ? appids[scenario.appid] : undefined;
         const url = `${BASE}${path.replace("{appid}", encodeURIComponent(appid ?? ""))}`;
-        const headers: Record<string, string> = scenario.headers === "none" ? {} : { authorization: `Bearer ${key}` };
+        const presented = { key, narrow: narrowKey, readOnly: readOnlyKey, none: undefined }[scenario.headers ?? "key"];
+        const headers: Record<string, string> = presented === undefined ? {} : { authorization: `Bearer ${presented}` };
         if (scenario.body !== undefined) headers["content-type"] = "application/json";
         const request = new Request(url, {
           method: method.toUpperCase(),

@@ -2,10 +2,13 @@
 // real database and the WeChat sandbox over HTTP. Every success and every documented error path.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET as getAuthorizerTokenRoute } from "@/app/api/v1/authorizers/[appid]/token/route";
+import { POST as postTokenRefreshRoute } from "@/app/api/v1/authorizers/[appid]/token/refresh/route";
 import { POST as postJssdkSignatureRoute } from "@/app/api/v1/authorizers/[appid]/jssdk-signature/route";
 import { GET as getComponentTokenRoute } from "@/app/api/v1/component/token/route";
 import { jsapiTicketContext } from "@/lib/credentials/jsapi-ticket";
-import { revokeApiKey } from "@/lib/token-centre/api-keys";
+import { getApiKeyUsage, revokeApiKey, summarizeApiKeyUsage } from "@/lib/token-centre/api-keys";
+import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
+import type { ApiKeyScope } from "@/lib/token-centre/scopes";
 import { openColumn } from "@/lib/credentials/vault";
 import { useDatabase } from "@/lib/db";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
@@ -57,6 +60,25 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
       ),
     );
 
+  const tokenRefresh = async (target: string, body: unknown, headers: Record<string, string> = auth()) =>
+    read(
+      await postTokenRefreshRoute(
+        new Request(`${BASE}/authorizers/${target}/token/refresh`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(body),
+        }),
+        params(target),
+      ),
+    );
+
+  /** A key with `scope`, and its row's id. */
+  const keyWith = async (name: string, scope: ApiKeyScope) => {
+    const presented = await seedApiKey(name, scope);
+    const row = await t.database.prisma.apiKey.findFirstOrThrow({ where: { prefix: presented.slice(0, 12) } });
+    return { presented, id: row.id, headers: { authorization: `Bearer ${presented}` } };
+  };
+
   const setQuota = (endpoint: string, limit: number) => sandboxControl(sandbox, "quotas", { endpoint, limit });
   const clearComponentToken = () =>
     t.database.prisma.component.update({
@@ -96,6 +118,7 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
     await fetch(new URL("/sandbox/api/faults", sandbox.url), { method: "DELETE" });
   });
   afterAll(async () => {
+    discardPendingIssuance();
     await sandbox.close();
     await t.drop();
   });
@@ -128,6 +151,7 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
     it("accepts the key as X-Api-Key too, and records when it was used", async () => {
       const answer = await componentToken({ "x-api-key": key });
       expect(answer.status).toBe(200);
+      await flushIssuance();
       const row = await t.database.prisma.apiKey.findFirstOrThrow({ where: { name: "test service" } });
       expect(row.lastUsedAt).not.toBeNull();
     });
@@ -357,6 +381,137 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
       expect((await jssdkSignature("wx0000000000000000", { url: PAGE })).status).toBe(404);
       expect((await jssdkSignature(revokedAppid, { url: PAGE })).status).toBe(410);
       expect((await jssdkSignature(reauthAppid, { url: PAGE })).status).toBe(409);
+    });
+  });
+
+  describe("scopes", () => {
+    const refusals = (id: string) =>
+      t.database.prisma.auditLog.findMany({ where: { action: "token_centre.forbidden", actorId: id }, orderBy: { id: "asc" } });
+
+    it("lets a key for listed authorizers read theirs only: 403 (audited) for any other, known or not, and for the component token", async () => {
+      const listed = await keyWith("shop pages", { component: false, authorizers: [appid], readOnly: true });
+      expect((await authorizerToken(appid, listed.headers)).status).toBe(200);
+      expect((await jssdkSignature(appid, { url: "https://a.example/" }, listed.headers)).status).toBe(200);
+
+      const calls = (await sandboxCalls(sandbox)).length;
+      for (const answer of [
+        await authorizerToken(revokedAppid, listed.headers),
+        // Not even whether it exists: an unknown appid outside the scope is a 403 too, not a 404.
+        await authorizerToken("wx0000000000000000", listed.headers),
+        await jssdkSignature(reauthAppid, { url: "https://a.example/" }, listed.headers),
+        await componentToken(listed.headers),
+      ]) {
+        expect(answer.status).toBe(403);
+        expect(answer.body).toEqual({ error: "forbidden", message: expect.stringContaining(`authorizer:${appid}`) });
+      }
+      expect((await sandboxCalls(sandbox)).length).toBe(calls);
+
+      const audited = await refusals(listed.id);
+      expect(audited.map((row) => [row.actorType, row.target, (row.details as { operation: string }).operation])).toEqual([
+        ["api_key", `authorizer:${revokedAppid}`, "getAuthorizerToken"],
+        ["api_key", "authorizer:wx0000000000000000", "getAuthorizerToken"],
+        ["api_key", `authorizer:${reauthAppid}`, "createJssdkSignature"],
+        ["api_key", "component", "getComponentToken"],
+      ]);
+      expect(audited[3]!.details).toMatchObject({ needed: "component", prefix: listed.presented.slice(0, 12) });
+      expect(JSON.stringify(audited.map((row) => row.details))).not.toContain(listed.presented);
+    });
+
+    it("lets a component-only key read the component token and nothing of any authorizer", async () => {
+      const component = await keyWith("billing", { component: true, authorizers: [], readOnly: true });
+      expect((await componentToken(component.headers)).status).toBe(200);
+      const refused = await authorizerToken(appid, component.headers);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(new RegExp(`needs the scope authorizer:${appid}`));
+      // Input is still checked first: a malformed appid is the caller's bug, whatever the scope.
+      expect((await authorizerToken("../x", component.headers)).status).toBe(400);
+    });
+
+    it("lets a read-only key read but not refresh; a writable key refreshes a rejected token once, and a replaced one not at all", async () => {
+      const readOnly = await keyWith("reader", { component: true, authorizers: "all", readOnly: true });
+      const current = (await authorizerToken(appid, readOnly.headers)).body.authorizer_access_token as string;
+      const refused = await tokenRefresh(appid, { rejected_token: current }, readOnly.headers);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(/read-only/);
+      expect((await refusals(readOnly.id)).map((row) => row.target)).toEqual([`authorizer:${appid}`]);
+
+      const before = (await sandboxCalls(sandbox, "api_authorizer_token")).length;
+      const answers = await Promise.all(Array.from({ length: 4 }, () => tokenRefresh(appid, { rejected_token: current })));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      const fresh = answers[0]!.body.authorizer_access_token as string;
+      expect(fresh).not.toBe(current);
+      expect(answers.map((answer) => answer.body)).toEqual(
+        Array(4).fill({ authorizer_appid: appid, authorizer_access_token: fresh, expires_at: expect.any(String), refreshed: true }),
+      );
+      expect((await sandboxCalls(sandbox, "api_authorizer_token")).length).toBe(before + 1);
+      expect(sandbox.state.data.authorizerTokens.find((token) => token.value === fresh)?.authorizerAppid).toBe(appid);
+
+      // Reported again after it was replaced: the newer token, and WeChat is not called.
+      const late = await tokenRefresh(appid, { rejected_token: current });
+      expect(late.body).toMatchObject({ authorizer_access_token: fresh, refreshed: false });
+      expect((await sandboxCalls(sandbox, "api_authorizer_token")).length).toBe(before + 1);
+      expect((await authorizerToken(appid)).body.authorizer_access_token).toBe(fresh);
+
+      expect((await tokenRefresh(appid, {})).body).toMatchObject({ error: "invalid_request", issues: [{ path: "rejected_token" }] });
+      expect((await tokenRefresh(revokedAppid, { rejected_token: "x" })).status).toBe(410);
+    });
+  });
+
+  describe("what each key was handed", () => {
+    it("counts each token and signature per key, kind and target in memory, and writes the counts at a flush", async () => {
+      await flushIssuance();
+      const counted = await keyWith("counted", { component: true, authorizers: "all", readOnly: true });
+      const stored = () => t.database.prisma.apiKeyIssuance.findMany({ where: { apiKeyId: counted.id }, orderBy: [{ kind: "asc" }] });
+      const started = new Date();
+      await componentToken(counted.headers);
+      await componentToken(counted.headers);
+      for (let i = 0; i < 3; i += 1) await authorizerToken(appid, counted.headers);
+      await jssdkSignature(appid, { url: "https://a.example/" }, counted.headers);
+      // Refusals and failures hand nothing out.
+      expect((await authorizerToken("wx0000000000000000", counted.headers)).status).toBe(404);
+      expect((await tokenRefresh(appid, { rejected_token: "x" }, counted.headers)).status).toBe(403);
+
+      // Nothing was written on the requests' way: the counts wait in memory.
+      expect(await stored()).toEqual([]);
+      expect((await t.database.prisma.apiKey.findUniqueOrThrow({ where: { id: counted.id } })).lastUsedAt).toBeNull();
+
+      expect(await flushIssuance()).toEqual({ issuances: 3, keys: 1 });
+      const rows = await stored();
+      expect(rows.map((row) => [row.kind, row.target, Number(row.count)])).toEqual([
+        ["component_token", DEMO_COMPONENT.appid, 2],
+        ["authorizer_token", appid, 3],
+        ["jssdk_signature", appid, 1],
+      ]);
+      for (const row of rows) {
+        expect(row.firstAt.getTime()).toBeGreaterThanOrEqual(started.getTime());
+        expect(row.lastAt.getTime()).toBeGreaterThanOrEqual(row.firstAt.getTime());
+      }
+      const lastUsedAt = (await t.database.prisma.apiKey.findUniqueOrThrow({ where: { id: counted.id } })).lastUsedAt;
+      expect(lastUsedAt!.getTime()).toBeGreaterThanOrEqual(started.getTime());
+
+      // Later counts add to the stored ones (as every instance's do); the first time stays.
+      await authorizerToken(appid, counted.headers);
+      await flushIssuance();
+      const again = await t.database.prisma.apiKeyIssuance.findUniqueOrThrow({
+        where: { apiKeyId_kind_target: { apiKeyId: counted.id, kind: "authorizer_token", target: appid } },
+      });
+      expect(Number(again.count)).toBe(4);
+      expect(again.firstAt).toEqual(rows[1]!.firstAt);
+      expect(again.lastAt.getTime()).toBeGreaterThanOrEqual(rows[1]!.lastAt.getTime());
+
+      // What the CLI's `usage` and the console's page show.
+      const { usage } = await getApiKeyUsage(counted.presented.slice(0, 12));
+      expect(usage.map((row) => [row.target, row.kind, row.count])).toEqual([
+        [appid, "authorizer_token", 4],
+        [DEMO_COMPONENT.appid, "component_token", 2],
+        [appid, "jssdk_signature", 1],
+      ]);
+      const summary = (await summarizeApiKeyUsage({ top: 2 })).get(counted.id);
+      expect(summary).toMatchObject({ targets: 2, issued: 7 });
+      expect(summary!.top.map((row) => [row.target, row.kind])).toEqual([
+        [appid, "authorizer_token"],
+        [DEMO_COMPONENT.appid, "component_token"],
+      ]);
     });
   });
 });

@@ -20,6 +20,19 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("says which scope each operation needs, and documents the 403 a key outside it gets", () => {
+    expect(doc.info.description).toMatch(/`read-only`/);
+    for (const operation of operations) {
+      if (operation.operationId === "getOpenApiDocument") continue;
+      expect(operation.description, operation.operationId).toMatch(/Scope: /);
+      expect(operation.responses["403"]?.description, operation.operationId).toContain("`forbidden`");
+    }
+    const refresh = doc.paths["/authorizers/{appid}/token/refresh"]?.post;
+    expect(refresh?.description).toMatch(/not `read-only`/);
+    for (const read of ["getComponentToken", "getAuthorizerToken", "createJssdkSignature"])
+      expect(operations.find((operation) => operation.operationId === read)?.description).toMatch(/read-only keys may call it/);
+  });
+
   it("documents every error code somewhere, under the status it is answered with", () => {
     for (const [code, status] of Object.entries(API_ERROR_STATUS)) {
       const documented = operations.some((operation) => operation.responses[String(status)]?.description.includes(`\`${code}\``));
