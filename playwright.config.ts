@@ -44,7 +44,8 @@ export default defineConfig({
       url: `${E2E.portalUrl}/signin`,
       reuseExistingServer: false,
       timeout: 300_000,
-      env: { LOG_LEVEL: "warn" },
+      // The specs present client addresses as a load balancer would (X-Forwarded-For).
+      env: { LOG_LEVEL: "warn", TRUSTED_PROXY_HOPS: "1" },
     },
   ],
 });

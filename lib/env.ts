@@ -50,6 +50,8 @@ const schema = z
     NODE_ENV: z.string().optional(),
     /** false: this process runs no background work (a web-only instance, a script, a benchmark). */
     JOBS_ENABLED: z.stringbool().default(true),
+    /** Proxies in front of the portal that append to X-Forwarded-For; 0: the socket's address, the header is ignored. */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -96,6 +98,8 @@ export type Env = {
   admin?: { email: string; password: string };
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   jobsEnabled: boolean;
+  /** How many X-Forwarded-For entries, counted from the right, our own proxies appended (lib/client-address.ts). */
+  trustedProxyHops: number;
 };
 
 export class EnvError extends Error {
@@ -162,6 +166,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
     logLevel: env.LOG_LEVEL,
     jobsEnabled: env.JOBS_ENABLED,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   };
 }
 
