@@ -228,7 +228,7 @@ test.describe("console: authorized accounts", () => {
     await expect(row).toContainText("已吊销");
   });
 
-  test("a viewer's mutation is refused by the server", async ({ page, browser }, testInfo) => {
+  test("a viewer's mutation is refused by the server; the role change ends the member's session", async ({ page, browser }, testInfo) => {
     const member = { email: `operator-${testInfo.project.name}-${Date.now()}@e2e.test`, password: "operator-password-2026" };
     await signIn(page, E2E.admin);
     await page.getByRole("link", { name: "员工" }).first().click();
@@ -249,21 +249,26 @@ test.describe("console: authorized accounts", () => {
     await memberRow.getByRole("button", { name: "保存角色" }).click();
     await expect(memberRow.getByTestId("staff-role")).toHaveText("只读");
 
-    // ...but the server refuses the action.
+    // ...but the server refuses the action: the role change ended the session it was opened in.
     await operator.getByTestId("refresh-token").click();
     await expect(operator.getByTestId("action-error")).toHaveText("您没有权限执行此操作（需要运营角色）。");
     await operator.screenshot({ path: testInfo.outputPath("viewer-refused.png"), fullPage: true });
     await operator.reload();
+    await expect(operator).toHaveURL(/\/signin/);
+    // Signed in again, they work as a viewer.
+    await signIn(operator, member);
+    await operator.goto(`/console/authorizers/${official.appid}`);
     await expect(operator.getByTestId("refresh-token")).toHaveCount(0);
     await expect(operator.getByTestId("read-only-note")).toBeVisible();
     await operator.goto("/console/api-keys");
     await expect(operator.getByTestId("create-api-key")).toHaveCount(0);
     await operator.context().close();
 
-    // The refusal is in the audit log.
+    // The refusal and the role change are in the audit log.
     await page.goto("/console/audit?action=console.action_refused");
-    await expect(page.getByTestId("audit-row").first()).toContainText(member.email);
     await expect(page.getByTestId("audit-row").first()).toContainText("authorizer.refresh_token");
+    await page.goto("/console/audit?action=staff.role_changed");
+    await expect(page.getByTestId("audit-row").first()).toContainText(member.email);
     await expectNoSidewaysScroll(page);
     await page.screenshot({ path: testInfo.outputPath("audit-refused.png"), fullPage: true });
   });

@@ -1,22 +1,29 @@
-// next-auth configuration: staff sign in with email + password; sessions are JWTs in a cookie.
+// next-auth configuration: staff sign in with email + password; the cookie is a JWT naming the
+// server-side session that sign-in opened (lib/auth/staff-sessions.ts), which is what really decides.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { recordAudit } from "../audit";
 import { getClientAddress } from "../client-address";
 import { getEnv } from "../env";
+import { logger } from "../logger";
 import type { StaffRole } from "../generated/prisma/enums";
+import { resolveCallbackUrl } from "./callback-url";
+import { STAFF_SESSION_LIFETIME_SECONDS } from "./session-claims";
 import { signInWithPassword } from "./sign-in";
+import { endStaffSession } from "./staff-sessions";
 
 const credentials = z.object({ email: z.string().trim().email().max(320), password: z.string().min(1).max(200) });
 
 /** The error codes the sign-in form shows (next-auth passes a thrown message through as `error`). */
 export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled" } as const;
 
-
 export function getAuthOptions(): NextAuthOptions {
   return {
     secret: getEnv().authSecret,
-    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    // next-auth renews the cookie as it is used; the session itself ends STAFF_SESSION_LIFETIME
+    // after sign-in (the signedInAt claim and the row's expires_at), so that renewal never extends it.
+    session: { strategy: "jwt", maxAge: STAFF_SESSION_LIFETIME_SECONDS },
     pages: { signIn: "/signin", error: "/signin" },
     providers: [
       CredentialsProvider({
@@ -31,7 +38,15 @@ export function getAuthOptions(): NextAuthOptions {
               result.reason === "throttled" ? `${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}` : SIGN_IN_ERRORS.invalid,
             );
           }
-          return { id: result.staff.id, email: result.staff.email, name: result.staff.name, role: result.staff.role };
+          const { staff, session } = result;
+          return {
+            id: staff.id,
+            email: staff.email,
+            name: staff.name,
+            role: staff.role,
+            sessionId: session.id,
+            signedInAt: Math.floor(session.signedInAt.getTime() / 1000),
+          };
         },
       }),
     ],
@@ -40,12 +55,29 @@ export function getAuthOptions(): NextAuthOptions {
         if (user) {
           token.sub = user.id;
           token.role = user.role;
+          token.sid = user.sessionId;
+          token.signedInAt = user.signedInAt;
         }
         return token;
       },
       session({ session, token }) {
-        session.user = { ...session.user, id: token.sub ?? "", role: token.role as StaffRole };
+        session.user = { ...session.user, id: token.sub ?? "", role: token.role as StaffRole, sessionId: token.sid };
         return session;
+      },
+      // After sign-in and sign-out: only ever somewhere on the portal itself.
+      redirect({ url }) {
+        return resolveCallbackUrl(url, { baseUrl: getEnv().publicBaseUrl });
+      },
+    },
+    events: {
+      // Clearing the cookie is not enough: a copy of it would still work. The session ends here.
+      async signOut({ token }) {
+        if (!token?.sid) return;
+        const ended = await endStaffSession({ sessionId: token.sid, reason: "sign_out" }).catch((error: unknown) => {
+          logger.error({ err: error }, "sign-out: could not end the session");
+          return false;
+        });
+        if (ended) await recordAudit({ actorType: "staff", actorId: token.sub, action: "staff.signed_out", target: token.email ?? null });
       },
     },
   };

@@ -1,20 +1,20 @@
-// Who is calling: the staff member behind a page or server action, re-read from the database so a
-// disabled account or a changed role takes effect at once, whatever the cookie says.
+// Who is calling: the staff member behind a page or server action. The cookie only names a session;
+// the session and the account are re-read from the database on every call, so signing out, a new
+// password, a changed role or a disabled account takes effect at once, whatever the cookie says.
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
-import { db } from "../db";
 import type { StaffRole } from "../generated/prisma/enums";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
+import { findSessionStaff } from "./staff-sessions";
 
 export type Staff = { id: string; email: string; name: string | null; role: StaffRole };
 
 export async function currentStaff(): Promise<Staff | null> {
   const session = await getServerSession(getAuthOptions());
-  if (!session?.user?.id) return null;
-  const user = await db().staffUser.findUnique({ where: { id: session.user.id } });
-  if (!user || user.disabledAt) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  const { id, sessionId } = session?.user ?? {};
+  if (!id || !sessionId) return null;
+  return findSessionStaff({ sessionId, staffUserId: id });
 }
 
 /** For pages: sends anyone without a session to the sign-in page. */

@@ -1,16 +1,31 @@
-// Email + password sign-in for staff, throttled per account+address and per address.
+// Email + password sign-in for staff, throttled per account+address and per address. A good
+// password opens a server-side session (lib/auth/staff-sessions.ts) that the cookie will name.
 import { db } from "../db";
 import { recordAudit } from "../audit";
+import { normalizeAddress, UNKNOWN_ADDRESS } from "../client-address";
 import type { StaffRole } from "../generated/prisma/enums";
 import { burnPasswordCheck, verifyPassword } from "./password";
+import { openStaffSession, type OpenedSession } from "./staff-sessions";
 import { createSignInThrottle } from "./throttle";
 
 export type SignedInStaff = { id: string; email: string; name: string | null; role: StaffRole };
 
 export type SignInResult =
-  { ok: true; staff: SignedInStaff } | { ok: false; reason: "invalid" } | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+  | { ok: true; staff: SignedInStaff; session: OpenedSession }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
-export async function signInWithPassword({ email, password, ip }: { email: string; password: string; ip: string }): Promise<SignInResult> {
+export async function signInWithPassword({
+  email,
+  password,
+  ip: address,
+}: {
+  email: string;
+  password: string;
+  ip: string;
+}): Promise<SignInResult> {
+  // Whatever the caller passes, the throttle keys, the audit log and the session get an address or "unknown".
+  const ip = normalizeAddress(address);
   const prisma = db();
   const throttle = createSignInThrottle(prisma);
   const normalized = email.trim().toLowerCase();
@@ -32,7 +47,11 @@ export async function signInWithPassword({ email, password, ip }: { email: strin
   }
 
   await throttle.recordSuccess(key);
-  await prisma.staffUser.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+  const now = new Date();
+  const session = await prisma.$transaction(async (tx) => {
+    await tx.staffUser.update({ where: { id: user.id }, data: { lastSignInAt: now } });
+    return openStaffSession({ staffUserId: user.id, ip: ip === UNKNOWN_ADDRESS ? null : ip, now }, tx);
+  });
   await recordAudit({ actorType: "staff", actorId: user.id, action: "staff.signed_in", target: normalized, ip });
-  return { ok: true, staff: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  return { ok: true, staff: { id: user.id, email: user.email, name: user.name, role: user.role }, session };
 }

@@ -5,6 +5,7 @@ import { recordAudit } from "../audit";
 import type { StaffRole } from "../generated/prisma/enums";
 import { Prisma } from "../generated/prisma/client";
 import { hashPassword } from "./password";
+import { endStaffSessions } from "./staff-sessions";
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
@@ -21,6 +22,26 @@ export async function createStaffUser({
 }) {
   return db().staffUser.create({
     data: { email: email.trim().toLowerCase(), passwordHash: await hashPassword(password), role, name },
+  });
+}
+
+/**
+ * Sets a member's password and ends every session they have: whoever knew the old one is signed
+ * out. `reason` says whose doing it was: their own change, or a reset by an admin.
+ */
+export async function changeStaffPassword({
+  staffUserId,
+  password,
+  reason,
+}: {
+  staffUserId: string;
+  password: string;
+  reason: "password_changed" | "password_reset";
+}): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db().$transaction(async (tx) => {
+    await tx.staffUser.update({ where: { id: staffUserId }, data: { passwordHash } });
+    await endStaffSessions(tx, { staffUserId, reason });
   });
 }
 

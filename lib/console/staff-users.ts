@@ -2,9 +2,9 @@
 // reachable: nobody changes or disables their own account here, and the last active admin stays one.
 import { z } from "zod";
 import { recordAudit } from "../audit";
-import { createStaffUser } from "../auth/staff";
-import { hashPassword } from "../auth/password";
+import { changeStaffPassword, createStaffUser } from "../auth/staff";
 import { STAFF_ROLES } from "../auth/roles";
+import { endStaffSessions } from "../auth/staff-sessions";
 import { db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import type { StaffRole } from "../generated/prisma/enums";
@@ -79,6 +79,8 @@ export async function changeStaffRole({ input, actor }: { input: z.output<typeof
     if (user.role === input.role) return null;
     if (user.role === "admin" && !user.disabledAt) await keepAnAdmin(tx, { losing: user.id });
     await tx.staffUser.update({ where: { id: user.id }, data: { role: input.role } });
+    // They sign in again to work with the new role, rather than carrying on in a session of the old one.
+    await endStaffSessions(tx, { staffUserId: user.id, reason: "role_changed" });
     return { email: user.email, from: user.role };
   });
   if (change)
@@ -95,8 +97,9 @@ export async function setStaffDisabled({ input, actor }: { input: z.output<typeo
     const user = await loadOther(tx, { id: input.id, actor });
     if (!!user.disabledAt === input.disabled) return null;
     if (input.disabled && user.role === "admin") await keepAnAdmin(tx, { losing: user.id });
-    // Sessions re-read the account on every request (lib/auth/session.ts): disabling signs them out at once.
+    // Disabling ends their sessions (and every request re-checks the account, lib/auth/session.ts).
     await tx.staffUser.update({ where: { id: user.id }, data: { disabledAt: input.disabled ? new Date() : null } });
+    if (input.disabled) await endStaffSessions(tx, { staffUserId: user.id, reason: "disabled" });
     return { email: user.email };
   });
   if (change)
@@ -110,6 +113,7 @@ export async function setStaffDisabled({ input, actor }: { input: z.output<typeo
 
 export async function setStaffPassword({ input, actor }: { input: z.output<typeof setPasswordSchema>; actor: StaffActor }): Promise<void> {
   const user = await db().$transaction((tx) => loadOther(tx, { id: input.id, actor }));
-  await db().staffUser.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.password) } });
+  // Ends their sessions too: whoever knew the old password is signed out.
+  await changeStaffPassword({ staffUserId: user.id, password: input.password, reason: "password_reset" });
   await recordAudit({ ...actor, action: "staff.password_reset", target: user.email, details: { id: user.id } });
 }

@@ -6,11 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 const session = vi.hoisted(() => {
   // No WeChat here: anything that gets past the role check and calls out meets a closed port at once.
   process.env.WECHAT_API_BASE = "http://127.0.0.1:9";
-  return { userId: null as string | null };
+  // Who is signed in, and the server-side session their cookie names (lib/auth/staff-sessions.ts).
+  return { userId: null as string | null, sessionIds: {} as Record<string, string> };
 });
 vi.mock("next-auth", async (importOriginal) => ({
   ...(await importOriginal<typeof import("next-auth")>()),
-  getServerSession: async () => (session.userId ? { user: { id: session.userId } } : null),
+  getServerSession: async () =>
+    session.userId ? { user: { id: session.userId, sessionId: session.sessionIds[session.userId] ?? "" } } : null,
 }));
 
 import { createApiKeyAction, revokeApiKeyAction } from "@/app/(console)/console/api-keys/actions";
@@ -26,6 +28,7 @@ import { createLinkAction } from "@/app/(console)/console/links/actions";
 import { changeRoleAction, createStaffAction, setDisabledAction, setPasswordAction } from "@/app/(console)/console/users/actions";
 import { currentStaff } from "@/lib/auth/session";
 import { createStaffUser } from "@/lib/auth/staff";
+import { openStaffSession } from "@/lib/auth/staff-sessions";
 import { verifyPassword } from "@/lib/auth/password";
 import { changeStaffRole } from "@/lib/console/staff-users";
 import type { ActionResult } from "@/lib/console/safe-action";
@@ -62,6 +65,7 @@ describe(`console roles and staff actions (${databaseKind})`, () => {
     t = await createTestDatabase();
     for (const role of ["admin", "operator", "viewer"] as const) {
       ids[role] = (await createStaffUser({ email: `${role}@example.com`, password: "correct-horse-battery", role })).id;
+      session.sessionIds[ids[role]] = (await openStaffSession({ staffUserId: ids[role] })).id;
     }
   });
   afterAll(async () => {
@@ -181,6 +185,10 @@ describe(`console roles and staff actions (${databaseKind})`, () => {
       await verifyPassword("a-brand-new-password", (await t.database.prisma.staffUser.findUniqueOrThrow({ where: { id } })).passwordHash),
     ).toBe(true);
 
+    session.sessionIds[id] = (await openStaffSession({ staffUserId: id })).id;
+    session.userId = id;
+    expect(await currentStaff()).toMatchObject({ id });
+    as("admin");
     expect(await setDisabledAction({ id, disabled: true })).toEqual({ ok: true, data: undefined });
     session.userId = id;
     expect(await currentStaff()).toBeNull();
