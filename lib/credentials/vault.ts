@@ -62,6 +62,22 @@ export function open({
   }
 }
 
+/**
+ * The same plaintext sealed again under the first key, opened with whichever key sealed it: how a
+ * key is retired (lib/credentials/reencrypt.ts). Throws VaultError when no configured key opens it.
+ */
+export function reseal({
+  sealed,
+  context,
+  keys = getEnv().encryptionKeys,
+}: {
+  sealed: Sealed;
+  context: string;
+  keys?: readonly EncryptionKey[];
+}): Sealed {
+  return seal({ plaintext: open({ sealed, context, keys }), context, keys });
+}
+
 /** Convenience for nullable column pairs (xxxEnc, xxxKeyId). */
 export function openColumn({
   ciphertext,
