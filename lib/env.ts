@@ -37,6 +37,8 @@ const schema = z
     WECHAT_API_BASE: z.url().default(WECHAT_HOSTS.api),
     WECHAT_MP_BASE: z.url().default(WECHAT_HOSTS.mp),
     WECHAT_OPEN_BASE: z.url().default(WECHAT_HOSTS.open),
+    /** How far the signed timestamp of a push or message may be from our clock, either way. */
+    WECHAT_PUSH_WINDOW_SECONDS: z.coerce.number().int().min(30).max(86_400).default(300),
     TOKEN_ENCRYPTION_KEY: z
       .string()
       .refine(
@@ -92,6 +94,8 @@ export type Env = {
   publicBaseUrl: string;
   component: { appid: string; appsecret: string; token: string; encodingAesKey: string };
   wechat: { apiBase: string; mpBase: string; openBase: string };
+  /** Pushes and messages signed further than this from now are refused as replays. */
+  pushWindowSeconds: number;
   /** First key encrypts; all of them decrypt. */
   encryptionKeys: [EncryptionKey, ...EncryptionKey[]];
   authSecret: string;
@@ -161,6 +165,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       mpBase: trimUrl(env.WECHAT_MP_BASE),
       openBase: trimUrl(env.WECHAT_OPEN_BASE),
     },
+    pushWindowSeconds: env.WECHAT_PUSH_WINDOW_SECONDS,
     encryptionKeys: parseKeys(env.TOKEN_ENCRYPTION_KEY ?? generated!.TOKEN_ENCRYPTION_KEY),
     authSecret: env.AUTH_SECRET ?? generated!.AUTH_SECRET,
     admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,

@@ -1,6 +1,7 @@
 // Pushes to the event URL (授权事件接收URL). Receiving is verify → decrypt → parse → store under a
-// dedupe key; only a stored push is acknowledged. Processing happens after the answer, once per
-// push across instances (a lease), and is retried by the scheduled sweep when it fails.
+// dedupe key; only a stored push is acknowledged. A push whose signed timestamp is outside the
+// freshness window is a replay and is refused. Processing happens after the answer, once per push
+// across instances (a lease), and is retried by the scheduled sweep when it fails.
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
@@ -8,6 +9,7 @@ import { Prisma } from "../generated/prisma/client";
 import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
 import { open, seal } from "../credentials/vault";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
+import { staleTimestampReason } from "../wechat/freshness";
 import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type ComponentPush } from "../wechat/push";
 import { completeAuthorization } from "./complete";
 import { markAuthorizerRevoked } from "./revoke";
@@ -36,13 +38,15 @@ const crypto = () => {
 
 const payloadContext = (dedupeKey: string) => `push:${dedupeKey}`;
 
-/** Verifies, decrypts and parses a push. Pure: nothing is stored. */
+/** Verifies, decrypts, parses and checks the freshness of a push against `now`. Pure: nothing is stored. */
 export function decodeComponentPush({
   query,
   body,
+  now = new Date(),
 }: {
   query: URLSearchParams;
   body: string;
+  now?: Date;
 }): { push: ComponentPush; xml: string } | PushRejection {
   if (Buffer.byteLength(body, "utf8") > MAX_PUSH_BYTES) return reject(413, `body larger than ${MAX_PUSH_BYTES} bytes`);
   const msgSignature = query.get("msg_signature");
@@ -57,6 +61,9 @@ export function decodeComponentPush({
     const xml = crypto().decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt });
     const push = parseComponentPush(xml);
     if (push.AppId !== expectedAppid) return reject(403, `decrypted push is for component ${push.AppId}, not ${expectedAppid}`);
+    // Only now: an unsigned or foreign request is refused for that, whatever its timestamp.
+    const stale = staleTimestampReason({ timestamp, now, windowSeconds: getEnv().pushWindowSeconds });
+    if (stale) return reject(401, stale);
     return { push, xml };
   } catch (error) {
     if (error instanceof WeChatCryptoError) {
@@ -111,7 +118,11 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
 }
 
 /** The whole receiving side: what the route answers depends only on this. */
-export async function receiveComponentPush(input: { query: URLSearchParams; body: string }): Promise<PushAccepted | PushRejection> {
+export async function receiveComponentPush(input: {
+  query: URLSearchParams;
+  body: string;
+  now?: Date;
+}): Promise<PushAccepted | PushRejection> {
   const decoded = decodeComponentPush(input);
   if ("ok" in decoded) return decoded;
   return storeComponentPush(decoded);

@@ -1,12 +1,14 @@
 // An authorizer's messages and events (消息与事件接收URL, /api/wechat/messages/{appid}): verify the
-// msg_signature, decrypt with the component's Token and EncodingAESKey, then answer. Anything that
-// fails a check gets a 4xx with the reason (also logged) and nothing else happens. What passes is
-// answered `success`, except WeChat's release checks (release-check.ts).
+// msg_signature, decrypt with the component's Token and EncodingAESKey, check that the signed
+// timestamp is fresh (a replay is refused), then answer. Anything that fails a check gets a 4xx with
+// the reason (also logged) and nothing else happens. What passes is answered `success`, except
+// WeChat's release checks (release-check.ts).
 import { randomBytes } from "node:crypto";
 import { getEnv } from "../env";
 import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
 import { logger } from "../logger";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
+import { staleTimestampReason } from "../wechat/freshness";
 import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, parseEnvelope, type AuthorizerMessage } from "../wechat/push";
 import { answerReleaseCheck } from "./release-check";
 
@@ -52,7 +54,17 @@ async function readBody(request: Request): Promise<string> {
 }
 
 /** Verifies and decrypts; every failure becomes a MessageRejected naming the check that failed. */
-function decodeMessage({ query, body, crypto }: { query: URLSearchParams; body: string; crypto: MessageCrypto }): AuthorizerMessage {
+function decodeMessage({
+  query,
+  body,
+  crypto,
+  now,
+}: {
+  query: URLSearchParams;
+  body: string;
+  crypto: MessageCrypto;
+  now: Date;
+}): AuthorizerMessage {
   const msgSignature = query.get("msg_signature");
   const timestamp = query.get("timestamp");
   const nonce = query.get("nonce");
@@ -64,6 +76,8 @@ function decodeMessage({ query, body, crypto }: { query: URLSearchParams; body: 
     if (envelope.toUserName !== undefined && envelope.toUserName !== message.ToUserName) {
       throw reject(400, `envelope ToUserName ${envelope.toUserName} differs from the encrypted one ${message.ToUserName}`);
     }
+    const stale = staleTimestampReason({ timestamp, now, windowSeconds: getEnv().pushWindowSeconds });
+    if (stale) throw reject(401, stale);
     return message;
   } catch (error) {
     if (!(error instanceof WeChatCryptoError)) throw error;
@@ -94,12 +108,20 @@ function encryptedTextReply({
 }
 
 /** Handles one POST to the message URL; `afterwards` is work to run once the answer has gone. */
-export async function receiveAuthorizerMessage({ request, appid }: { request: Request; appid: string }): Promise<MessageOutcome> {
+export async function receiveAuthorizerMessage({
+  request,
+  appid,
+  now = new Date(),
+}: {
+  request: Request;
+  appid: string;
+  now?: Date;
+}): Promise<MessageOutcome> {
   try {
     if (!APPID.test(appid)) throw reject(400, "the path does not end with an authorizer appid");
     const body = await readBody(request);
     const crypto = componentCrypto();
-    const message = decodeMessage({ query: new URL(request.url).searchParams, body, crypto });
+    const message = decodeMessage({ query: new URL(request.url).searchParams, body, crypto, now });
     const answer = answerReleaseCheck({ appid, message });
     if (answer.kind === "text") {
       logger.info({ appid, msgType: message.MsgType }, "release check answered");

@@ -27,9 +27,12 @@ const crypto = new MessageCrypto({
 /** A push exactly as WeChat sends it: the envelope in the body, signature params in the query. */
 function sealPush(
   fields: Record<string, string | number>,
-  { with: c = crypto, envelopeAppid = DEMO_COMPONENT.appid as string }: { with?: MessageCrypto; envelopeAppid?: string } = {},
+  {
+    with: c = crypto,
+    envelopeAppid = DEMO_COMPONENT.appid as string,
+    timestamp = String(Math.floor(Date.now() / 1000)),
+  }: { with?: MessageCrypto; envelopeAppid?: string; timestamp?: string } = {},
 ) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const sealed = c.seal({ plaintext: buildXml(fields), timestamp, nonce });
   const query = new URLSearchParams({ signature: "x", timestamp, nonce, encrypt_type: "aes", msg_signature: sealed.msgSignature });
@@ -162,6 +165,24 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
     ],
     ["broken XML", 400, () => ({ query: ticketPush("t5", 5).query, body: "<xml><AppId>wx</AppId><Encrypt>" })],
     [
+      "a correctly signed push replayed 10 minutes later",
+      401,
+      () =>
+        sealPush(
+          { AppId: DEMO_COMPONENT.appid, CreateTime: 10, InfoType: "unauthorized", AuthorizerAppid: "wx1111111111111111" },
+          { timestamp: String(Math.floor(Date.now() / 1000) - 600) },
+        ),
+    ],
+    [
+      "a correctly signed push stamped 10 minutes ahead",
+      401,
+      () =>
+        sealPush(
+          { AppId: DEMO_COMPONENT.appid, CreateTime: 11, InfoType: "component_verify_ticket", ComponentVerifyTicket: "t11" },
+          { timestamp: String(Math.floor(Date.now() / 1000) + 600) },
+        ),
+    ],
+    [
       "an undecryptable Encrypt",
       400,
       () => {
@@ -175,7 +196,7 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
       "decrypted text that is not XML",
       400,
       () => {
-        const timestamp = "1700000000",
+        const timestamp = String(Math.floor(Date.now() / 1000)),
           nonce = "42";
         const sealed = crypto.seal({ plaintext: "hello, not xml", timestamp, nonce });
         return {

@@ -37,9 +37,12 @@ type Sealed = { query: URLSearchParams; body: string };
 /** A message as WeChat sends it to the component's message URL. */
 function sealMessage(
   fields: Record<string, string | number>,
-  { with: c = crypto, plaintext }: { with?: MessageCrypto; plaintext?: string } = {},
+  {
+    with: c = crypto,
+    plaintext,
+    timestamp = String(Math.floor(Date.now() / 1000)),
+  }: { with?: MessageCrypto; plaintext?: string; timestamp?: string } = {},
 ): Sealed {
-  const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const sealed = c.seal({ plaintext: plaintext ?? buildXml(fields), timestamp, nonce });
   const query = new URLSearchParams({
@@ -162,6 +165,19 @@ describe(`message URL (${databaseKind} + sandbox over HTTP)`, () => {
       expect(response.status).toBe(405);
       expect(response.headers.get("allow")).toBe("POST");
       expect(await response.text()).not.toBe("123");
+    });
+
+    it("refuses a correctly signed message whose timestamp is outside the freshness window (a replay) with 401", async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const replayed = sealMessage(textMessage("TESTCOMPONENT_MSG_TYPE_TEXT"), { timestamp: String(now - 10 * 60) });
+      await expectRefused({ sealed: replayed, status: 401, reason: /signed timestamp is \d+ s old; only 300 s/ });
+      const ahead = sealMessage(textMessage("TESTCOMPONENT_MSG_TYPE_TEXT"), { timestamp: String(now + 10 * 60) });
+      await expectRefused({ sealed: ahead, status: 401, reason: /in the future/ });
+      // Inside the window (WeChat's clock a little off ours): answered as usual.
+      const late = sealMessage(textMessage("TESTCOMPONENT_MSG_TYPE_TEXT"), { timestamp: String(now - 4 * 60) });
+      const answer = await deliver({ appid: TEST_APPID, query: late.query, body: late.body });
+      expect(answer.status).toBe(200);
+      expect(openReply(answer.text)).toMatchObject({ Content: "TESTCOMPONENT_MSG_TYPE_TEXT_callback" });
     });
 
     it("refuses a bad msg_signature with 401", async () => {
