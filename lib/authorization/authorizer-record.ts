@@ -62,3 +62,81 @@ export async function replacePermissionSets(
   }
   return { added: ids.filter((id) => !before.has(id)), removed: [...before].filter((id) => !ids.includes(id)) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle order
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How much older than the moment it looked the portal records its own observation (a callback's
+ * fresh code, a 61003, a reconciliation's read): CreateTime is whole seconds, and WeChat's clock and
+ * ours differ a little, so a push made just after we looked must not count as older than our look.
+ */
+export const OBSERVATION_SLACK_MS = 2_000;
+
+/**
+ * A change to an authorizer's lifecycle (status, permission sets) and when it happened:
+ * - `push`: an authorized / updateauthorized / unauthorized push, at its CreateTime;
+ * - `observed`: WeChat's state as the portal read it at `at` (61003, a reconciliation);
+ * - `callback`: the merchant's browser just brought a code WeChat issued now: always the newest.
+ */
+export type LifecycleChange = { kind: "push"; createdAt: Date } | { kind: "observed"; at: Date } | { kind: "callback"; at: Date };
+
+export type LifecycleOrder = "applied" | "superseded" | "unknown";
+
+/**
+ * Claims the right to change `appid`'s lifecycle: a change applies only if it is not older than the
+ * last one applied (ties apply: CreateTime cannot order changes within one second). On "applied" the
+ * watermark has moved (and the row is locked until the transaction ends); "superseded" leaves it
+ * alone; "unknown" means no such authorizer (the caller creates it, with `lifecycleEventAt`).
+ */
+export async function orderLifecycleChange(
+  tx: Pick<Tx, "$executeRaw" | "authorizer">,
+  { appid, change }: { appid: string; change: LifecycleChange },
+): Promise<LifecycleOrder> {
+  let count: number;
+  if (change.kind === "push") {
+    count = await tx.$executeRaw`
+      UPDATE "authorizers" SET "lifecycle_event_at" = ${change.createdAt}
+      WHERE "appid" = ${appid} AND ("lifecycle_event_at" IS NULL OR "lifecycle_event_at" <= ${change.createdAt})`;
+  } else if (change.kind === "observed") {
+    // Only if no push newer than the moment we looked was applied meanwhile.
+    const recorded = lifecycleEventAtFor(change);
+    count = await tx.$executeRaw`
+      UPDATE "authorizers" SET "lifecycle_event_at" = GREATEST(COALESCE("lifecycle_event_at", ${recorded}), ${recorded})
+      WHERE "appid" = ${appid} AND ("lifecycle_event_at" IS NULL OR "lifecycle_event_at" <= ${change.at})`;
+  } else {
+    const recorded = lifecycleEventAtFor(change);
+    count = await tx.$executeRaw`
+      UPDATE "authorizers" SET "lifecycle_event_at" = GREATEST(COALESCE("lifecycle_event_at", ${recorded}), ${recorded})
+      WHERE "appid" = ${appid}`;
+  }
+  if (count > 0) return "applied";
+  const exists = await tx.authorizer.findUnique({ where: { appid }, select: { appid: true } });
+  return exists ? "superseded" : "unknown";
+}
+
+/** The watermark a change leaves on an authorizer it creates. */
+export const lifecycleEventAtFor = (change: LifecycleChange): Date =>
+  change.kind === "push" ? change.createdAt : new Date(change.at.getTime() - OBSERVATION_SLACK_MS);
+
+/** A lifecycle change older than the authorizer's state: nothing was changed. */
+export class SupersededChangeError extends Error {
+  constructor(readonly appid: string) {
+    super(`a newer change to ${appid} was applied already; this older one changes nothing`);
+    this.name = "SupersededChangeError";
+  }
+}
+
+/**
+ * For completing an authorization, after its authorizer row is written: a push's grant (`eventAt`,
+ * its CreateTime) applies only in order; the callback's always does. Throws SupersededChangeError,
+ * so the transaction rolls back.
+ */
+export async function requireLifecycleOrder(
+  tx: Pick<Tx, "$executeRaw" | "authorizer">,
+  { appid, eventAt, now }: { appid: string; eventAt: Date | undefined; now: Date },
+): Promise<void> {
+  const change: LifecycleChange = eventAt ? { kind: "push", createdAt: eventAt } : { kind: "callback", at: now };
+  if ((await orderLifecycleChange(tx, { appid, change })) === "superseded") throw new SupersededChangeError(appid);
+}

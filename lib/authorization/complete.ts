@@ -12,7 +12,7 @@ import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken
 import { CLEARED_TOKEN_CACHE, sealAuthorizerTokens } from "../credentials/authorizer-token";
 import { wechatApi } from "../upstream";
 import type { AuthorizationGrant, AuthorizerInfo } from "../wechat/api";
-import { accountTypeForAuthType, profileColumns, replacePermissionSets } from "./authorizer-record";
+import { accountTypeForAuthType, profileColumns, replacePermissionSets, requireLifecycleOrder } from "./authorizer-record";
 
 export type CompletionSource = "callback" | "push";
 
@@ -52,7 +52,13 @@ type Tx = Prisma.TransactionClient;
 
 async function store(
   tx: Tx,
-  { grant, info, now, authType }: { grant: AuthorizationGrant; info: AuthorizerInfo; now: Date; authType: number | undefined },
+  {
+    grant,
+    info,
+    now,
+    authType,
+    eventAt,
+  }: { grant: AuthorizationGrant; info: AuthorizerInfo; now: Date; authType: number | undefined; eventAt: Date | undefined },
 ): Promise<{ added: number[]; removed: number[]; wasActive: boolean }> {
   const appid = grant.authorizerAppid;
   const componentAppid = getEnv().component.appid;
@@ -70,6 +76,8 @@ async function store(
       statusChangedAt: now,
     },
   });
+  // A push older than the account's state (a late retry) rolls all of this back.
+  await requireLifecycleOrder(tx, { appid, eventAt, now });
   const change = await replacePermissionSets(tx, { appid, sets: grant.permissionSets, now });
 
   const tokens = sealAuthorizerTokens({
@@ -117,11 +125,14 @@ async function completeOnce({
   source,
   attemptId,
   preAuthCode,
+  eventAt,
 }: {
   authCode: string;
   source: CompletionSource;
   attemptId?: string;
   preAuthCode?: string;
+  /** The push's CreateTime: its grant applies only if no newer change was applied. */
+  eventAt?: Date;
 }): Promise<Completion> {
   const codeHash = hashCode(authCode);
   const prisma = db();
@@ -158,7 +169,7 @@ async function completeOnce({
           : preAuthCode
             ? await tx.authorizationAttempt.findUnique({ where: { preAuthCode } })
             : null;
-        const change = await store(tx, { grant: exchanged.grant, info: exchanged.info, now, authType: attempt?.authType });
+        const change = await store(tx, { grant: exchanged.grant, info: exchanged.info, now, authType: attempt?.authType, eventAt });
         await tx.authorizationCodeUse.create({
           data: {
             codeHash,
@@ -218,6 +229,7 @@ export function completeAuthorization(args: {
   source: CompletionSource;
   attemptId?: string;
   preAuthCode?: string;
+  eventAt?: Date;
 }): Promise<Completion> {
   const key = hashCode(args.authCode);
   let pending = inflight.get(key);

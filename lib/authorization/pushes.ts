@@ -1,7 +1,9 @@
 // Pushes to the event URL (授权事件接收URL). Receiving is verify → decrypt → parse → store under a
 // dedupe key; only a stored push is acknowledged. A push whose signed timestamp is outside the
 // freshness window is a replay and is refused. Processing happens after the answer, once per push
-// across instances (a lease), and is retried by the scheduled sweep when it fails.
+// across instances (a lease), and is retried by the scheduled sweep when it fails. Lifecycle pushes
+// apply in the order they happened at WeChat: one older than the account's state is kept, marked
+// superseded, and changes nothing.
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
@@ -10,8 +12,9 @@ import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-
 import { open, seal } from "../credentials/vault";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
-import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type ComponentPush } from "../wechat/push";
-import { completeAuthorization } from "./complete";
+import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type AuthorizedPush, type ComponentPush } from "../wechat/push";
+import { SupersededChangeError } from "./authorizer-record";
+import { completeAuthorization, hashCode } from "./complete";
 import { markAuthorizerRevoked } from "./revoke";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
@@ -128,23 +131,96 @@ export async function receiveComponentPush(input: {
   return storeComponentPush(decoded);
 }
 
-async function handle(push: ComponentPush): Promise<void> {
-  if (!push.known) return;
+type Handled = { superseded: false } | { superseded: true; appid: string; current: Date | null };
+
+const APPLIED: Handled = { superseded: false };
+
+/** The account's watermark when `push` is older than it: the push changes nothing. */
+async function newerStateThan(push: { AuthorizerAppid: string; createdAt: Date }): Promise<Handled> {
+  const row = await db().authorizer.findUnique({ where: { appid: push.AuthorizerAppid }, select: { lifecycleEventAt: true } });
+  const current = row?.lifecycleEventAt ?? null;
+  return current && push.createdAt < current ? { superseded: true, appid: push.AuthorizerAppid, current } : APPLIED;
+}
+
+async function handleGrant(push: AuthorizedPush): Promise<Handled> {
+  // A code already exchanged (the callback was first) is no news, whatever its CreateTime says.
+  const used = await db().authorizationCodeUse.findUnique({
+    where: { codeHash: hashCode(push.AuthorizationCode) },
+    select: { authorizerAppid: true },
+  });
+  if (!used?.authorizerAppid) {
+    // Checked before query_auth, so a late push does not spend its code (nor rotate the account's token).
+    const newer = await newerStateThan(push);
+    if (newer.superseded) return newer;
+  }
+  try {
+    await completeAuthorization({
+      authCode: push.AuthorizationCode,
+      source: "push",
+      preAuthCode: push.PreAuthCode || undefined,
+      eventAt: push.createdAt,
+    });
+    return APPLIED;
+  } catch (error) {
+    // A newer change landed between the check above and the transaction.
+    if (error instanceof SupersededChangeError) return { superseded: true, appid: error.appid, current: null };
+    throw error;
+  }
+}
+
+async function handle(push: ComponentPush): Promise<Handled> {
+  if (!push.known) return APPLIED;
   switch (push.InfoType) {
     case "component_verify_ticket":
       await recordVerifyTicket({ appid: push.AppId, ticket: push.ComponentVerifyTicket, createTime: push.createdAt });
-      return;
+      return APPLIED;
     case "authorized":
     case "updateauthorized":
-      await completeAuthorization({ authCode: push.AuthorizationCode, source: "push", preAuthCode: push.PreAuthCode || undefined });
-      return;
-    case "unauthorized":
+      return handleGrant(push);
+    case "unauthorized": {
       // Never query_auth here: there is no code, and the account is gone.
-      await markAuthorizerRevoked({ authorizerAppid: push.AuthorizerAppid, at: push.createdAt, source: "push" });
-      return;
+      const outcome = await markAuthorizerRevoked({ authorizerAppid: push.AuthorizerAppid, at: push.createdAt, source: "push" });
+      return outcome === "superseded" ? { superseded: true, appid: push.AuthorizerAppid, current: null } : APPLIED;
+    }
     case "notify_third_fasteregister":
-      return; // stored for the console; nothing to act on yet
+      return APPLIED; // stored for the console; nothing to act on yet
   }
+}
+
+/** Done, and changed nothing: the push record says so, and so does the account's timeline. */
+async function markSuperseded({
+  row,
+  handled,
+}: {
+  row: { id: string; infoType: string; createTime: Date };
+  handled: Handled & { superseded: true };
+}) {
+  const prisma = db();
+  const now = new Date();
+  const current =
+    handled.current ??
+    (await prisma.authorizer.findUnique({ where: { appid: handled.appid }, select: { lifecycleEventAt: true } }))?.lifecycleEventAt ??
+    null;
+  await prisma.$transaction([
+    prisma.receivedPush.update({ where: { id: row.id }, data: { processedAt: now, supersededAt: now, leaseUntil: null, error: null } }),
+    prisma.auditLog.create({
+      data: {
+        actorType: "wechat",
+        action: "authorizer.push_superseded",
+        target: handled.appid,
+        details: {
+          pushId: row.id,
+          infoType: row.infoType,
+          createTime: row.createTime.toISOString(),
+          newerStateAt: current?.toISOString() ?? null,
+        },
+      },
+    }),
+  ]);
+  logger.info(
+    { pushId: row.id, infoType: row.infoType, authorizerAppid: handled.appid },
+    "push older than the account's state; superseded",
+  );
 }
 
 /** Processes one stored push unless it is done or another processor holds it. */
@@ -159,8 +235,9 @@ export async function processStoredPush(pushId: string): Promise<"processed" | "
   const row = await prisma.receivedPush.findUniqueOrThrow({ where: { id: pushId } });
   try {
     const xml = open({ sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId }, context: payloadContext(row.dedupeKey) });
-    await handle(parseComponentPush(xml));
-    await prisma.receivedPush.update({ where: { id: pushId }, data: { processedAt: new Date(), leaseUntil: null, error: null } });
+    const handled = await handle(parseComponentPush(xml));
+    if (handled.superseded) await markSuperseded({ row, handled });
+    else await prisma.receivedPush.update({ where: { id: pushId }, data: { processedAt: new Date(), leaseUntil: null, error: null } });
     return "processed";
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
