@@ -114,7 +114,9 @@ async function runUsage(args: string[]): Promise<number> {
   const idOrPrefix = onePositional(args, "usage");
   if (idOrPrefix === null) return 2;
   const { key, usage } = await getApiKeyUsage(idOrPrefix);
-  console.log(`API key ${key.prefix} ("${key.name}"), scope ${summarizeScope(key.scope, { max: 20 })}, last used ${formatTime(key.lastUsedAt)}.`);
+  console.log(
+    `API key ${key.prefix} ("${key.name}"), scope ${summarizeScope(key.scope, { max: 20 })}, last used ${formatTime(key.lastUsedAt)}.`,
+  );
   if (usage.length === 0) {
     console.log("Nothing handed out yet (counts reach the database within a few seconds of each request).");
     return 0;

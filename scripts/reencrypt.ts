@@ -14,7 +14,8 @@ const USAGE = `Usage: npm run keys:reencrypt [-- --batch-size <rows>] [--dry-run
 
 function describeRemaining(remaining: Record<string, number>, { keyId, configured }: { keyId: string; configured: string[] }): string[] {
   const entries = Object.entries(remaining);
-  if (entries.length === 0) return [`Nothing is sealed under another key than "${keyId}": the older keys can be removed from TOKEN_ENCRYPTION_KEY.`];
+  if (entries.length === 0)
+    return [`Nothing is sealed under another key than "${keyId}": the older keys can be removed from TOKEN_ENCRYPTION_KEY.`];
   return [
     "Still sealed under an older key:",
     ...entries.map(
@@ -28,7 +29,9 @@ function describeColumn(result: ColumnResult): string {
   const parts = [`${result.reencrypted} re-encrypted`];
   if (result.changedMeanwhile > 0) parts.push(`${result.changedMeanwhile} changed meanwhile (run again)`);
   if (result.unreadable.length > 0)
-    parts.push(`${result.unreadable.length} no configured key opens (${result.unreadable.slice(0, 5).join(", ")}${result.unreadable.length > 5 ? ", ..." : ""})`);
+    parts.push(
+      `${result.unreadable.length} no configured key opens (${result.unreadable.slice(0, 5).join(", ")}${result.unreadable.length > 5 ? ", ..." : ""})`,
+    );
   return `  ${sealedColumnLabel(result).padEnd(38)} ${parts.join(", ")}`;
 }
 

@@ -131,7 +131,14 @@ async function reencryptColumn(
   column: SealedColumn,
   { keys, batchSize, beforeWrite }: { keys: readonly EncryptionKey[]; batchSize: number; beforeWrite?: BeforeWrite },
 ): Promise<ColumnResult> {
-  const result: ColumnResult = { table: column.table, value: column.value, examined: 0, reencrypted: 0, changedMeanwhile: 0, unreadable: [] };
+  const result: ColumnResult = {
+    table: column.table,
+    value: column.value,
+    examined: 0,
+    reencrypted: 0,
+    changedMeanwhile: 0,
+    unreadable: [],
+  };
   const newest = keys[0]!.id;
   const pk = q(column.primaryKey);
   const extra = (column.contextColumns ?? []).map((name) => `, ${q(name)}`).join("");

@@ -41,7 +41,8 @@ export const authorizerTokenRefreshRequestSchema = z.object({
 export const authorizerTokenRefreshResponseSchema = authorizerTokenResponseSchema
   .extend({
     refreshed: z.boolean().meta({
-      description: "true: the portal obtained a new token from WeChat now; false: it had already replaced the rejected one, which is answered.",
+      description:
+        "true: the portal obtained a new token from WeChat now; false: it had already replaced the rejected one, which is answered.",
     }),
   })
   .meta({ description: "A token other than the rejected one." });

@@ -103,9 +103,7 @@ export const scopeFromColumns = (row: ScopeColumns): ApiKeyScope => ({
 });
 
 /** What a request asks for. */
-export type TokenCentreAccess =
-  | { target: "component"; write?: false }
-  | { target: "authorizer"; appid: string; write: boolean };
+export type TokenCentreAccess = { target: "component"; write?: false } | { target: "authorizer"; appid: string; write: boolean };
 
 /** null when the scope allows `access`, else the scope word it would need (for the message and the audit log). */
 export function missingScope(scope: ApiKeyScope, access: TokenCentreAccess): string | null {

@@ -4,7 +4,12 @@
 // run does nothing; values no key opens are reported, not lost further.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { storeComponentPush, processStoredPush } from "@/lib/authorization/pushes";
-import { dropCachedAuthorizerTokens, getAuthorizerAccessToken, refreshAuthorizerToken, refreshContext } from "@/lib/credentials/authorizer-token";
+import {
+  dropCachedAuthorizerTokens,
+  getAuthorizerAccessToken,
+  refreshAuthorizerToken,
+  refreshContext,
+} from "@/lib/credentials/authorizer-token";
 import { usableTicket } from "@/lib/credentials/component-ticket";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { getJsapiTicket } from "@/lib/credentials/jsapi-ticket";
@@ -88,10 +93,14 @@ describe(`retiring an encryption key (${databaseKind} + sandbox over HTTP)`, () 
     const refreshTokens = new Map<string, string>();
     for (const appid of appids) {
       const row = await t.database.prisma.authorizerCredential.findUniqueOrThrow({ where: { authorizerAppid: appid } });
-      refreshTokens.set(appid, openColumn({ ciphertext: row.refreshTokenEnc, keyId: row.refreshTokenKeyId, context: refreshContext(appid) })!);
+      refreshTokens.set(
+        appid,
+        openColumn({ ciphertext: row.refreshTokenEnc, keyId: row.refreshTokenKeyId, context: refreshContext(appid) })!,
+      );
     }
     const pushIds: string[] = [];
-    for (let n = 0; n < 5; n += 1) pushIds.push((await storeComponentPush({ push: parseComponentPush(pushXml(n)), xml: pushXml(n) })).pushId);
+    for (let n = 0; n < 5; n += 1)
+      pushIds.push((await storeComponentPush({ push: parseComponentPush(pushXml(n)), xml: pushXml(n) })).pushId);
     const sealed = (await keyIds()).length;
     expect(new Set((await keyIds()).map((row) => row.key_id))).toEqual(new Set(["a"]));
     expect(new Set((await keyIds()).map((row) => row.label))).toEqual(new Set(SEALED_COLUMNS.map(sealedColumnLabel)));
@@ -138,7 +147,9 @@ describe(`retiring an encryption key (${databaseKind} + sandbox over HTTP)`, () 
     configureKeys(`${KEY_A},${KEY_B}`);
     await dropCachedAuthorizerTokens(appid);
     const underA = (await getAuthorizerAccessToken(appid)).token;
-    expect((await t.database.prisma.authorizerCredential.findUniqueOrThrow({ where: { authorizerAppid: appid } })).accessTokenKeyId).toBe("a");
+    expect((await t.database.prisma.authorizerCredential.findUniqueOrThrow({ where: { authorizerAppid: appid } })).accessTokenKeyId).toBe(
+      "a",
+    );
 
     configureKeys(`${KEY_B},${KEY_A}`);
     let refreshedMeanwhile: string | undefined;

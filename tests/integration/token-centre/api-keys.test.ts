@@ -106,9 +106,9 @@ describe(`API keys (${databaseKind})`, () => {
     await expect(createApiKey({ name: "nothing", scope: { component: false, authorizers: [], readOnly: true }, actor })).rejects.toThrow(
       /allowed nothing/,
     );
-    await expect(createApiKey({ name: "bad", scope: { component: false, authorizers: ["not an appid!"], readOnly: true }, actor })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(
+      createApiKey({ name: "bad", scope: { component: false, authorizers: ["not an appid!"], readOnly: true }, actor }),
+    ).rejects.toThrow(RangeError);
     expect(await t.database.prisma.apiKey.count({ where: { name: { in: ["nothing", "bad"] } } })).toBe(0);
   });
 

@@ -32,8 +32,14 @@ describe("parseScopeWords", () => {
   });
 
   it("shortens a long list when summarized", () => {
-    const many: ApiKeyScope = { component: false, authorizers: Array.from({ length: 12 }, (_, i) => `wx${String(i).padStart(16, "0")}`), readOnly: false };
-    expect(summarizeScope(many, { max: 3 })).toBe("authorizer:wx0000000000000000, authorizer:wx0000000000000001, authorizer:wx0000000000000002, and 9 more");
+    const many: ApiKeyScope = {
+      component: false,
+      authorizers: Array.from({ length: 12 }, (_, i) => `wx${String(i).padStart(16, "0")}`),
+      readOnly: false,
+    };
+    expect(summarizeScope(many, { max: 3 })).toBe(
+      "authorizer:wx0000000000000000, authorizer:wx0000000000000001, authorizer:wx0000000000000002, and 9 more",
+    );
   });
 });
 

@@ -35,7 +35,9 @@ function ScopeBadges({ scope, t }: { scope: ApiKeyScope; t: T }) {
           {t("scopeWords.more", { count: listed.length - SHOWN_APPIDS })}
         </span>
       ) : null}
-      {scope.authorizers !== "all" && listed.length === 0 ? <span className="badge muted-badge">{t("scopeWords.noAuthorizers")}</span> : null}
+      {scope.authorizers !== "all" && listed.length === 0 ? (
+        <span className="badge muted-badge">{t("scopeWords.noAuthorizers")}</span>
+      ) : null}
       <span className={`badge ${scope.readOnly ? "ok" : "warn"}`}>{scope.readOnly ? t("scopeWords.readOnly") : t("scopeWords.write")}</span>
     </span>
   );
