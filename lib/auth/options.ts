@@ -11,12 +11,15 @@ import type { StaffRole } from "../generated/prisma/enums";
 import { resolveCallbackUrl } from "./callback-url";
 import { STAFF_SESSION_LIFETIME_SECONDS } from "./session-claims";
 import { signInWithPassword } from "./sign-in";
-import { endStaffSession } from "./staff-sessions";
+import { endStaffSession, findSessionStaff } from "./staff-sessions";
 
 const credentials = z.object({ email: z.string().trim().email().max(320), password: z.string().min(1).max(200) });
 
 /** The error codes the sign-in form shows (next-auth passes a thrown message through as `error`). */
 export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled" } as const;
+
+/** Thrown from the jwt callback: next-auth then clears the cookie and answers "no session". */
+const SESSION_ENDED = "staff session ended";
 
 export function getAuthOptions(): NextAuthOptions {
   return {
@@ -51,13 +54,22 @@ export function getAuthOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
-      jwt({ token, user }) {
+      async jwt({ token, user }) {
         if (user) {
           token.sub = user.id;
           token.role = user.role;
           token.sid = user.sessionId;
           token.signedInAt = user.signedInAt;
+          return token;
         }
+        // Every read of the cookie through next-auth (getServerSession, /api/auth/session) asks the
+        // database whether its session is still open, so next-auth never reports an ended one.
+        // lib/auth/session.ts checks again for the pages and actions, whatever next-auth did.
+        const staff = token.sub && token.sid ? await findSessionStaff({ sessionId: token.sid, staffUserId: token.sub }) : null;
+        if (!staff) throw new Error(SESSION_ENDED);
+        token.role = staff.role;
+        token.email = staff.email;
+        token.name = staff.name;
         return token;
       },
       session({ session, token }) {
@@ -68,6 +80,19 @@ export function getAuthOptions(): NextAuthOptions {
       redirect({ url }) {
         return resolveCallbackUrl(url, { baseUrl: getEnv().publicBaseUrl });
       },
+    },
+    // next-auth's own messages through the portal's logger (codes and messages only: its metadata
+    // can hold request details). An ended session is routine, not an error.
+    logger: {
+      error(code, metadata) {
+        const message = metadata instanceof Error ? metadata.message : (metadata as { message?: string } | undefined)?.message;
+        if (code === "JWT_SESSION_ERROR" && message === SESSION_ENDED) logger.debug("next-auth: a cookie of an ended session was refused");
+        else logger.error({ code, message }, "next-auth error");
+      },
+      warn(code) {
+        logger.warn({ code }, "next-auth warning");
+      },
+      debug() {},
     },
     events: {
       // Clearing the cookie is not enough: a copy of it would still work. The session ends here.

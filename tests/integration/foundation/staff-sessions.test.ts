@@ -146,9 +146,13 @@ describe(`staff sessions (${databaseKind})`, () => {
     const phone = await signIn("leaver@example.com");
     const signedOut = await nextAuth("signout", { method: "POST", body: { csrfToken: laptop.csrfToken }, cookies: laptop.cookies });
     expect(signedOut.cookies?.find((c) => c.name === SESSION_COOKIE)?.value).toBe("");
-    // Someone kept a copy of the laptop's cookie: it no longer works.
+    // Someone kept a copy of the laptop's cookie: it no longer works, nor does next-auth report it.
     expect(await as(laptop.cookies)).toBeNull();
+    const asked = await nextAuth("session", { cookies: laptop.cookies });
+    expect(asked.body).toEqual({});
+    expect(cookieValue(asked, SESSION_COOKIE)).toBe("");
     expect(await as(phone.cookies)).toMatchObject({ email: "leaver@example.com" });
+    expect(await nextAuth("session", { cookies: phone.cookies })).toMatchObject({ body: { user: { email: "leaver@example.com" } } });
     expect(await t.database.prisma.auditLog.count({ where: { action: "staff.signed_out", target: "leaver@example.com" } })).toBe(1);
   });
 
