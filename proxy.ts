@@ -1,23 +1,64 @@
-// Runs before every matched request: /console needs a staff session (else the sign-in page);
-// /api answers 401 as JSON instead of redirecting. Routes that WeChat or services call, and the
-// token centre (API keys), authenticate themselves.
+// Runs before every page and the private API (Node.js runtime, no database):
+// - /console needs a staff session cookie within its lifetime (else the sign-in page); /api answers
+//   401 as JSON instead of redirecting. Whether the session is still open (not signed out, password,
+//   role and access unchanged) is checked against the database by lib/auth/session.ts, which every
+//   console page and action goes through.
+// - every page gets a Content-Security-Policy with a fresh nonce (lib/security-headers.ts).
+// - with no trusted proxy in front (TRUSTED_PROXY_HOPS=0) a client's own X-Forwarded-For is dropped,
+//   so Next.js fills in the socket's address (lib/client-address.ts).
+// Routes that WeChat or services call, and the token centre (API keys), authenticate themselves.
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { readSessionClaims } from "@/lib/auth/session-claims";
 import { getEnv } from "@/lib/env";
+import { createNonce, pageSecurityHeaders } from "@/lib/security-headers";
 
+const needsSession = (pathname: string) => pathname === "/console" || pathname.startsWith("/console/") || isPrivateApi(pathname);
+const isPrivateApi = (pathname: string) => pathname.startsWith("/api/") && !pathname.startsWith("/api/auth/");
 
 export async function proxy(request: NextRequest) {
+  const env = getEnv();
   const { pathname, search } = request.nextUrl;
-  const token = await getToken({ req: request, secret: getEnv().authSecret });
-  if (token) return NextResponse.next();
-  if (pathname.startsWith("/api/")) {
-    return NextResponse.json({ error: "unauthorized", message: "Sign in first." }, { status: 401 });
+  const requestHeaders = new Headers(request.headers);
+  if (env.trustedProxyHops === 0) requestHeaders.delete("x-forwarded-for");
+
+  if (needsSession(pathname)) {
+    const token = await getToken({ req: request, secret: env.authSecret });
+    if (!readSessionClaims(token)) {
+      if (pathname.startsWith("/api/")) {
+        return NextResponse.json({ error: "unauthorized", message: "Sign in first." }, { status: 401 });
+      }
+      const signIn = new URL("/signin", request.url);
+      signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
+      return NextResponse.redirect(signIn);
+    }
   }
-  const signIn = new URL("/signin", request.url);
-  signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
-  return NextResponse.redirect(signIn);
+  if (pathname.startsWith("/api/")) return NextResponse.next({ request: { headers: requestHeaders } });
+
+  const nonce = createNonce();
+  const headers = pageSecurityHeaders({
+    nonce,
+    publicBaseUrl: env.publicBaseUrl,
+    wechatBases: [env.wechat.apiBase, env.wechat.mpBase, env.wechat.openBase],
+    // Not configuration: Next.js fixes NODE_ENV for the dev server and the build.
+    development: process.env.NODE_ENV === "development",
+  });
+  // Next.js reads the nonce from the request's CSP and puts it on the scripts it renders; the phone
+  // page (a route handler) reads x-nonce.
+  requestHeaders.set("content-security-policy", headers["Content-Security-Policy"]!);
+  requestHeaders.set("x-nonce", nonce);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
 }
 
-// Routes that WeChat, the merchant pages, other services (API keys) or next-auth call are left out
-// of the matcher entirely: they authenticate themselves, and WeChat's pushes skip this hop.
-export const config = { matcher: ["/console/:path*", "/api/((?!auth/|auth$|wechat/|v1/|health$|authorize/).*)"] };
+// Left out: Next.js's static files, and the routes WeChat, the merchant pages' scripts and other
+// services (API keys) call, so WeChat's pushes skip this hop. /api/auth (next-auth) is in for the
+// address only.
+export const config = {
+  matcher: [
+    "/((?!_next/static|_next/image|favicon\\.ico|api/).*)",
+    "/api/auth/:path*",
+    "/api/((?!auth/|auth$|wechat/|v1/|health$|authorize/).*)",
+  ],
+};

@@ -17,7 +17,12 @@ export type PhonePageText = {
   languageLabel: string;
   /** The cookie the language switch sets (i18n/locales.ts). */
   localeCookie: string;
+  /** The Content-Security-Policy nonce of this answer (proxy.ts), put on every inline script. */
+  nonce?: string;
 };
+
+const inlineScript = (text: PhonePageText, script: SafeHtml) =>
+  text.nonce ? markup`<script nonce="${text.nonce}">${script}</script>` : markup`<script>${script}</script>`;
 
 type RenderablePage = Exclude<PhonePage, { kind: "redirect" }>;
 
@@ -75,10 +80,10 @@ function layout({ text, title, body, script }: { text: PhonePageText; title: str
 <html lang="${text.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="strict-origin-when-cross-origin"><meta name="robots" content="noindex,nofollow">
 <title>${title}</title><style>${raw(STYLE)}</style></head>
-<body>${script ? markup`<script>${script}</script>` : ""}<header class="top"><span class="brand">${text.appName}</span>
+<body>${script ? inlineScript(text, script) : ""}<header class="top"><span class="brand">${text.appName}</span>
 <label class="lang"><span>${text.languageLabel}</span><select id="lang">${options}</select></label></header>
 <main>${body}</main>
-<script>${switchScript}</script></body></html>`.value;
+${inlineScript(text, switchScript)}</body></html>`.value;
 }
 
 function setList(sets: readonly NamedPermissionSet[], locale: PhonePageText["locale"], testId: string): SafeHtml {
@@ -173,7 +178,7 @@ export function renderPhonePage(page: RenderablePage, text: PhonePageText): stri
 <ol><li>${t("mobile.stepCopy")}</li><li>${t("mobile.stepPaste")}</li><li>${t("mobile.stepOpen")}</li></ol>
 <code class="link" id="copy-value" data-testid="copy-value">${page.attempt.phoneUrl}</code>
 <button type="button" class="button" id="copy" data-testid="copy-link">${t("mobile.copy")}</button>
-<p class="note" id="copy-status" role="status" data-testid="copy-status"></p></section><script>${script}</script>`;
+<p class="note" id="copy-status" role="status" data-testid="copy-status"></p></section>${inlineScript(text, script)}`;
       return layout({ text, title, body });
     }
     case "success":

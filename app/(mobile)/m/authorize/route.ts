@@ -25,6 +25,8 @@ export async function GET(request: Request) {
     appName: app("name"),
     languageLabel: app("language"),
     localeCookie: LOCALE_COOKIE,
+    // The page's inline scripts run under the nonce of the CSP proxy.ts sent with this answer.
+    nonce: request.headers.get("x-nonce") ?? undefined,
   });
   return new Response(body, {
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
