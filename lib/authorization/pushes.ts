@@ -15,6 +15,7 @@ import { staleTimestampReason } from "../wechat/freshness";
 import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type AuthorizedPush, type ComponentPush } from "../wechat/push";
 import { SupersededChangeError } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
+import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";
 import { markAuthorizerRevoked } from "./revoke";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
@@ -108,7 +109,9 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
       return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
     }
     const update = newerTicketUpdate(prisma, { appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
-    const [row, applied] = await prisma.$transaction([create, update]);
+    // Before the update: it compares with when the previous ticket reached us.
+    const gap = ticketGapUpdate(prisma, { appid: ticket.AppId, now: new Date() });
+    const [row, , applied] = await prisma.$transaction([create, gap, update]);
     // No component row yet (a first start), or an older ticket: the careful path decides.
     if (applied.count === 0)
       await recordVerifyTicket({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
@@ -128,7 +131,16 @@ export async function receiveComponentPush(input: {
 }): Promise<PushAccepted | PushRejection> {
   const decoded = decodeComponentPush(input);
   if ("ok" in decoded) return decoded;
-  return storeComponentPush(decoded);
+  let stored: PushAccepted;
+  try {
+    stored = await storeComponentPush(decoded);
+  } catch (error) {
+    // Answered 503: if WeChat's retries fail as well, this push is lost.
+    noteStoreFailure();
+    throw error;
+  }
+  await reportStoreRecovery();
+  return stored;
 }
 
 type Handled = { superseded: false } | { superseded: true; appid: string; current: Date | null };

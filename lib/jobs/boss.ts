@@ -40,6 +40,16 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
     { name: QUEUES.credentialTick, policy: "short", retryLimit: 0, expireInSeconds: 120 },
     // Transport and retry-class failures back off: about 5 s, 10 s, 20 s, 40 s, 80 s with jitter.
     { name: QUEUES.refreshAuthorizer, policy: "short", retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 },
+    // 'stately': one waiting and one running at most. Reading every account may take a while; a list
+    // WeChat will not give is tried again after about 30 s, 60 s, 120 s.
+    {
+      name: QUEUES.reconcileAuthorizers,
+      policy: "stately",
+      retryLimit: 3,
+      retryDelay: 30,
+      retryBackoff: true,
+      expireInSeconds: 60 * 60,
+    },
   ];
   for (const queue of queues) {
     // Copies: pg-boss normalises the options object it is given in place.

@@ -7,6 +7,7 @@ import { processPendingPushes } from "../authorization/pushes";
 import { getComponentAccessToken } from "../credentials/component-token";
 import { CredentialError } from "../credentials/errors";
 import { enqueueDueRefreshes, type EnqueueResult } from "./enqueue-refreshes";
+import { enqueueOwedReconciliation, type ReconcileEnqueueResult } from "./reconcile-authorizers";
 import { PUSH_RETRY_AFTER_MS } from "./settings";
 import { runTicketWatchdog, type WatchdogResult } from "./ticket-watchdog";
 
@@ -17,6 +18,7 @@ export type TickResult = {
   componentToken: StepResult<{ expiresAt: Date; version: number }>;
   refreshes: StepResult<EnqueueResult>;
   pushesProcessed: StepResult<number>;
+  reconciliation: StepResult<ReconcileEnqueueResult>;
 };
 
 async function runStep<T>(step: string, fn: () => Promise<T>): Promise<StepResult<T>> {
@@ -42,5 +44,7 @@ export async function runCredentialTick({ boss, now = new Date() }: { boss: PgBo
   });
   const refreshes = await runStep("authorizer refresh queue", () => enqueueDueRefreshes({ boss, now }));
   const pushesProcessed = await runStep("pending pushes", () => processPendingPushes({ olderThanMs: PUSH_RETRY_AFTER_MS }));
-  return { ticket, componentToken, refreshes, pushesProcessed };
+  // Last: what the pushes above did is already applied when WeChat's list is read.
+  const reconciliation = await runStep("reconciliation", () => enqueueOwedReconciliation({ boss }));
+  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation };
 }

@@ -4,8 +4,10 @@ import { constants } from "node:os";
 import type PgBoss from "pg-boss";
 import { getDatabase, type Database } from "../db";
 import { logger } from "../logger";
+import { detectDowntimeAtStart } from "../authorization/push-gaps";
 import { createBoss, ensureQueues } from "./boss";
 import { runCredentialTick } from "./credential-tick";
+import { handleReconcileAuthorizers } from "./reconcile-authorizers";
 import { handleRefreshAuthorizer } from "./refresh-authorizer";
 import { QUEUES, REFRESH_WORKERS, TICK_CRON } from "./settings";
 import { getEnv } from "../env";
@@ -43,6 +45,8 @@ export async function startJobRunner({
   await boss.start();
   try {
     await ensureQueues(boss);
+    // Pushes sent while no instance could store them are gone: the next tick reconciles.
+    await detectDowntimeAtStart().catch((error: unknown) => logger.error({ err: error }, "could not check for downtime at start"));
     // The singleton key keeps at most one tick waiting if no worker picks ticks up for a while.
     if (schedule) await boss.schedule(QUEUES.credentialTick, TICK_CRON, {}, { singletonKey: QUEUES.credentialTick });
     if (work) {
@@ -53,6 +57,9 @@ export async function startJobRunner({
           job ? handleRefreshAuthorizer(job) : undefined,
         );
       }
+      await boss.work(QUEUES.reconcileAuthorizers, { pollingIntervalSeconds }, async ([job]) =>
+        job ? handleReconcileAuthorizers(job) : undefined,
+      );
     }
   } catch (error) {
     // A half-started pg-boss keeps its timers running: take it down before reporting the failure.

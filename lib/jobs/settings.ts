@@ -7,6 +7,8 @@ export const QUEUES = {
   credentialTick: "credential-tick",
   /** One job per authorizer whose access token is due; the singleton key is the authorizer appid. */
   refreshAuthorizer: "refresh-authorizer",
+  /** Queued by the tick when pushes may have been lost; one at a time across instances. */
+  reconcileAuthorizers: "reconcile-authorizers",
 } as const;
 
 export const TICK_CRON = "* * * * *";

@@ -1,10 +1,12 @@
 // The ticket watchdog. WeChat pushes a component_verify_ticket every 10 minutes; when none arrived
 // for TICKET_STALE_AFTER_MS the event URL is probably broken, and without a ticket no new
 // component_access_token can be obtained: ask WeChat to push one now, warn, and turn health red.
+// Whatever else WeChat pushed meanwhile is lost too: ask for a reconciliation, once per silence.
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { requestTicketPush, TICKET_STALE_AFTER_MS } from "../credentials/component-ticket";
+import { requestReconciliation } from "../authorization/push-gaps";
 
 export type TicketState = {
   /** When the newest ticket reached us; null when none ever did. */
@@ -25,16 +27,24 @@ export async function readTicketState({ now = new Date() }: { now?: Date } = {})
   return { receivedAt, ageMs, stale: ageMs >= TICKET_STALE_AFTER_MS };
 }
 
-export type WatchdogResult = TicketState & { pushRequested: boolean };
+export type WatchdogResult = TicketState & { pushRequested: boolean; reconciliationRequested: boolean };
 
 export async function runTicketWatchdog({ now = new Date() }: { now?: Date } = {}): Promise<WatchdogResult> {
   const state = await readTicketState({ now });
-  if (!state.stale) return { ...state, pushRequested: false };
+  if (!state.stale) return { ...state, pushRequested: false, reconciliationRequested: false };
   const reason = state.receivedAt
     ? `no component_verify_ticket received for ${Math.round((state.ageMs ?? 0) / 60_000)} minutes`
     : "no component_verify_ticket received yet";
   logger.warn({ receivedAt: state.receivedAt, ageMs: state.ageMs }, `ticket watchdog: ${reason}; check the 授权事件接收URL`);
   // requestTicketPush asks at most once a minute across instances and never throws.
   const pushRequested = await requestTicketPush({ reason });
-  return { ...state, pushRequested };
+  // Not before a first ticket (nothing to reconcile, and no way to ask WeChat); once per silence
+  // (since it was noticed): the ticket that ends it asks again (ticket_gap).
+  const reconciliationRequested = state.receivedAt
+    ? await requestReconciliation({
+        reason: "ticket_overdue",
+        unlessRequestedSince: new Date(state.receivedAt.getTime() + TICKET_STALE_AFTER_MS),
+      })
+    : false;
+  return { ...state, pushRequested, reconciliationRequested };
 }
