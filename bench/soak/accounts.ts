@@ -18,7 +18,11 @@ export type AccountDiff = {
 export function sandboxAccounts(state: SandboxState): AccountView {
   const view: AccountView = new Map();
   for (const authorization of state.data.authorizations) {
-    if (authorization.revokedAt === undefined) view.set(authorization.authorizerAppid, [...authorization.funcIds].sort((a, b) => a - b));
+    if (authorization.revokedAt === undefined)
+      view.set(
+        authorization.authorizerAppid,
+        [...authorization.funcIds].sort((a, b) => a - b),
+      );
   }
   return view;
 }

@@ -16,8 +16,11 @@ export type HeldAnswer = {
 
 export type HoldProxy = {
   url: string;
-  /** Holds the next answer to a request whose path ends with `pathSuffix`; resolves once it is held. */
-  holdNext(pathSuffix: string): Promise<HeldAnswer>;
+  /**
+   * Holds the next answer to a request whose path ends with `pathSuffix` (and whose body contains
+   * `bodyIncludes`, when given); resolves once it is held.
+   */
+  holdNext(pathSuffix: string, bodyIncludes?: string): Promise<HeldAnswer>;
   /** Requests forwarded so far, by path. */
   forwarded: Map<string, number>;
   close(): Promise<void>;
@@ -30,7 +33,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startHoldProxy({ target, timeoutMs = 15_000 }: { target: string; timeoutMs?: number }): Promise<HoldProxy> {
-  const holds: { pathSuffix: string; resolve: (held: HeldAnswer) => void }[] = [];
+  const holds: { pathSuffix: string; bodyIncludes?: string; resolve: (held: HeldAnswer) => void }[] = [];
   const forwarded = new Map<string, number>();
   const server: Server = createServer(async (request, response) => {
     try {
@@ -40,15 +43,18 @@ export async function startHoldProxy({ target, timeoutMs = 15_000 }: { target: s
       const upstream = await fetch(url, {
         method: request.method,
         headers: { "content-type": request.headers["content-type"] ?? "application/json" },
-        body: request.method === "GET" || request.method === "HEAD" ? undefined : body,
+        body: request.method === "GET" || request.method === "HEAD" ? undefined : new Uint8Array(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const answer = await upstream.text();
-      const index = holds.findIndex((hold) => url.pathname.endsWith(hold.pathSuffix));
+      const text = body.toString("utf8");
+      const index = holds.findIndex(
+        (hold) => url.pathname.endsWith(hold.pathSuffix) && (hold.bodyIncludes === undefined || text.includes(hold.bodyIncludes)),
+      );
       if (index >= 0) {
         const [hold] = holds.splice(index, 1);
         // The answer exists, the caller never gets it: the socket stays open until the caller dies.
-        hold!.resolve({ path: url.pathname, requestBody: body.toString("utf8"), status: upstream.status, body: answer });
+        hold!.resolve({ path: url.pathname, requestBody: text, status: upstream.status, body: answer });
         return;
       }
       response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
@@ -63,7 +69,7 @@ export async function startHoldProxy({ target, timeoutMs = 15_000 }: { target: s
   return {
     url: `http://127.0.0.1:${port}`,
     forwarded,
-    holdNext: (pathSuffix) => new Promise<HeldAnswer>((resolve) => holds.push({ pathSuffix, resolve })),
+    holdNext: (pathSuffix, bodyIncludes) => new Promise<HeldAnswer>((resolve) => holds.push({ pathSuffix, bodyIncludes, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -31,7 +31,15 @@ export type PushAudit = {
 
 const isSuccess = (attempt: Delivery["attempts"][number]) => attempt.ok;
 
-export function auditPushes({ deliveries, stored, outages = [] }: { deliveries: Delivery[]; stored: StoredPush[]; outages?: Outage[] }): PushAudit {
+export function auditPushes({
+  deliveries,
+  stored,
+  outages = [],
+}: {
+  deliveries: Delivery[];
+  stored: StoredPush[];
+  outages?: Outage[];
+}): PushAudit {
   const byKey = new Map(stored.map((row) => [row.dedupeKey, row]));
   const audit: PushAudit = {
     deliveries: 0,

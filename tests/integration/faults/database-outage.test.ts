@@ -1,7 +1,8 @@
 // The database stops while WeChat (the sandbox) pushes and retries. Every attempt made while it is
 // down is answered 5xx (never `success`: that would acknowledge a push nobody stored), and once it
 // is back each push is stored and processed exactly once. The database is a PostgreSQL server of
-// this file's own in a temporary folder, stopped and started again on the same port.
+// this file's own in a temporary folder, stopped and started again on the same port. A longer outage,
+// past WeChat's retries, loses pushes for good: the portal then reconciles with WeChat's own list.
 // (The long version, against the built portal: npm run soak.)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,10 +19,13 @@ import { POST } from "@/app/api/wechat/component/events/route";
 import { openDatabase, useDatabase, type Database } from "@/lib/db";
 import { ensureEmbeddedServer, type EmbeddedServer } from "@/lib/db/embedded-server";
 import { migrate } from "@/lib/db/migrate";
-import { grantAuthorization } from "@/sandbox/authorization/manage";
+import { readOwedReconciliation } from "@/lib/authorization/push-gaps";
+import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
+import { changePermissionSets, grantAuthorization, revokeAuthorization } from "@/sandbox/authorization/manage";
 import { listPermissionSets } from "@/sandbox/state/permission-sets";
 import type { Delivery } from "@/sandbox/state/types";
 import { auditPushes, STORED_PUSHES_SQL, type Outage, type StoredPush } from "@/bench/soak/push-ledger";
+import { accountsEqual, compareAccounts, PORTAL_ACCOUNTS_SQL, portalAccounts, sandboxAccounts } from "@/bench/soak/accounts";
 import { serveRoute, type ServedRoute } from "../../helpers/routes";
 import { startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 import { eventually } from "../../helpers/eventually";
@@ -33,8 +37,17 @@ describe("database outage while WeChat pushes and retries (a PostgreSQL server o
   let database: Database;
   let portal: ServedRoute;
   let sandbox: TestSandbox;
+  let runner: JobRunner | undefined;
 
   const storedPushes = () => database.withSession((session) => session.query<StoredPush>(STORED_PUSHES_SQL));
+  /** The portal's active accounts and permission sets against the sandbox's. */
+  const accountDiff = async () =>
+    compareAccounts({
+      sandbox: sandboxAccounts(sandbox.state),
+      portal: portalAccounts(
+        await database.withSession((session) => session.query<{ appid: string; sets: number[] }>(PORTAL_ACCOUNTS_SQL)),
+      ),
+    });
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), "portal-outage-"));
@@ -56,6 +69,7 @@ describe("database outage while WeChat pushes and retries (a PostgreSQL server o
     await portal.idle();
   });
   afterAll(async () => {
+    await runner?.stop({ timeoutMs: 2000 });
     await sandbox?.close();
     await portal?.close();
     await database?.close();
@@ -105,5 +119,41 @@ describe("database outage while WeChat pushes and retries (a PostgreSQL server o
       [true, 1],
       [true, 1],
     ]);
+  });
+
+  it("a longer outage loses pushes for good; afterwards the portal reconciles and holds the accounts WeChat holds", async () => {
+    const [, toRevoke, toNarrow] = [...sandboxAccounts(sandbox.state).keys()] as [string, string, string];
+    const newcomer = sandboxAppids(sandbox)[3]!;
+    await server.stop();
+
+    // While it is down the merchants act; WeChat retries each push and gives up.
+    const account = sandbox.state.findAccount(newcomer)!;
+    const lost = [
+      grantAuthorization(sandbox.context, {
+        appid: newcomer,
+        funcIds: listPermissionSets(account.kind).map((set) => set.id),
+        source: "control",
+      }).delivery!,
+      revokeAuthorization(sandbox.context, toRevoke).delivery,
+      changePermissionSets(sandbox.context, { appid: toNarrow, funcIds: sandbox.state.findAuthorization(toNarrow)!.funcIds.slice(0, 1) })
+        .delivery!,
+    ];
+    const gone = await Promise.all(lost);
+    expect(gone.map((delivery) => delivery.state)).toEqual(["failed", "failed", "failed"]);
+    expect(gone.every((delivery) => delivery.attempts.every((attempt) => attempt.status === 503))).toBe(true);
+
+    server = await ensureEmbeddedServer(server.dataDir, { port: server.port });
+    expect(accountsEqual(await accountDiff())).toBe(false);
+    // WeChat's next ticket is stored: the portal knows it refused pushes, and owes a reconciliation.
+    expect((await sandbox.pushTicket()).state).toBe("delivered");
+    await portal.idle();
+    expect(await readOwedReconciliation()).toMatchObject({ reason: "push_store_failed" });
+
+    runner = await startJobRunner({ database, connectionString: server.url, schedule: false, pollingIntervalSeconds: 0.5 });
+    await runCredentialTick({ boss: runner.boss });
+    await eventually(async () => (await readOwedReconciliation()) === null, { timeoutMs: 30_000 });
+    const diff = await accountDiff();
+    expect(diff).toMatchObject({ missing: [], extra: [], differentSets: [] });
+    expect(diff.portal).toBe(3);
   });
 });

@@ -52,7 +52,7 @@ describe(`kill -9 mid-refresh, refresh token rotating on every refresh (${databa
   /** Starts a refresh in another process, holds WeChat's answer, kills the process with SIGKILL. */
   async function killMidRefresh(appid: string): Promise<void> {
     const before = sandboxRefreshToken(appid);
-    const held = proxy.holdNext("/cgi-bin/component/api_authorizer_token");
+    const held = proxy.holdNext("/cgi-bin/component/api_authorizer_token", appid);
     const portal = startRefreshProcess({ t, proxy, appid });
     const answer = await held;
     expect(answer.status).toBe(200);
