@@ -194,6 +194,8 @@ describe(`reconciliation after lost pushes (${databaseKind} + sandbox over HTTP)
   });
 
   it("a process starting after downtime asks for one", async () => {
+    // Still no ticket arrives (the one the watchdog asks for would end the silence and ask again).
+    await sandboxControl(sandbox, "faults", { kind: "drop-push", endpoint: "component_verify_ticket" });
     await silenceFor(40);
     const starting = await startJobRunner({ database: t.database, connectionString: t.url, schedule: false, work: false });
     await starting.stop({ timeoutMs: 1000 });
