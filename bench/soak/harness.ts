@@ -12,7 +12,7 @@ import pino from "pino";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { openDatabase, type Database } from "../../lib/db";
-import { ensureEmbeddedServer, type EmbeddedServer } from "../../lib/db/embedded-server";
+import { ensureEmbeddedServer, stopEmbeddedServer, type EmbeddedServer } from "../../lib/db/embedded-server";
 import { migrate } from "../../lib/db/migrate";
 import { DEMO_COMPONENT } from "../../lib/wechat/demo-component";
 import { startSandbox, type SandboxHandle, type StartSandboxOptions } from "../../sandbox/server";
@@ -67,9 +67,23 @@ export type SoakDatabase = {
   close(): Promise<void>;
 };
 
+const servers = new Set<string>();
+const live = new Set<ChildProcess>();
+
+/**
+ * For a soak cut short (its time limit, Ctrl-C): kills every portal process and stops every
+ * PostgreSQL server it started, so nothing outlives it. Bounded: gives up after `timeoutMs`.
+ */
+export async function stopEverything(timeoutMs = 30_000): Promise<void> {
+  for (const child of live) child.kill("SIGKILL");
+  const stops = [...servers].map((dataDir) => stopEmbeddedServer(dataDir).catch(() => {}));
+  await Promise.race([Promise.all(stops), sleep(timeoutMs)]);
+}
+
 /** A PostgreSQL server of the scenario's own in `folder`, with the portal's schema migrated. */
 export async function startSoakDatabase(folder: string): Promise<SoakDatabase> {
   let server = await ensureEmbeddedServer(join(folder, "postgres"));
+  servers.add(server.dataDir);
   const database = openDatabase({ url: server.url, max: 4, connectTimeoutMs: 2000 });
   await migrate(database);
   const pool = new pg.Pool({ connectionString: server.url, max: 4, connectionTimeoutMillis: 2000 });
@@ -89,6 +103,7 @@ export async function startSoakDatabase(folder: string): Promise<SoakDatabase> {
       await pool.end().catch(() => {});
       await database.close().catch(() => {});
       await server.stop().catch(() => {});
+      servers.delete(server.dataDir);
     },
   };
 }
@@ -119,7 +134,6 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-const live = new Set<ChildProcess>();
 // Never leave a portal behind, whatever ends the soak.
 process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");

@@ -6,7 +6,7 @@
 // soak ran past its time limit.
 //   npm run soak [-- --only outage,kill,instances,hostile] [--rebuild] [--authorizers 1000]
 //                [--clock 120] [--tick-every 5] [--day 86400] [--rounds 8] [--concurrency 200] [--limit-minutes 60]
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,16 +30,22 @@ const { values } = parseArgs({
 // This process seals seeded tokens and reads the scenarios' databases: it gets the portals' keys,
 // and never the developer's database or data folder.
 delete process.env.DATABASE_URL;
-process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "portal-soak-driver-"));
+const driverDir = mkdtempSync(join(tmpdir(), "portal-soak-driver-"));
+process.once("exit", () => rmSync(driverDir, { recursive: true, force: true }));
+process.env.DATA_DIR = driverDir;
 process.env.LOG_LEVEL = "silent";
 process.env.NEXT_DIST_DIR = SOAK_DIST_DIR;
 Object.assign(process.env, soakSecrets);
 
+const { stopEverything } = await import("./harness");
+const stopNow = (message: string, code: number) => {
+  console.error(`\nsoak: ${message}; stopping every portal process and database server (exit ${code})`);
+  void stopEverything().finally(() => process.exit(code));
+};
 const limitMs = Number(values["limit-minutes"]) * 60_000;
-const deadline = setTimeout(() => {
-  console.error(`\nsoak: still running after ${values["limit-minutes"]} minutes; stopping (exit 2)`);
-  process.exit(2);
-}, limitMs);
+const deadline = setTimeout(() => stopNow(`still running after ${values["limit-minutes"]} minutes`, 2), limitMs);
+process.once("SIGINT", () => stopNow("interrupted", 130));
+process.once("SIGTERM", () => stopNow("terminated", 143));
 
 const { buildPortal } = await import("../../scripts/portal-server");
 const { runDatabaseOutage } = await import("./database-outage");
