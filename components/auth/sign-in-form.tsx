@@ -7,6 +7,10 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 
+// In the browser zod would probe for eval (new Function) to compile its parsers; the page's CSP
+// refuses eval, and the refused probe is reported as a violation. The server keeps the fast path.
+if (typeof window !== "undefined") z.config({ jitless: true });
+
 type Values = { email: string; password: string };
 
 /** Turns next-auth's error string ("invalid", "throttled:SECONDS") into a sentence. */

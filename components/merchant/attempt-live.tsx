@@ -1,7 +1,8 @@
 "use client";
-// The live part of the PC page: status, the QR code's frame (the code itself is rendered on the
-// server and never changes: it encodes the portal's phone page), the countdown, WeChat's PC page
-// button, cancel; then success or failure in place, without a reload.
+// The live part of the PC page: status, the QR code (rendered on the server, it never changes: it
+// encodes the portal's phone page), the countdown of the time it is offered, WeChat's PC page button
+// (a pre_auth_code is asked for only when it is pressed), cancel; then success or failure in place,
+// without a reload.
 import { useTranslations } from "next-intl";
 import { useEffect, useRef } from "react";
 import { getProblemKey } from "@/lib/merchant/problems";
@@ -13,16 +14,18 @@ import { SuccessPanel } from "./success-panel";
 import { useAttemptLive } from "./use-attempt-live";
 import styles from "./merchant.module.css";
 
+const COUNTDOWN_FROM_MS = 60 * 60_000;
+
 export function AttemptLive({ initial, qr, retryHref }: { initial: PublicAttempt; qr: React.ReactNode; retryHref: string }) {
   const t = useTranslations("merchant.pc");
-  const { attempt, remainingMs, codeState, renewal, offline, cancelling, refresh, cancel } = useAttemptLive(initial);
+  const { attempt, remainingMs, opening, offline, cancelling, openPc, cancel } = useAttemptLive(initial);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const status = attempt.status;
-  const wasTerminal = useRef(status === "completed" || status === "failed" || status === "cancelled");
+  const wasTerminal = useRef(status !== "pending");
 
   // When the outcome arrives, keyboard and screen-reader users land on it.
   useEffect(() => {
-    const terminal = status === "completed" || status === "failed" || status === "cancelled";
+    const terminal = status !== "pending";
     if (terminal && !wasTerminal.current) headingRef.current?.focus();
     wasTerminal.current = terminal;
   }, [status]);
@@ -34,7 +37,7 @@ export function AttemptLive({ initial, qr, retryHref }: { initial: PublicAttempt
       </section>
     );
   }
-  if (status === "failed" || status === "cancelled") {
+  if (status === "failed" || status === "cancelled" || status === "expired") {
     return (
       <section className={styles.panel} aria-live="polite" data-testid="attempt-live" data-status={status}>
         <FailurePanel
@@ -47,60 +50,34 @@ export function AttemptLive({ initial, qr, retryHref }: { initial: PublicAttempt
     );
   }
 
-  const statusText = offline
-    ? t("offline")
-    : codeState === "updating"
-      ? t("updating")
-      : codeState === "dead"
-        ? t(renewal === "paused" ? "pausedStatus" : "renewFailedStatus")
-        : t("waiting");
-  const pcLink = codeState === "live" ? attempt.links?.pc : undefined;
+  const statusText = offline ? t("offline") : opening === "failed" ? t("openFailed") : t("waiting");
 
   return (
-    <section
-      className={styles.panel}
-      aria-labelledby="scan-heading"
-      data-testid="attempt-live"
-      data-status={status}
-      data-code-state={codeState}
-    >
+    <section className={styles.panel} aria-labelledby="scan-heading" data-testid="attempt-live" data-status={status}>
       <h2 id="scan-heading" ref={headingRef} tabIndex={-1}>
         {t("scanTitle")}
       </h2>
       <p
         role="status"
-        className={`${styles.status} ${codeState === "live" && !offline ? styles.statusWaiting : ""}`}
+        className={`${styles.status} ${offline || opening === "failed" ? "" : styles.statusWaiting}`}
         data-testid="attempt-status"
       >
         {statusText}
       </p>
-      <div className={`${styles.qrFrame} ${codeState === "live" ? "" : styles.qrDimmed}`} data-testid="qr-frame">
+      <div className={styles.qrFrame} data-testid="qr-frame">
         {qr}
-        {codeState === "live" ? null : (
-          <div className={styles.qrOverlay}>
-            <span>{codeState === "updating" ? t("updating") : t(renewal === "paused" ? "paused" : "renewFailed")}</span>
-            {codeState === "dead" ? (
-              <button type="button" className="button" onClick={refresh} data-testid="refresh-code">
-                {t("refresh")}
-              </button>
-            ) : null}
-          </div>
-        )}
       </div>
-      <p className={styles.timer} role="timer" aria-live="off" data-testid="countdown">
-        {t("expiresIn")} <b>{formatCountdown(remainingMs)}</b>
-      </p>
-      <p className={styles.hint}>{t("autoRenew")}</p>
+      {/* A link made in the console may be offered for days: the countdown only matters in its last hour. */}
+      {remainingMs <= COUNTDOWN_FROM_MS ? (
+        <p className={styles.timer} role="timer" aria-live="off" data-testid="countdown">
+          {t("expiresIn")} <b>{formatCountdown(remainingMs)}</b>
+        </p>
+      ) : null}
+      <p className={styles.hint}>{t("validHint")}</p>
       <div className={styles.actions}>
-        {pcLink ? (
-          <a className="button" href={pcLink} data-testid="open-pc">
-            {t("openPc")}
-          </a>
-        ) : (
-          <span className={`button ${styles.disabledLink}`} aria-disabled="true">
-            {t("openPc")}
-          </span>
-        )}
+        <button type="button" className="button" onClick={openPc} disabled={opening === "opening"} data-testid="open-pc">
+          {opening === "opening" ? t("opening") : t("openPc")}
+        </button>
         <button type="button" className="button secondary" onClick={cancel} disabled={cancelling} data-testid="cancel">
           {cancelling ? t("cancelling") : t("cancel")}
         </button>

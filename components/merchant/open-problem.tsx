@@ -1,11 +1,11 @@
-// Why a merchant page could not open an attempt (bad query, unknown link, too many tries, WeChat
-// unreachable), as a page-level failure. No attempt was created in any of these cases.
+// Why a merchant page could not open an attempt (bad query, unknown link, too many tries), as a
+// page-level failure. No attempt was created in any of these cases.
 import { useTranslations } from "next-intl";
 import type { OpenedAttempt } from "@/lib/merchant/attempts";
 import { FailurePanel } from "./failure-panel";
 import styles from "./merchant.module.css";
 
-export function OpenProblem({ opened, reloadHref }: { opened: Exclude<OpenedAttempt, { kind: "ok" }>; reloadHref: string }) {
+export function OpenProblem({ opened }: { opened: Exclude<OpenedAttempt, { kind: "ok" }> }) {
   const fields = useTranslations("merchant.fields");
   let panel: React.ReactNode;
   switch (opened.kind) {
@@ -19,9 +19,6 @@ export function OpenProblem({ opened, reloadHref }: { opened: Exclude<OpenedAtte
       break;
     case "throttled":
       panel = <FailurePanel level={1} problem="throttled" values={{ minutes: Math.max(1, Math.ceil(opened.retryAfterSeconds / 60)) }} />;
-      break;
-    case "unavailable":
-      panel = <FailurePanel level={1} problem="wechat_unavailable" retryHref={reloadHref} />;
       break;
   }
   return <section className={styles.panel}>{panel}</section>;

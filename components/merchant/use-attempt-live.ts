@@ -1,22 +1,17 @@
 "use client";
 // The PC page's live state: polls the attempt (every 2 s, paused while the tab is hidden, at once
-// when it comes back), renews the pre_auth_code shortly before it lapses, cancels on request.
-// Deadlines are kept relative to when each answer arrived, so a wrong clock on the merchant's
-// computer does not matter.
+// when it comes back), counts down the time the QR code is offered, opens WeChat's PC page on
+// request (the server hands out a pre_auth_code only then), cancels on request. Deadlines are kept
+// relative to when each answer arrived, so a wrong clock on the merchant's computer does not matter.
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { PublicAttempt } from "@/lib/merchant/types";
 
 export const POLL_INTERVAL_MS = 2_000;
-/** Unattended, a visible tab renews this many times (about an hour of WeChat's 10-minute codes), then waits for a click. */
-export const MAX_AUTO_RENEWALS = 6;
-const RETRY_DELAYS_MS = [3_000, 6_000, 12_000, 30_000];
 
-export type RenewalState = "idle" | "renewing" | "failed" | "paused";
+/** idle; opening: asking for a code for WeChat's PC page; failed: WeChat could not give one just now. */
+export type OpenState = "idle" | "opening" | "failed";
 
-/** live: the code works; updating: it lapsed and a new one is on its way; dead: it lapsed and none is coming by itself. */
-export type CodeState = "live" | "updating" | "dead";
-
-const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+const TERMINAL = new Set(["completed", "failed", "cancelled", "expired"]);
 
 export const isTerminal = (attempt: PublicAttempt) => TERMINAL.has(attempt.status);
 
@@ -49,13 +44,9 @@ export function useAttemptLive(initial: PublicAttempt) {
   const [snapshot, setSnapshot] = useState<{ attempt: PublicAttempt; at: number | null }>({ attempt: initial, at: null });
   const [now, setNow] = useState<number | null>(null);
   const visible = useSyncExternalStore(subscribeVisibility, isPageVisible, () => true);
-  const [renewal, setRenewal] = useState<RenewalState>("idle");
+  const [opening, setOpening] = useState<OpenState>("idle");
   const [offline, setOffline] = useState(false);
   const [cancelling, setCancelling] = useState(false);
-  const autoRenewals = useRef(0);
-  const renewFailures = useRef(0);
-  const retryAt = useRef(0);
-  const renewing = useRef(false);
   const pollFailures = useRef(0);
 
   const accept = useCallback((attempt: PublicAttempt) => {
@@ -113,50 +104,30 @@ export function useAttemptLive(initial: PublicAttempt) {
     };
   }, [terminal, visible]);
 
-  const renew = useCallback(async () => {
-    if (renewing.current) return;
-    renewing.current = true;
-    setRenewal("renewing");
+  // Back from WeChat's page (the browser may restore this page as it was): the button works again.
+  useEffect(() => {
+    const reset = () => setOpening("idle");
+    window.addEventListener("pageshow", reset);
+    return () => window.removeEventListener("pageshow", reset);
+  }, []);
+
+  /** The button to WeChat's PC page: a code with time left, then WeChat's page in this tab. */
+  const openPc = useCallback(async () => {
+    if (opening === "opening") return;
+    setOpening("opening");
     try {
       const { status, attempt: latest } = await send(`${base}/renew`, "POST");
       if (latest) accept(latest);
-      if (status === 200 || status === 409) {
-        renewFailures.current = 0;
-        setRenewal("idle");
+      if (status === 200 && latest?.links) {
+        window.location.assign(latest.links.pc);
         return;
       }
-      throw new Error(`renew answered ${status}`);
+      // 409: no longer pending; the page shows how it ended.
+      setOpening(status === 409 ? "idle" : "failed");
     } catch {
-      const delay = RETRY_DELAYS_MS[Math.min(renewFailures.current, RETRY_DELAYS_MS.length - 1)] ?? 30_000;
-      renewFailures.current += 1;
-      retryAt.current = Date.now() + delay;
-      setRenewal("failed");
-    } finally {
-      renewing.current = false;
+      setOpening("failed");
     }
-  }, [base, accept]);
-
-  // Renewal: shortly before the code lapses (renewInMs), or at once when the server says it lapsed.
-  useEffect(() => {
-    if (terminal || !visible || snapshot.at === null || now === null) return;
-    if (renewing.current || renewal === "paused") return;
-    const due = attempt.status === "expired" || now >= snapshot.at + attempt.renewInMs;
-    if (!due) return;
-    if (renewal === "failed" && now < retryAt.current) return;
-    if (autoRenewals.current >= MAX_AUTO_RENEWALS) {
-      setRenewal("paused");
-      return;
-    }
-    autoRenewals.current += 1;
-    void renew();
-  }, [now, snapshot, attempt, terminal, visible, renewal, renew]);
-
-  /** The merchant asks for a new code (after a pause or a failure). */
-  const refresh = useCallback(() => {
-    autoRenewals.current = 0;
-    renewFailures.current = 0;
-    void renew();
-  }, [renew]);
+  }, [base, accept, opening]);
 
   const cancel = useCallback(async () => {
     setCancelling(true);
@@ -171,8 +142,11 @@ export function useAttemptLive(initial: PublicAttempt) {
   }, [base, accept]);
 
   const remainingMs = snapshot.at === null || now === null ? attempt.expiresInMs : Math.max(0, snapshot.at + attempt.expiresInMs - now);
-  const lapsed = attempt.status === "expired" || remainingMs <= 0;
-  const codeState: CodeState = !lapsed ? "live" : renewal === "failed" || renewal === "paused" ? "dead" : "updating";
+  // The countdown reaching zero ends the attempt here too, without waiting for the next answer.
+  const shown: PublicAttempt =
+    attempt.status === "pending" && snapshot.at !== null && now !== null && remainingMs <= 0
+      ? { ...attempt, status: "expired", links: null }
+      : attempt;
 
-  return { attempt, remainingMs, codeState, renewal, offline, cancelling, refresh, cancel };
+  return { attempt: shown, remainingMs, opening, offline, cancelling, openPc, cancel };
 }

@@ -6,9 +6,9 @@ import { redirect } from "next/navigation";
 import type { StaffRole } from "../generated/prisma/enums";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
-import { findSessionStaff } from "./staff-sessions";
+import { findSessionStaff, type SessionStaff } from "./staff-sessions";
 
-export type Staff = { id: string; email: string; name: string | null; role: StaffRole };
+export type Staff = SessionStaff;
 
 export async function currentStaff(): Promise<Staff | null> {
   const session = await getServerSession(getAuthOptions());

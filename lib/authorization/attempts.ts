@@ -1,10 +1,15 @@
-// Authorization attempts: one merchant's try, with its pre_auth_code (10 minutes) and the links
-// built from it. The attempt's id and an anti-forgery state travel in redirect_uri.
+// Authorization attempts: one merchant's try, with the links built from its pre_auth_code. The code
+// (api_create_preauthcode, 10 minutes, a daily quota) is asked for only when the merchant needs one,
+// by one caller across instances however many ask at once (a claim on the row, compare-and-set), at
+// most ATTEMPT_LIMITS.maxCodes times and not after the deadline; then the attempt is expired. A code
+// WeChat hands out again (a restarted sandbox) moves to the attempt that asked last. The attempt's
+// id and an anti-forgery state travel in redirect_uri.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "../db";
 import { getEnv } from "../env";
-import type { AuthorizationAttempt } from "../generated/prisma/client";
+import { logger } from "../logger";
+import { Prisma, type AuthorizationAttempt } from "../generated/prisma/client";
 import { withComponentToken } from "../credentials/component-token";
 import { lifetimeTimes } from "../credentials/refresh-policy";
 import { wechatApi } from "../upstream";
@@ -16,6 +21,21 @@ export const attemptInputSchema = z.object({
   permissionSetIds: z.array(z.coerce.number().int().positive()).max(100).default([]),
 });
 export type AttemptInput = z.input<typeof attemptInputSchema>;
+
+export const ATTEMPT_LIMITS = {
+  /** How long an attempt opened from the merchant pages is offered. */
+  pageMaxAgeMs: 60 * 60_000,
+  /** A link made in the console may be mailed and opened days later. */
+  linkMaxAgeMs: 7 * 24 * 60 * 60_000,
+  /** pre_auth_codes one attempt may ask WeChat for (a page left open renews about every 10 minutes). */
+  maxCodes: 12,
+  /** After an attempt closes, a confirmation already under way may still come back (redirect or push). */
+  completionGraceMs: 15 * 60_000,
+  /** How long one caller's renewal claim holds (WeChat answers within the API client's timeouts). */
+  renewalLeaseMs: 30_000,
+} as const;
+
+const RENEWAL_POLL_MS = 100;
 
 export type AttemptView = {
   id: string;
@@ -42,12 +62,34 @@ export function redirectUriFor({ id, state }: { id: string; state: string }): st
   return url.toString();
 }
 
-function linksFor(attempt: AuthorizationAttempt): AttemptView["links"] {
-  if (attempt.status !== "pending") return null;
+type Lifecycle = Pick<AuthorizationAttempt, "status" | "deadlineAt" | "expiresAt" | "codesIssued" | "preAuthCode" | "codeIssuedAt">;
+
+/** Until when the attempt is offered (its QR code, its links, new codes). */
+export function closesAt(attempt: Lifecycle): Date {
+  // Every code it may ask for is spent: offered while the last one lives.
+  if (attempt.codesIssued >= ATTEMPT_LIMITS.maxCodes && attempt.expiresAt < attempt.deadlineAt) return attempt.expiresAt;
+  return attempt.deadlineAt;
+}
+
+/** pending, completed, failed, cancelled, or expired: pending past its close, whether or not anyone wrote that down. */
+export function lifecycleStatus(attempt: Lifecycle, now = new Date()): AuthorizationAttempt["status"] {
+  return attempt.status === "pending" && now >= closesAt(attempt) ? "expired" : attempt.status;
+}
+
+/** A pending attempt may still be completed a while after it closed: the admin may have confirmed just before. */
+export function canComplete(attempt: Lifecycle, now = new Date()): boolean {
+  return attempt.status === "pending" && now.getTime() < closesAt(attempt).getTime() + ATTEMPT_LIMITS.completionGraceMs;
+}
+
+export const hasLiveCode = (attempt: Lifecycle, now = new Date()): attempt is Lifecycle & { preAuthCode: string; codeIssuedAt: Date } =>
+  attempt.preAuthCode !== null && attempt.codeIssuedAt !== null && attempt.expiresAt > now;
+
+function linksFor(attempt: AuthorizationAttempt, now: Date): AttemptView["links"] {
+  if (lifecycleStatus(attempt, now) !== "pending" || !hasLiveCode(attempt, now)) return null;
   const env = getEnv();
   const common = {
     componentAppid: attempt.componentAppid,
-    preAuthCode: attempt.preAuthCode,
+    preAuthCode: attempt.preAuthCode!,
     redirectUri: redirectUriFor(attempt),
     authType: attempt.authType as AuthType,
     bizAppid: attempt.bizAppid ?? undefined,
@@ -60,10 +102,13 @@ function linksFor(attempt: AuthorizationAttempt): AttemptView["links"] {
   };
 }
 
+/**
+ * The attempt as staff see it. A pending attempt whose code lapsed (or, without a code, past its
+ * deadline) is shown expired, as the console's filters count it.
+ */
 export function viewAttempt(attempt: AuthorizationAttempt, now = new Date()): AttemptView {
-  // A pending attempt past its pre_auth_code's life is expired, whether or not anyone wrote that down.
-  const status = attempt.status === "pending" && attempt.expiresAt <= now ? "expired" : attempt.status;
-  const current = { ...attempt, status };
+  const lapsed = attempt.status === "pending" && attempt.expiresAt <= now;
+  const status = lapsed ? "expired" : lifecycleStatus(attempt, now);
   return {
     id: attempt.id,
     status,
@@ -75,35 +120,120 @@ export function viewAttempt(attempt: AuthorizationAttempt, now = new Date()): At
     completedAt: attempt.completedAt,
     authorizerAppid: attempt.authorizerAppid,
     result: attempt.result,
-    links: linksFor(current),
+    links: linksFor(attempt, now),
   };
 }
 
-async function newPreAuthCode(): Promise<{ preAuthCode: string; expiresAt: Date }> {
+type IssuedCode = { preAuthCode: string; issuedAt: Date; expiresAt: Date };
+
+async function newPreAuthCode(): Promise<IssuedCode> {
   const appid = getEnv().component.appid;
   const issued = await withComponentToken((componentAccessToken) =>
     wechatApi().createPreAuthCode({ componentAccessToken, componentAppid: appid }),
   );
-  return { preAuthCode: issued.preAuthCode, expiresAt: lifetimeTimes({ expiresInSeconds: issued.expiresIn }).expiresAt };
+  const issuedAt = new Date();
+  return {
+    preAuthCode: issued.preAuthCode,
+    issuedAt,
+    expiresAt: lifetimeTimes({ now: issuedAt, expiresInSeconds: issued.expiresIn }).expiresAt,
+  };
 }
 
-export async function createAttempt(input: AttemptInput, { createdById }: { createdById?: string } = {}): Promise<AttemptView> {
-  const parsed = attemptInputSchema.parse(input);
-  const code = await newPreAuthCode();
-  const attempt = await db().authorizationAttempt.create({
+type Tx = Prisma.TransactionClient;
+
+const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+
+class ClaimLost extends Error {}
+
+/**
+ * Gives `code` to the attempt, in the caller's transaction. A code another attempt holds (WeChat, or
+ * a sandbox restarted from its seed, issued it again) is WeChat's to give: it moves here, and the
+ * other attempt asks for a new one when it needs one. `guard` narrows which row may take it.
+ */
+async function installCode(
+  tx: Tx,
+  {
+    attemptId,
+    code,
+    deadlineAt,
+    guard,
+  }: { attemptId: string; code: IssuedCode; deadlineAt: Date; guard: Prisma.AuthorizationAttemptWhereInput },
+): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO authorization_attempt_codes (pre_auth_code, attempt_id, issued_at, expires_at)
+    VALUES (${code.preAuthCode}, ${attemptId}, ${code.issuedAt}, ${code.expiresAt})
+    ON CONFLICT (pre_auth_code) DO UPDATE SET attempt_id = EXCLUDED.attempt_id, issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at`;
+  const retired = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE authorization_attempts
+    SET pre_auth_code = NULL, code_issued_at = NULL, expires_at = LEAST(expires_at, deadline_at), updated_at = now()
+    WHERE pre_auth_code = ${code.preAuthCode} AND id <> ${attemptId}
+    RETURNING id`;
+  if (retired.length > 0) {
+    logger.warn(
+      { attemptId, retiredFrom: retired.map((row) => row.id) },
+      "WeChat issued a pre_auth_code another attempt held; it moved to the new attempt",
+    );
+  }
+  const { count } = await tx.authorizationAttempt.updateMany({
+    where: { id: attemptId, ...guard },
     data: {
-      id: newId(),
-      componentAppid: getEnv().component.appid,
       preAuthCode: code.preAuthCode,
+      codeIssuedAt: code.issuedAt,
       expiresAt: code.expiresAt,
-      authType: parsed.authType,
-      bizAppid: parsed.bizAppid ?? null,
-      permissionSetIds: parsed.permissionSetIds,
-      state: randomBytes(16).toString("base64url"),
-      createdById: createdById ?? null,
+      codesIssued: { increment: 1 },
+      renewingUntil: null,
+      // A code handed out just before the deadline is still offered for its whole life.
+      deadlineAt: code.expiresAt > deadlineAt ? code.expiresAt : deadlineAt,
     },
   });
-  return viewAttempt(attempt);
+  if (count === 0) throw new ClaimLost();
+}
+
+/** installCode in its own transaction; a unique violation (two attempts given one code at the same moment) is retried once. */
+async function storeCode(args: Parameters<typeof installCode>[1]): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db().$transaction((tx) => installCode(tx, args));
+      return true;
+    } catch (error) {
+      if (error instanceof ClaimLost) return false;
+      if (!isUniqueViolation(error) || attempt > 0) throw error;
+    }
+  }
+}
+
+export async function createAttempt(
+  input: AttemptInput,
+  { createdById, mint = true, now = new Date() }: { createdById?: string; mint?: boolean; now?: Date } = {},
+): Promise<AttemptView> {
+  const parsed = attemptInputSchema.parse(input);
+  const deadlineAt = new Date(now.getTime() + (createdById ? ATTEMPT_LIMITS.linkMaxAgeMs : ATTEMPT_LIMITS.pageMaxAgeMs));
+  // Staff making a link want its raw WeChat links at once; the merchant pages ask for a code later.
+  const code = mint ? await newPreAuthCode() : null;
+  const id = newId();
+  const data = {
+    id,
+    componentAppid: getEnv().component.appid,
+    expiresAt: deadlineAt,
+    deadlineAt,
+    authType: parsed.authType,
+    bizAppid: parsed.bizAppid ?? null,
+    permissionSetIds: parsed.permissionSetIds,
+    state: randomBytes(16).toString("base64url"),
+    createdById: createdById ?? null,
+  };
+  for (let round = 0; ; round++) {
+    try {
+      const attempt = await db().$transaction(async (tx) => {
+        await tx.authorizationAttempt.create({ data });
+        if (code) await installCode(tx, { attemptId: id, code, deadlineAt, guard: {} });
+        return tx.authorizationAttempt.findUniqueOrThrow({ where: { id } });
+      });
+      return viewAttempt(attempt, now);
+    } catch (error) {
+      if (!isUniqueViolation(error) || round > 0) throw error;
+    }
+  }
 }
 
 export class AttemptNotRenewable extends Error {
@@ -113,39 +243,178 @@ export class AttemptNotRenewable extends Error {
   }
 }
 
-/** A new pre_auth_code for the same attempt (the page renews before the old one lapses). */
-export async function renewAttempt(id: string): Promise<AttemptView | null> {
-  const attempt = await db().authorizationAttempt.findUnique({ where: { id } });
-  if (!attempt) return null;
-  if (attempt.status !== "pending") throw new AttemptNotRenewable(attempt.status);
-  const code = await newPreAuthCode();
-  const { count } = await db().authorizationAttempt.updateMany({
-    where: { id, status: "pending" },
-    data: { preAuthCode: code.preAuthCode, expiresAt: code.expiresAt },
+export type CodeOutcome =
+  | { kind: "ok"; attempt: AuthorizationAttempt; renewed: boolean }
+  | { kind: "not_found" }
+  /** Not pending, past its deadline, or every code it may ask for is spent. */
+  | { kind: "not_renewable"; attempt: AuthorizationAttempt }
+  /** WeChat (or our credentials for it) could not give a code now; `error` says why. */
+  | { kind: "unavailable"; attempt: AuthorizationAttempt; error: unknown };
+
+const findRow = (id: string) => db().authorizationAttempt.findUnique({ where: { id } });
+
+/** Writes down that a pending attempt is over, once it is past its close and the grace after it. */
+async function expireIfAbandoned(row: AuthorizationAttempt, now: Date): Promise<AuthorizationAttempt> {
+  if (row.status !== "pending" || canComplete(row, now)) return row;
+  await db().authorizationAttempt.updateMany({
+    where: { id: row.id, status: "pending", deadlineAt: row.deadlineAt },
+    data: { status: "expired", completedAt: now, renewingUntil: null, result: { reason: "expired" } },
   });
-  if (count === 0) throw new AttemptNotRenewable("completed");
-  return viewAttempt(await db().authorizationAttempt.findUniqueOrThrow({ where: { id } }));
+  return (await findRow(row.id)) ?? row;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Another caller's renewal of this attempt failed or did not finish: asking WeChat again now would not help. */
+export class RenewalBusy extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RenewalBusy";
+  }
+}
+
+async function ensureOnce({
+  id,
+  isDue,
+  clock,
+}: {
+  id: string;
+  isDue: (attempt: AuthorizationAttempt, now: Date) => boolean;
+  clock: () => Date;
+}): Promise<CodeOutcome> {
+  let seenCode: string | null | undefined;
+  let waitedOn: Date | null = null;
+  const giveUpAt = Date.now() + ATTEMPT_LIMITS.renewalLeaseMs + 5_000;
+  for (;;) {
+    const now = clock();
+    const found = await findRow(id);
+    if (!found) return { kind: "not_found" };
+    const row = await expireIfAbandoned(found, now);
+    if (seenCode === undefined) seenCode = row.preAuthCode;
+    const renewed = row.preAuthCode !== seenCode;
+    if (lifecycleStatus(row, now) !== "pending") return { kind: "not_renewable", attempt: row };
+    if (hasLiveCode(row, now) && (renewed || !isDue(row, now))) return { kind: "ok", attempt: row, renewed };
+    // The last code it may ask for is still live: better that than none.
+    if (row.codesIssued >= ATTEMPT_LIMITS.maxCodes) {
+      return hasLiveCode(row, now) ? { kind: "ok", attempt: row, renewed: false } : { kind: "not_renewable", attempt: row };
+    }
+    if (row.renewingUntil && row.renewingUntil > now) {
+      // Someone else is asking WeChat: wait for their code without holding a connection.
+      waitedOn = row.renewingUntil;
+      if (Date.now() > giveUpAt) return { kind: "unavailable", attempt: row, error: new RenewalBusy("a renewal under way did not finish") };
+      await pause(RENEWAL_POLL_MS);
+      continue;
+    }
+    // The renewal we waited for ended without a code: it failed, and asking again now would fail too.
+    if (waitedOn) return { kind: "unavailable", attempt: row, error: new RenewalBusy("the renewal under way failed") };
+
+    const lease = new Date(now.getTime() + ATTEMPT_LIMITS.renewalLeaseMs);
+    const claimed = await db().authorizationAttempt.updateMany({
+      where: {
+        id,
+        status: "pending",
+        preAuthCode: row.preAuthCode,
+        codesIssued: row.codesIssued,
+        OR: [{ renewingUntil: null }, { renewingUntil: { lte: now } }],
+      },
+      data: { renewingUntil: lease },
+    });
+    if (claimed.count === 0) continue; // changed under us: look again
+
+    let code: IssuedCode;
+    try {
+      code = await newPreAuthCode();
+    } catch (error) {
+      await db().authorizationAttempt.updateMany({ where: { id, renewingUntil: lease }, data: { renewingUntil: null } });
+      return { kind: "unavailable", attempt: (await findRow(id)) ?? row, error };
+    }
+    const stored = await storeCode({ attemptId: id, code, deadlineAt: row.deadlineAt, guard: { status: "pending", renewingUntil: lease } });
+    const current = await findRow(id);
+    if (!current) return { kind: "not_found" };
+    if (!stored) {
+      // Completed or cancelled while WeChat answered (or our claim lapsed): show what happened.
+      if (current.status !== "pending") return { kind: "not_renewable", attempt: current };
+      continue;
+    }
+    return { kind: "ok", attempt: current, renewed: true };
+  }
+}
+
+const inflightRenewals = new Map<string, Promise<CodeOutcome>>();
+
+/**
+ * A pre_auth_code the merchant can use now: the current one unless `isDue` says it should be
+ * replaced (or there is none). Concurrent callers, here or on other instances, cause one
+ * api_create_preauthcode call and all get its code.
+ */
+export function ensurePreAuthCode({
+  id,
+  isDue,
+  clock = () => new Date(),
+}: {
+  id: string;
+  isDue: (attempt: AuthorizationAttempt, now: Date) => boolean;
+  clock?: () => Date;
+}): Promise<CodeOutcome> {
+  let pending = inflightRenewals.get(id);
+  if (!pending) {
+    pending = ensureOnce({ id, isDue, clock }).finally(() => inflightRenewals.delete(id));
+    inflightRenewals.set(id, pending);
+  }
+  return pending;
+}
+
+/** A new pre_auth_code for the same attempt now (staff, tests): not_renewable and WeChat's errors are thrown. */
+export async function renewAttempt(id: string): Promise<AttemptView | null> {
+  const outcome = await ensurePreAuthCode({ id, isDue: () => true });
+  switch (outcome.kind) {
+    case "not_found":
+      return null;
+    case "not_renewable":
+      throw new AttemptNotRenewable(lifecycleStatus(outcome.attempt));
+    case "unavailable":
+      throw outcome.error;
+    case "ok":
+      return viewAttempt(outcome.attempt);
+  }
 }
 
 export async function getAttempt(id: string): Promise<AttemptView | null> {
-  const attempt = await db().authorizationAttempt.findUnique({ where: { id } });
+  const attempt = await findRow(id);
   return attempt ? viewAttempt(attempt) : null;
 }
 
-/** Records a failure the merchant saw (cancelled, refused code) so the pages can say what happened. */
-export async function failAttempt({
-  id,
-  status,
-  reason,
-  errcode,
-}: {
-  id: string;
-  status: "failed" | "cancelled";
-  reason: string;
-  errcode?: number;
-}) {
-  await db().authorizationAttempt.updateMany({
+/** The attempt that was given `preAuthCode` (the one an `authorized` push names), if any. */
+export async function findAttemptIdByCode(preAuthCode: string): Promise<string | null> {
+  const row = await db().authorizationAttemptCode.findUnique({ where: { preAuthCode }, select: { attemptId: true } });
+  return row?.attemptId ?? null;
+}
+
+/** Records a failure the merchant saw (cancelled, refused code, another account) so the pages can say what happened. */
+export async function failAttempt(
+  {
+    id,
+    status,
+    reason,
+    errcode,
+    details = {},
+  }: {
+    id: string;
+    status: "failed" | "cancelled";
+    reason: string;
+    errcode?: number;
+    details?: Record<string, string>;
+  },
+  prisma: Pick<Tx, "authorizationAttempt"> = db(),
+): Promise<boolean> {
+  const { count } = await prisma.authorizationAttempt.updateMany({
     where: { id, status: "pending" },
-    data: { status, completedAt: new Date(), result: { reason, ...(errcode !== undefined ? { errcode } : {}) } },
+    data: {
+      status,
+      completedAt: new Date(),
+      renewingUntil: null,
+      result: { reason, ...(errcode !== undefined ? { errcode } : {}), ...details },
+    },
   });
+  return count > 0;
 }

@@ -1,13 +1,13 @@
 // What the merchant pages and /api/authorize do with attempts: open one from the page's query
-// (resume by id, or create one, throttled), renew its code when due, cancel it. Each answers a
-// PublicAttempt or says plainly why not.
+// (resume by id, or create one, throttled: neither asks WeChat for anything), get a pre_auth_code
+// when the merchant is about to use one, cancel. Each answers a PublicAttempt or says plainly why not.
 import { db } from "../db";
 import { logger } from "../logger";
-import { createAttempt, failAttempt, renewAttempt } from "../authorization/attempts";
+import { createAttempt, ensurePreAuthCode, failAttempt, RenewalBusy } from "../authorization/attempts";
 import { toPublicAttempt, timingOf } from "./public-attempt";
 import { parseAuthorizeQuery, type QueryField, type SearchParams } from "./query";
 import { createAttemptThrottle } from "./throttle";
-import { isRenewalDue, type RenewalPurpose } from "./timing";
+import { isRenewalDue } from "./timing";
 import type { PublicAttempt } from "./types";
 
 export const CANCELLED_BY_MERCHANT = "cancelled_by_merchant";
@@ -16,8 +16,7 @@ export type OpenedAttempt =
   | { kind: "ok"; attempt: PublicAttempt; created: boolean }
   | { kind: "invalid"; fields: QueryField[] }
   | { kind: "not_found" }
-  | { kind: "throttled"; retryAfterSeconds: number }
-  | { kind: "unavailable" };
+  | { kind: "throttled"; retryAfterSeconds: number };
 
 export type RenewOutcome =
   | { kind: "ok"; attempt: PublicAttempt; renewed: boolean }
@@ -41,8 +40,6 @@ const isUpstreamFailure = (error: unknown) => error instanceof Error && UPSTREAM
 // WeChat refusing or timing out is to be expected now and then, not a bug: the message is enough.
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const isNotRenewable = (error: unknown) => error instanceof Error && error.name === "AttemptNotRenewable";
-
 async function findRow(id: string) {
   return db().authorizationAttempt.findUnique({ where: { id } });
 }
@@ -52,73 +49,54 @@ export async function readPublicAttempt(id: string): Promise<PublicAttempt | nul
   return row ? toPublicAttempt(row) : null;
 }
 
-/** A new pre_auth_code when the current one is due for `purpose`; the attempt as it stands otherwise. */
-export async function renewAttemptIfDue({
-  id,
-  purpose,
-  now = new Date(),
-}: {
-  id: string;
-  purpose: RenewalPurpose;
-  now?: Date;
-}): Promise<RenewOutcome> {
-  const row = await findRow(id);
-  if (!row) return { kind: "not_found" };
-  if (row.status !== "pending") return { kind: "not_renewable", attempt: await toPublicAttempt(row, now) };
-  if (!isRenewalDue({ timing: timingOf(row), now, purpose }))
-    return { kind: "ok", attempt: await toPublicAttempt(row, now), renewed: false };
-  try {
-    await renewAttempt(id);
-  } catch (error) {
-    const current = await findRow(id);
-    if (!current) return { kind: "not_found" };
-    // Completed (or cancelled) while we asked WeChat: the page shows what happened instead.
-    if (isNotRenewable(error)) return { kind: "not_renewable", attempt: await toPublicAttempt(current) };
-    if (!isUpstreamFailure(error)) throw error;
-    logger.warn({ attemptId: id, reason: describeError(error) }, "could not renew an authorization attempt's pre_auth_code");
-    return { kind: "unavailable", attempt: await toPublicAttempt(current) };
+/**
+ * A pre_auth_code the merchant can use now (WeChat's PC page is about to open, or the phone page
+ * forwards to WeChat's H5 page): the current one while it has time left, else a new one. Many
+ * callers at once, on any instance, cause one call to WeChat.
+ */
+export async function renewAttemptIfDue({ id, now }: { id: string; now?: Date }): Promise<RenewOutcome> {
+  const clock = now ? () => now : () => new Date();
+  const outcome = await ensurePreAuthCode({
+    id,
+    clock,
+    isDue: (row, at) => isRenewalDue({ timing: timingOf(row), now: at }),
+  });
+  switch (outcome.kind) {
+    case "not_found":
+      return outcome;
+    case "ok":
+      return { kind: "ok", attempt: await toPublicAttempt(outcome.attempt, clock()), renewed: outcome.renewed };
+    case "not_renewable":
+      // Completed, cancelled or past its time: the page shows what happened instead.
+      return { kind: "not_renewable", attempt: await toPublicAttempt(outcome.attempt, clock()) };
+    case "unavailable":
+      if (!isUpstreamFailure(outcome.error) && !(outcome.error instanceof RenewalBusy)) throw outcome.error;
+      logger.warn({ attemptId: id, reason: describeError(outcome.error) }, "could not get a pre_auth_code for an authorization attempt");
+      return { kind: "unavailable", attempt: await toPublicAttempt(outcome.attempt, clock()) };
   }
-  const renewed = await findRow(id);
-  if (!renewed) return { kind: "not_found" };
-  return { kind: "ok", attempt: await toPublicAttempt(renewed), renewed: true };
 }
 
 /**
- * The pages' entry: `?attempt=` resumes (renewing a lapsed or, for the phone, short-lived code);
- * otherwise a new attempt from the query, at most ATTEMPT_CREATION_LIMITS per client address.
+ * The pages' entry: `?attempt=` resumes; otherwise a new attempt from the query, at most
+ * ATTEMPT_CREATION_LIMITS per client address. Neither asks WeChat: a bot that fetches the page
+ * costs no pre_auth_code.
  */
-export async function openAttempt({
-  query,
-  clientAddress,
-  purpose,
-}: {
-  query: SearchParams;
-  clientAddress: string;
-  purpose: RenewalPurpose;
-}): Promise<OpenedAttempt> {
+export async function openAttempt({ query, clientAddress }: { query: SearchParams; clientAddress: string }): Promise<OpenedAttempt> {
   const parsed = parseAuthorizeQuery(query);
   if (parsed.kind === "invalid") return { kind: "invalid", fields: parsed.fields };
   if (parsed.kind === "resume") {
-    const outcome = await renewAttemptIfDue({ id: parsed.attemptId, purpose });
-    if (outcome.kind === "not_found") return { kind: "not_found" };
-    // A code that could not be renewed is shown as expired: the page offers to try again.
-    return { kind: "ok", attempt: outcome.attempt, created: false };
+    const attempt = await readPublicAttempt(parsed.attemptId);
+    return attempt ? { kind: "ok", attempt, created: false } : { kind: "not_found" };
   }
   const decision = await createAttemptThrottle(db()).take(clientAddress);
   if (!decision.allowed) {
     logger.warn({ clientAddress, retryAfterSeconds: decision.retryAfterSeconds }, "authorization attempts throttled");
     return { kind: "throttled", retryAfterSeconds: decision.retryAfterSeconds };
   }
-  try {
-    const created = await createAttempt(parsed.input);
-    const row = await findRow(created.id);
-    if (!row) return { kind: "not_found" };
-    return { kind: "ok", attempt: await toPublicAttempt(row), created: true };
-  } catch (error) {
-    if (!isUpstreamFailure(error)) throw error;
-    logger.warn({ reason: describeError(error) }, "could not create an authorization attempt");
-    return { kind: "unavailable" };
-  }
+  const created = await createAttempt(parsed.input, { mint: false });
+  const row = await findRow(created.id);
+  if (!row) return { kind: "not_found" };
+  return { kind: "ok", attempt: await toPublicAttempt(row), created: true };
 }
 
 /** The merchant gives up on this attempt (the page's cancel button): its links stop being offered. */

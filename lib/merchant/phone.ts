@@ -1,13 +1,13 @@
 // What the phone page (/m/authorize, what the PC page's QR code encodes) does for one request:
-// inside WeChat, forward to WeChat's H5 page with a code that has time left; in a desktop browser,
-// send to the PC page (QR code, live status); in another phone browser, explain how to open it in
-// WeChat; or show how the attempt ended.
-import { openAttempt } from "./attempts";
+// inside WeChat, forward to WeChat's H5 page with a code that has time left (the only moment it asks
+// WeChat for one); in a desktop browser, send to the PC page (QR code, live status); in another phone
+// browser, explain how to open it in WeChat; or show how the attempt ended.
+import { openAttempt, renewAttemptIfDue } from "./attempts";
 import { getProblemKey, type ProblemKey } from "./problems";
 import type { QueryField, SearchParams } from "./query";
 import type { PublicAttempt } from "./types";
 import { isMobileBrowser, isWeChatBrowser } from "./user-agent";
-import { buildReloadPath, buildResumePath, buildRetryPath, PC_PAGE_PATH, PHONE_PAGE_PATH } from "./urls";
+import { buildResumePath, buildRetryPath, PC_PAGE_PATH, PHONE_PAGE_PATH } from "./urls";
 
 export type PhoneFailure = {
   kind: "failure";
@@ -45,7 +45,7 @@ export async function decidePhonePage({
   userAgent: string | null;
   clientAddress: string;
 }): Promise<PhonePage> {
-  const opened = await openAttempt({ query, clientAddress, purpose: "phone" });
+  const opened = await openAttempt({ query, clientAddress });
   switch (opened.kind) {
     case "invalid":
       return failure("invalid_query", { fields: opened.fields });
@@ -53,26 +53,52 @@ export async function decidePhonePage({
       return failure("not_found");
     case "throttled":
       return failure("throttled", { minutes: Math.max(1, Math.ceil(opened.retryAfterSeconds / 60)) });
-    case "unavailable":
-      return failure("wechat_unavailable", { retryHref: buildReloadPath({ path: PHONE_PAGE_PATH, query }) });
   }
+  const ended = endedPage(opened.attempt);
+  if (ended) return ended;
   const { attempt } = opened;
   const resumePath = buildResumePath({ path: PHONE_PAGE_PATH, attemptId: attempt.id });
-  if (attempt.status === "completed") return { kind: "success", attempt };
-  if (attempt.status === "failed" || attempt.status === "cancelled") {
-    return failure(getProblemKey({ problem: attempt.status, failure: attempt.failure }), {
-      errcode: attempt.failure?.errcode ?? null,
-      retryHref: buildRetryPath({
-        path: PHONE_PAGE_PATH,
-        authType: attempt.authType,
-        bizAppid: attempt.bizAppid,
-        permissionSetIds: attempt.requestedPermissionSets.map((set) => set.id),
-      }),
-    });
+  if (!isMobileBrowser(userAgent) && !isWeChatBrowser(userAgent)) {
+    return { kind: "redirect", location: buildResumePath({ path: PC_PAGE_PATH, attemptId: attempt.id }) };
   }
-  // Expired here means WeChat could not give a new code just now.
-  if (attempt.status !== "pending" || !attempt.links) return failure("wechat_unavailable", { retryHref: resumePath });
-  if (isWeChatBrowser(userAgent)) return { kind: "forward", attempt, h5Link: attempt.links.h5 };
-  if (!isMobileBrowser(userAgent)) return { kind: "redirect", location: buildResumePath({ path: PC_PAGE_PATH, attemptId: attempt.id }) };
-  return { kind: "open_in_wechat", attempt, keepPath: resumePath };
+  if (!isWeChatBrowser(userAgent)) return { kind: "open_in_wechat", attempt, keepPath: resumePath };
+  // Inside WeChat, about to hand over to WeChat's page: now the merchant needs a code.
+  const renewed = await renewAttemptIfDue({ id: attempt.id });
+  switch (renewed.kind) {
+    case "not_found":
+      return failure("not_found");
+    case "unavailable":
+      return failure("wechat_unavailable", { retryHref: resumePath });
+    case "not_renewable":
+      return endedPage(renewed.attempt) ?? failure("expired", { retryHref: retryPathFor(renewed.attempt) });
+    case "ok":
+      if (!renewed.attempt.links) return failure("wechat_unavailable", { retryHref: resumePath });
+      return { kind: "forward", attempt: renewed.attempt, h5Link: renewed.attempt.links.h5 };
+  }
+}
+
+const retryPathFor = (attempt: PublicAttempt) =>
+  buildRetryPath({
+    path: PHONE_PAGE_PATH,
+    authType: attempt.authType,
+    bizAppid: attempt.bizAppid,
+    permissionSetIds: attempt.requestedPermissionSets.map((set) => set.id),
+  });
+
+/** How an attempt that is no longer pending ended, as the phone shows it; null while pending. */
+function endedPage(attempt: PublicAttempt): PhonePage | null {
+  switch (attempt.status) {
+    case "pending":
+      return null;
+    case "completed":
+      return { kind: "success", attempt };
+    case "failed":
+    case "cancelled":
+      return failure(getProblemKey({ problem: attempt.status, failure: attempt.failure }), {
+        errcode: attempt.failure?.errcode ?? null,
+        retryHref: retryPathFor(attempt),
+      });
+    case "expired":
+      return failure("expired", { retryHref: retryPathFor(attempt) });
+  }
 }

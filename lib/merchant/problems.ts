@@ -15,6 +15,7 @@ export type ProblemKey =
   | "throttled"
   | "invalid_query"
   | "wechat_unavailable"
+  | "wrong_account"
   | "unknown";
 
 /** Problems after which starting again with the same request is the way forward. */
@@ -27,6 +28,7 @@ export const RETRYABLE: ReadonlySet<ProblemKey> = new Set([
   "unavailable",
   "expired",
   "wechat_unavailable",
+  "wrong_account",
   "unknown",
 ]);
 
@@ -47,6 +49,7 @@ const fromReason = (reason: string, errcode: number | null): ProblemKey => {
     case "throttled":
     case "invalid_query":
     case "wechat_unavailable":
+    case "wrong_account":
       return reason;
     default:
       return "unknown";

@@ -1,10 +1,11 @@
-// An attempt as the merchant pages and /api/authorize show it (types.ts): the current code's timing,
-// its links while pending, and on completion the account and the permission sets actually granted.
+// An attempt as the merchant pages and /api/authorize show it (types.ts): how long it is offered, the
+// current code's links while it has one, and on completion the account and the permission sets
+// actually granted.
 import { z } from "zod";
 import { db } from "../db";
 import { getEnv } from "../env";
 import type { AuthorizationAttempt } from "../generated/prisma/client";
-import { viewAttempt } from "../authorization/attempts";
+import { closesAt, hasLiveCode, lifecycleStatus, viewAttempt } from "../authorization/attempts";
 import { getCodeTiming, type CodeTiming } from "./timing";
 import { nameSets } from "./permission-set-names";
 import type { AttemptFailure, PublicAttempt, PublicAuthorizer } from "./types";
@@ -13,9 +14,9 @@ import { buildPhonePageUrl } from "./urls";
 const successResultSchema = z.object({ authorizerAppid: z.string(), permissionSetIds: z.array(z.number().int()) });
 const failureResultSchema = z.object({ reason: z.string(), errcode: z.number().int().optional() });
 
-// A pending row is written only when a code is issued (created or renewed), so its updatedAt is
-// the current code's issue time.
-export const timingOf = (row: AuthorizationAttempt): CodeTiming => getCodeTiming({ issuedAt: row.updatedAt, expiresAt: row.expiresAt });
+/** The current code's timing (for an attempt that has one). */
+export const timingOf = (row: AuthorizationAttempt): CodeTiming =>
+  getCodeTiming({ issuedAt: row.codeIssuedAt ?? row.updatedAt, expiresAt: row.expiresAt });
 
 async function findAuthorizer(appid: string): Promise<(PublicAuthorizer & { permissionSetIds: number[] }) | null> {
   const row = await db().authorizer.findUnique({
@@ -42,25 +43,26 @@ function readFailure(result: unknown): AttemptFailure {
 
 export async function toPublicAttempt(row: AuthorizationAttempt, now = new Date()): Promise<PublicAttempt> {
   const view = viewAttempt(row, now);
-  const timing = timingOf(row);
+  // The merchant's status is the attempt's own: a lapsed code is only replaced when next needed.
+  const status = lifecycleStatus(row, now);
+  const closes = closesAt(row);
   const base: PublicAttempt = {
     id: view.id,
-    status: view.status,
+    status,
     authType: view.authType,
     bizAppid: view.bizAppid,
     requestedPermissionSets: nameSets(view.permissionSetIds),
-    expiresAt: view.expiresAt.toISOString(),
-    expiresInMs: Math.max(0, timing.expiresAt.getTime() - now.getTime()),
-    renewInMs: Math.max(0, timing.renewAt.getTime() - now.getTime()),
-    lifetimeMs: timing.lifetimeMs,
+    expiresAt: closes.toISOString(),
+    expiresInMs: status === "pending" ? Math.max(0, closes.getTime() - now.getTime()) : 0,
     phoneUrl: buildPhonePageUrl({ baseUrl: getEnv().publicBaseUrl, attemptId: view.id }),
     links: view.links ? { pc: view.links.pc, h5: view.links.h5 } : null,
+    codeExpiresInMs: status === "pending" && hasLiveCode(row, now) ? row.expiresAt.getTime() - now.getTime() : null,
     authorizer: null,
     grantedPermissionSets: null,
     failure: null,
   };
-  if (view.status === "failed" || view.status === "cancelled") return { ...base, failure: readFailure(view.result) };
-  if (view.status !== "completed" || !view.authorizerAppid) return base;
+  if (status === "failed" || status === "cancelled") return { ...base, failure: readFailure(view.result) };
+  if (status !== "completed" || !view.authorizerAppid) return base;
 
   const authorizer = await findAuthorizer(view.authorizerAppid);
   const result = successResultSchema.safeParse(view.result);

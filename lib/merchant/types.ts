@@ -27,17 +27,19 @@ export type PublicAttempt = {
   bizAppid: string | null;
   /** Asked for (category_id_list); empty means every published set. */
   requestedPermissionSets: NamedPermissionSet[];
-  /** When the current pre_auth_code lapses. */
+  /** Until when the attempt (its QR code) is offered; then it is expired. */
   expiresAt: string;
-  /** The same, relative to the answer, so a wrong clock on the merchant's computer does not matter. */
+  /** The same, relative to the answer, so a wrong clock on the merchant's computer does not matter (0 unless pending). */
   expiresInMs: number;
-  /** How long until the page should ask for a new code (0: now). */
-  renewInMs: number;
-  lifetimeMs: number;
   /** The portal's phone page: what the QR code encodes. */
   phoneUrl: string;
-  /** WeChat's PC and H5 authorization pages for the current code; null unless pending. */
+  /**
+   * WeChat's PC and H5 authorization pages for the current pre_auth_code; null unless pending with
+   * a live code (one is asked for only when the merchant is about to use it: POST .../renew).
+   */
   links: { pc: string; h5: string } | null;
+  /** How long the code behind `links` has left; null without one. */
+  codeExpiresInMs: number | null;
   authorizer: PublicAuthorizer | null;
   /** What the admin actually granted (may be fewer than asked). */
   grantedPermissionSets: NamedPermissionSet[] | null;

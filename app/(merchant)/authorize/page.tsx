@@ -16,7 +16,7 @@ import { QrCode } from "@/components/qr/qr-code";
 import { openAttempt } from "@/lib/merchant/attempts";
 import { getClientAddress } from "@/lib/client-address";
 import type { SearchParams } from "@/lib/merchant/query";
-import { buildReloadPath, buildResumePath, buildRetryPath, PC_PAGE_PATH } from "@/lib/merchant/urls";
+import { buildResumePath, buildRetryPath, PC_PAGE_PATH } from "@/lib/merchant/urls";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("merchant.pc");
@@ -25,11 +25,11 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function AuthorizePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const query = await searchParams;
-  const opened = await openAttempt({ query, clientAddress: getClientAddress(await headers()), purpose: "page" });
+  const opened = await openAttempt({ query, clientAddress: getClientAddress(await headers()) });
   if (opened.kind !== "ok") {
     return (
       <MerchantShell narrow>
-        <OpenProblem opened={opened} reloadHref={buildReloadPath({ path: PC_PAGE_PATH, query })} />
+        <OpenProblem opened={opened} />
       </MerchantShell>
     );
   }

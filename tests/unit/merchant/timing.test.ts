@@ -22,13 +22,15 @@ describe("pre_auth_code timing", () => {
     expect(getCodeTiming({ issuedAt: at(0), expiresAt: at(86_400_000) }).lifetimeMs).toBe(DEFAULT_CODE_LIFETIME_MS);
   });
 
-  it("is due for the page from the renewal moment (with 2 s slack), for the phone from half-life", () => {
+  it("replaces a code past half its life before it is handed over, and a short-lived one near its end", () => {
     const timing = getCodeTiming({ issuedAt: at(0), expiresAt: at(600_000) });
-    expect(isRenewalDue({ timing, now: at(537_000), purpose: "page" })).toBe(false);
-    expect(isRenewalDue({ timing, now: at(538_000), purpose: "page" })).toBe(true);
-    expect(isRenewalDue({ timing, now: at(700_000), purpose: "page" })).toBe(true);
-    expect(isRenewalDue({ timing, now: at(299_000), purpose: "phone" })).toBe(false);
-    expect(isRenewalDue({ timing, now: at(301_000), purpose: "phone" })).toBe(true);
+    expect(isRenewalDue({ timing, now: at(0) })).toBe(false);
+    expect(isRenewalDue({ timing, now: at(299_000) })).toBe(false);
+    expect(isRenewalDue({ timing, now: at(301_000) })).toBe(true);
+    expect(isRenewalDue({ timing, now: at(700_000) })).toBe(true);
+    const fast = getCodeTiming({ issuedAt: at(0), expiresAt: at(30_000) });
+    expect(isRenewalDue({ timing: fast, now: at(14_000) })).toBe(false);
+    expect(isRenewalDue({ timing: fast, now: at(16_000) })).toBe(true);
   });
 
   it("formats the countdown as mm:ss, rounding up and never below zero", () => {

@@ -55,6 +55,7 @@ export default async function AuthorizeResultPage({ searchParams }: { searchPara
           problem={getProblemKey({ problem: view.problem, errcode: view.errcode, failure: view.attempt?.failure })}
           errcode={view.errcode ?? view.attempt?.failure?.errcode ?? null}
           retryHref={retryFor(view.attempt)}
+          values={{ minutes: Math.max(1, Math.ceil((view.retryAfterSeconds ?? 60) / 60)) }}
         />
         {/* WeChat could not be reached from here, but its push may still complete the authorization. */}
         {view.problem === "unavailable" && view.attempt ? <RefreshWhileConfirming /> : null}
