@@ -250,12 +250,18 @@ export async function runThreeInstances({
         return `${body.status ?? "no answer"}${body.problems?.length ? ` (${body.problems.join(", ")})` : ""}`;
       }),
     );
+    const backlog = (
+      await db.query<{ waiting: number; active: number }>(
+        `SELECT count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS waiting, count(*) FILTER (WHERE state = 'active')::int AS active
+         FROM pgboss.job WHERE name = 'refresh-authorizer'`,
+      )
+    )[0]!;
     const expectedRefreshes = Math.round(((seeded.length + newcomers.length / 2) * dayMs) / (0.85 * lifetimeMs));
     const refreshCalls = calls.counts.api_authorizer_token ?? 0;
     notes.push(
       `clock ×${clock}: token lifetime ${lifetimeSeconds} s, day ${Math.round(dayMs / 1000)} s; ${seeded.length} seeded + ${newcomers.length} authorized during the day; ` +
-        `${check.refreshes} refreshes (about ${expectedRefreshes} expected, ${(check.refreshes / (dayMs / 1000)).toFixed(1)}/s needed ${(expectedRefreshes / (dayMs / 1000)).toFixed(1)}/s); ` +
-        `${ticks} extra credential ticks (every ${tickEverySeconds} s)`,
+        `${check.refreshes} refreshes, ${(check.refreshes / (dayMs / 1000)).toFixed(1)}/s (keeping every token alive takes about ${expectedRefreshes}, ${(expectedRefreshes / (dayMs / 1000)).toFixed(1)}/s); ` +
+        `${ticks} extra credential ticks (every ${tickEverySeconds} s); refresh jobs at the end: ${backlog.waiting} waiting, ${backlog.active} running`,
     );
     notes.push(
       `tokens: ${check.expiredAccounts.size} authorizers saw a token expire before the next (${check.expiredGaps} gaps, longest ${Math.round(check.maxGapSeconds)} s), ` +
