@@ -1,8 +1,9 @@
 // The pre_auth_code's life on the merchant pages, against a sandbox whose clock runs 20× fast (a
-// code lives 30 s instead of 600 s): renewal before it lapses without moving anything on the page,
-// a lapsed code never shown, a hidden tab, and WeChat failing to give a new code. This file starts
-// its own sandbox (SANDBOX_CLOCK=20) and its own portal (the build in NEXT_DIST_DIR, a fresh
-// embedded database) on the e2e ports + 2, so the main stack keeps WeChat's real clock.
+// code lives 30 s instead of 600 s): a code only when the merchant presses the PC button or the phone
+// opens the QR code, a lapsed one replaced on the next use while the QR code stays the same, a
+// lapsed code never offered, a hidden tab, and WeChat failing to give a code. This file starts its
+// own sandbox (SANDBOX_CLOCK=20) and its own portal (the build in NEXT_DIST_DIR, a fresh embedded
+// database) on the e2e ports + 2, so the main stack keeps WeChat's real clock.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";
@@ -23,7 +24,14 @@ const CODE_LIFETIME_MS = (600 / CLOCK) * 1000;
 const WECHAT_UA = `${devices["Pixel 7"].userAgent} MicroMessenger/8.0.47.2560(0x28002F30) NetType/WIFI Language/zh_CN`;
 const SHOTS = "artifacts/screenshots/merchant";
 
-type ApiAttempt = { id: string; status: string; expiresInMs: number; phoneUrl: string; links: { pc: string; h5: string } | null };
+type ApiAttempt = {
+  id: string;
+  status: string;
+  expiresInMs: number;
+  phoneUrl: string;
+  links: { pc: string; h5: string } | null;
+  codeExpiresInMs: number | null;
+};
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
 
@@ -108,7 +116,13 @@ async function readAttempt(request: APIRequestContext, id: string): Promise<ApiA
 }
 
 const preAuthCodeOf = (link: string | null) => (link ? new URL(link).searchParams.get("pre_auth_code") : null);
-const currentCode = async (page: Page) => preAuthCodeOf(await page.getByTestId("open-pc").getAttribute("href"));
+
+async function preAuthCodesIssued(request: APIRequestContext): Promise<number> {
+  const body = (await (await request.get(`${SANDBOX}/sandbox/api/calls?endpoint=api_create_preauthcode&limit=1`)).json()) as {
+    total: number;
+  };
+  return body.total;
+}
 
 async function firstOfficialAccount(request: APIRequestContext): Promise<{ appid: string; nickName: string }> {
   const { accounts } = (await (await request.get(`${SANDBOX}/sandbox/api/accounts`)).json()) as {
@@ -119,108 +133,89 @@ async function firstOfficialAccount(request: APIRequestContext): Promise<{ appid
   return account;
 }
 
-/** Seconds on the countdown ("二维码有效期 00:27"). */
-async function countdownSeconds(page: Page): Promise<number> {
-  const text = (await page.getByTestId("countdown").textContent()) ?? "";
-  const match = /(\d\d):(\d\d)/.exec(text);
-  return match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
+/** Until the attempt's current code has lapsed (on the sandbox's fast clock). */
+async function codeLapsed(request: APIRequestContext, id: string) {
+  await expect
+    .poll(async () => (await readAttempt(request, id)).codeExpiresInMs, { timeout: CODE_LIFETIME_MS + 10_000, intervals: [500] })
+    .toBeNull();
 }
 
-test("renewal: a new code before the old one lapses; the QR code does not move; the new code works", async ({
+test("the PC button asks for a code only when pressed; pressed after it lapsed, it gets a new one; the QR code does not move", async ({
   page,
   browser,
   request,
 }, testInfo) => {
   const account = await firstOfficialAccount(request);
+  const before = await preAuthCodesIssued(request);
   await page.goto(`${PORTAL}/authorize?auth_type=1`);
   const id = await attemptIdOf(page);
   await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
-  const first = await currentCode(page);
-  expect(first).toBeTruthy();
   const qrBefore = await page.getByTestId("qr-frame").boundingBox();
   const qrValue = await page.locator("svg[data-qr-value]").getAttribute("data-qr-value");
-  // Cumulative layout shift from now on (Chromium's Layout Instability API).
-  await page.evaluate(() => {
-    const w = window as unknown as { __shift: number };
-    w.__shift = 0;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
-        if (!entry.hadRecentInput) w.__shift += entry.value;
-      }
-    }).observe({ type: "layout-shift" });
-  });
+  expect(await preAuthCodesIssued(request)).toBe(before);
 
-  const seen = new Set<string | null>();
-  let lowest = Infinity;
-  await expect
-    .poll(
-      async () => {
-        seen.add(await page.getByTestId("attempt-live").getAttribute("data-code-state"));
-        lowest = Math.min(lowest, await countdownSeconds(page));
-        return currentCode(page);
-      },
-      { timeout: CODE_LIFETIME_MS + 10_000, intervals: [250] },
-    )
-    .not.toBe(first);
-  // Renewed while the old code still had a few seconds: the page never showed a lapsed one.
-  expect([...seen]).toEqual(["live"]);
-  expect(lowest).toBeGreaterThan(0);
-  await expect.poll(() => countdownSeconds(page)).toBeGreaterThan(CODE_LIFETIME_MS / 1000 - 5);
+  await page.getByTestId("open-pc").click();
+  await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
+  const first = preAuthCodeOf(page.url());
+  expect(first).toBeTruthy();
+  expect(await preAuthCodesIssued(request)).toBe(before + 1);
+
+  // Back on the portal's page, the code lapses; nothing happens until the merchant presses again.
+  await page.goBack();
+  await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
+  await codeLapsed(request, id);
+  expect(await preAuthCodesIssued(request)).toBe(before + 1);
   expect(await page.getByTestId("qr-frame").boundingBox()).toEqual(qrBefore);
   expect(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value")).toBe(qrValue);
-  expect(await page.evaluate(() => (window as unknown as { __shift: number }).__shift)).toBe(0);
-  expect(preAuthCodeOf((await readAttempt(request, id)).links?.pc ?? null)).toBe(await currentCode(page));
-  await snap(page, testInfo, "pc-renewed");
+  await snap(page, testInfo, "pc-code-lapsed");
 
-  // The same QR code, scanned now, goes through with the current code.
+  await page.getByTestId("open-pc").click();
+  await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
+  const second = preAuthCodeOf(page.url());
+  expect(second).not.toBe(first);
+  expect(await preAuthCodesIssued(request)).toBe(before + 2);
+
+  // WeChat's PC page with the new code goes through.
+  const sandboxPhone = String(await page.getByTestId("phone-link").getAttribute("href"));
   const phoneContext = await browser.newContext({ ...devices["Pixel 7"], userAgent: WECHAT_UA });
   const phone = await phoneContext.newPage();
-  await phone.goto(String(qrValue));
+  await phone.goto(sandboxPhone);
   await phone.locator(`a[data-appid="${account.appid}"]`).click();
   await phone.getByTestId("confirm").click();
-  await expect(phone.getByTestId("attempt-success")).toBeVisible();
-  await expect(page.getByTestId("authorizer-name")).toHaveText(account.nickName, { timeout: 10_000 });
+  await expect(page).toHaveURL(/\/authorize\/result\?attempt=/, { timeout: 10_000 });
+  await expect(page.getByTestId("authorizer-name")).toHaveText(account.nickName);
   await phoneContext.close();
 });
 
-test("an expired code is never offered: resuming renews it, the phone page forwards a fresh one, WeChat refuses the lapsed one", async ({
-  browser,
-  request,
-}, testInfo) => {
+test("a lapsed code is never offered: WeChat refuses it, the phone page forwards a fresh one", async ({ browser, request }, testInfo) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${PORTAL}/authorize?auth_type=2`);
   const id = await attemptIdOf(page);
-  const lapsed = String((await readAttempt(request, id)).links?.h5);
-  await context.close(); // nobody is watching: nothing renews it
-
-  await expect
-    .poll(async () => (await readAttempt(request, id)).status, { timeout: CODE_LIFETIME_MS + 10_000, intervals: [1_000] })
-    .toBe("expired");
-  expect((await readAttempt(request, id)).links).toBeNull();
+  const qrValue = String(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value"));
+  await context.close();
 
   const phoneContext = await browser.newContext({ ...devices["Pixel 7"], userAgent: WECHAT_UA });
   const phone = await phoneContext.newPage();
+  await phone.goto(qrValue);
+  await expect(phone.getByRole("heading", { name: "选择要授权的账号" })).toBeVisible();
+  const lapsed = phone.url();
+  await codeLapsed(request, id);
+  expect(await readAttempt(request, id)).toMatchObject({ status: "pending", links: null });
+
   await phone.goto(lapsed, { referer: `${PORTAL}/m/authorize` });
   await expect(phone.getByTestId("refusal-message")).toHaveText("授权已经失效，请关闭本页重新发起授权");
   await snap(phone, testInfo, "wechat-refuses-lapsed-code");
-  await phone.goto(`${PORTAL}/m/authorize?attempt=${id}`);
+  await phone.goto(qrValue);
   await expect(phone.getByRole("heading", { name: "选择要授权的账号" })).toBeVisible();
-  expect(new URL(phone.url()).searchParams.get("pre_auth_code")).not.toBe(new URL(lapsed).searchParams.get("pre_auth_code"));
+  expect(preAuthCodeOf(phone.url())).not.toBe(preAuthCodeOf(lapsed));
   await phoneContext.close();
-
-  const resumed = await browser.newPage();
-  await resumed.goto(`${PORTAL}/authorize?attempt=${id}`);
-  await expect(resumed.getByTestId("attempt-live")).toHaveAttribute("data-code-state", "live");
-  expect(await countdownSeconds(resumed)).toBeGreaterThan(0);
-  expect((await readAttempt(request, id)).status).toBe("pending");
-  await resumed.close();
 });
 
-test("a hidden tab stops polling, and when shown again renews the lapsed code at once", async ({ page, request }) => {
+test("a hidden tab stops polling, and asks at once when shown again", async ({ page, browser, request }) => {
   await page.goto(`${PORTAL}/authorize?auth_type=1`);
   const id = await attemptIdOf(page);
-  const first = await currentCode(page);
+  const qrValue = String(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value"));
   await page.evaluate(() => {
     Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
     document.dispatchEvent(new Event("visibilitychange"));
@@ -230,42 +225,37 @@ test("a hidden tab stops polling, and when shown again renews the lapsed code at
   page.on("request", (req) => {
     if (req.url().includes("/api/authorize/attempts/")) calls.push(`${req.method()} ${req.url()}`);
   });
-  await expect
-    .poll(async () => (await readAttempt(request, id)).status, { timeout: CODE_LIFETIME_MS + 10_000, intervals: [1_000] })
-    .toBe("expired");
+  // Meanwhile the admin opens the QR code on the phone, and that code lapses.
+  const phoneContext = await browser.newContext({ ...devices["Pixel 7"], userAgent: WECHAT_UA });
+  const phone = await phoneContext.newPage();
+  await phone.goto(qrValue);
+  await expect(phone.getByRole("heading", { name: "选择要授权的账号" })).toBeVisible();
+  await codeLapsed(request, id);
+  await phoneContext.close();
   expect(calls).toEqual([]);
 
   await page.evaluate(() => {
     Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
     document.dispatchEvent(new Event("visibilitychange"));
   });
-  await expect.poll(() => currentCode(page), { timeout: 10_000 }).not.toBe(first);
-  await expect(page.getByTestId("attempt-live")).toHaveAttribute("data-code-state", "live");
-  expect(calls.some((call) => call.startsWith("POST") && call.endsWith("/renew"))).toBe(true);
+  await expect.poll(() => calls.length, { timeout: 5_000 }).toBeGreaterThan(0);
+  expect(calls.every((call) => call.startsWith("GET"))).toBe(true);
+  await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
 });
 
-test("when WeChat cannot give a new code the QR code is marked expired, and comes back once it can", async ({
-  page,
-  request,
-}, testInfo) => {
+test("when WeChat cannot give a code the PC button says so, and works once it can", async ({ page, request }, testInfo) => {
   await page.goto(`${PORTAL}/authorize?auth_type=1`);
   await attemptIdOf(page);
   const fault = await request.post(`${SANDBOX}/sandbox/api/faults`, { data: { kind: "errcode-1", endpoint: "api_create_preauthcode" } });
   expect(fault.ok()).toBe(true);
   try {
-    await expect(page.getByTestId("attempt-live")).toHaveAttribute("data-code-state", "dead", { timeout: CODE_LIFETIME_MS + 10_000 });
-    await expect(page.getByTestId("refresh-code")).toBeVisible();
-    await expect(page.getByTestId("open-pc")).toHaveCount(0);
-    await snap(page, testInfo, "pc-code-dead");
+    await page.getByTestId("open-pc").click();
+    await expect(page.getByTestId("attempt-status")).toHaveText("暂时无法打开微信授权页，请稍后再试");
+    await expect(page).toHaveURL(/\/authorize\?attempt=/);
+    await snap(page, testInfo, "pc-open-failed");
   } finally {
     await request.delete(`${SANDBOX}/sandbox/api/faults`);
   }
-  // The page keeps retrying by itself (with back-off); the button asks at once. Either may win.
-  await page
-    .getByTestId("refresh-code")
-    .click({ timeout: 2_000 })
-    .catch(() => undefined);
-  await expect(page.getByTestId("attempt-live")).toHaveAttribute("data-code-state", "live", { timeout: 35_000 });
-  await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
-  expect(await countdownSeconds(page)).toBeGreaterThan(0);
+  await page.getByTestId("open-pc").click();
+  await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
 });
