@@ -6,15 +6,19 @@
 // - every page gets a Content-Security-Policy with a fresh nonce (lib/security-headers.ts).
 // - with no trusted proxy in front (TRUSTED_PROXY_HOPS=0) a client's own X-Forwarded-For is dropped,
 //   so Next.js fills in the socket's address (lib/client-address.ts).
-// Routes that WeChat or services call, and the token centre (API keys), authenticate themselves.
+// Routes that WeChat or services call, and the token centre (API keys), authenticate themselves;
+// those that read the client's address pass through here for the X-Forwarded-For rule alone.
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
 import { readSessionClaims } from "@/lib/auth/session-claims";
 import { getEnv } from "@/lib/env";
 import { createNonce, pageSecurityHeaders } from "@/lib/security-headers";
 
-const needsSession = (pathname: string) => pathname === "/console" || pathname.startsWith("/console/") || isPrivateApi(pathname);
-const isPrivateApi = (pathname: string) => pathname.startsWith("/api/") && !pathname.startsWith("/api/auth/");
+/** API routes that authenticate themselves (next-auth, WeChat, API keys, health, the merchant pages' attempts). */
+const SELF_AUTHENTICATING = /^\/api\/(auth|wechat|v1|health|authorize)(\/|$)/;
+
+const needsSession = (pathname: string) =>
+  pathname === "/console" || pathname.startsWith("/console/") || (pathname.startsWith("/api/") && !SELF_AUTHENTICATING.test(pathname));
 
 export async function proxy(request: NextRequest) {
   const env = getEnv();
@@ -52,13 +56,15 @@ export async function proxy(request: NextRequest) {
   return response;
 }
 
-// Left out: Next.js's static files, and the routes WeChat, the merchant pages' scripts and other
-// services (API keys) call, so WeChat's pushes skip this hop. /api/auth (next-auth) is in for the
-// address only.
+// Left out: Next.js's static files, and the self-authenticating routes that never read the client's
+// address, so WeChat's pushes skip this hop. Sign-in (next-auth), WeChat's redirect back to the portal
+// and the token centre read it (throttling, audit), so they are in.
 export const config = {
   matcher: [
     "/((?!_next/static|_next/image|favicon\\.ico|api/).*)",
     "/api/auth/:path*",
+    "/api/wechat/authorize/callback",
+    "/api/v1/:path*",
     "/api/((?!auth/|auth$|wechat/|v1/|health$|authorize/).*)",
   ],
 };

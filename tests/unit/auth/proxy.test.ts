@@ -2,11 +2,12 @@
 // lifetime is refused even though next-auth keeps renewing the cookie), the CSP nonce every page
 // gets, and the client's own X-Forwarded-For dropped when no proxy of ours is in front.
 import { encode, type JWT } from "next-auth/jwt";
+import { unstable_doesMiddlewareMatch } from "next/experimental/testing/server";
 import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { STAFF_SESSION_LIFETIME_SECONDS } from "@/lib/auth/session-claims";
 import { getEnv } from "@/lib/env";
-import { proxy } from "@/proxy";
+import { config, proxy } from "@/proxy";
 
 const origin = "http://localhost:3000";
 const cache = globalThis as unknown as { __portalEnv?: unknown };
@@ -85,6 +86,27 @@ describe("proxy", () => {
     const response = await proxy(request("/api/auth/callback/credentials", { "x-forwarded-for": "6.6.6.6" }));
     expect(response.headers.get("x-middleware-next")).toBe("1");
     expect(passedOn(response)).not.toContain("x-forwarded-for");
+  });
+
+  it("runs for every page and every route that reads the client's address, not for WeChat's pushes or static files", () => {
+    const runs = (path: string) => unstable_doesMiddlewareMatch({ config, url: `${origin}${path}` });
+    for (const path of ["/", "/signin", "/console", "/console/users", "/authorize", "/m/authorize", "/api/auth/callback/credentials"]) {
+      expect(runs(path), path).toBe(true);
+    }
+    // WeChat's redirect back (callback throttling) and the token centre (audit) read the address.
+    for (const path of ["/api/wechat/authorize/callback", "/api/v1/component/token", "/api/console/anything"]) expect(runs(path), path).toBe(true);
+    for (const path of ["/api/wechat/component/events", "/api/wechat/messages/wx0000000000000001", "/api/health", "/_next/static/chunks/a.js"]) {
+      expect(runs(path), path).toBe(false);
+    }
+  });
+
+  it("lets the self-authenticating routes through without a session, dropping a client's X-Forwarded-For", async () => {
+    for (const path of ["/api/wechat/authorize/callback?auth_code=x", "/api/v1/component/token", "/api/auth/session"]) {
+      const response = await proxy(request(path, { "x-forwarded-for": "6.6.6.6" }));
+      expect(response.headers.get("x-middleware-next"), path).toBe("1");
+      expect(passedOn(response), path).not.toContain("x-forwarded-for");
+      expect(response.headers.has("content-security-policy"), path).toBe(false);
+    }
   });
 
   it("keeps X-Forwarded-For for TRUSTED_PROXY_HOPS to read when proxies are trusted", async () => {
