@@ -54,6 +54,8 @@ const schema = z
     JOBS_ENABLED: z.stringbool().default(true),
     /** Proxies in front of the portal that append to X-Forwarded-For; 0: the socket's address, the header is ignored. */
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    /** bcrypt's cost for staff passwords (2^cost rounds). Tests lower it; production keeps 12 or more. */
+    PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(15).default(12),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -64,6 +66,7 @@ const schema = z
     // generated keys, whichever database it uses. Only a server pointed at the sandbox (the demo,
     // the e2e tests) may fall back to them.
     if (env.NODE_ENV !== "production" || !talksToRealWeChat(env)) return;
+    if (env.PASSWORD_HASH_COST < 10) ctx.addIssue({ code: "custom", path: ["PASSWORD_HASH_COST"], message: "must be at least 10 in production" });
     for (const name of [
       "WECHAT_COMPONENT_APPID",
       "WECHAT_COMPONENT_APPSECRET",
@@ -104,6 +107,7 @@ export type Env = {
   jobsEnabled: boolean;
   /** How many X-Forwarded-For entries, counted from the right, our own proxies appended (lib/client-address.ts). */
   trustedProxyHops: number;
+  passwordHashCost: number;
 };
 
 export class EnvError extends Error {
@@ -172,6 +176,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     logLevel: env.LOG_LEVEL,
     jobsEnabled: env.JOBS_ENABLED,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    passwordHashCost: env.PASSWORD_HASH_COST,
   };
 }
 

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 process.env.LOG_LEVEL ??= "silent";
+// bcrypt at its lowest cost: the tests count sign-ins, not hashing rounds (2 cores, sometimes busy).
+process.env.PASSWORD_HASH_COST ??= "4";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "portal-test-"));
 process.env.TOKEN_ENCRYPTION_KEY ??= "test1:" + Buffer.alloc(32, 7).toString("base64");
