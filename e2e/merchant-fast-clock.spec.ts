@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devices, expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { ensureEmbeddedServer, type EmbeddedServer } from "../lib/db/embedded-server";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { E2E } from "./config";
 
@@ -37,6 +38,7 @@ test.describe.configure({ mode: "serial", timeout: 120_000 });
 
 let sandbox: ChildProcess | undefined;
 let portal: ChildProcess | undefined;
+let database: EmbeddedServer | undefined;
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -66,9 +68,12 @@ test.beforeAll(async () => {
       SANDBOX_PUSH_TICKET_ON_START: "false",
     },
   });
+  const dataDir = mkdtempSync(join(tmpdir(), "portal-e2e-fast-"));
+  // Its own embedded PostgreSQL in a temporary folder, where the portal looks for it: nothing to clean up on a server.
+  database = await ensureEmbeddedServer(join(dataDir, "postgres"));
   const portalEnv: NodeJS.ProcessEnv = {
     ...common,
-    DATA_DIR: mkdtempSync(join(tmpdir(), "portal-e2e-fast-")),
+    DATA_DIR: dataDir,
     PUBLIC_BASE_URL: PORTAL,
     WECHAT_COMPONENT_APPID: DEMO_COMPONENT.appid,
     WECHAT_COMPONENT_APPSECRET: DEMO_COMPONENT.appsecret,
@@ -80,7 +85,7 @@ test.beforeAll(async () => {
     TOKEN_ENCRYPTION_KEY: `e2efast:${randomBytes(32).toString("base64")}`,
     AUTH_SECRET: randomBytes(32).toString("base64url"),
   };
-  delete portalEnv.DATABASE_URL; // always the embedded database: nothing to clean up on a server
+  delete portalEnv.DATABASE_URL;
   portal = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORTAL_PORT)], {
     stdio: "inherit",
     env: portalEnv,
@@ -96,6 +101,8 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   for (const child of [portal, sandbox]) child?.kill("SIGTERM");
+  await new Promise((resolve) => (portal && portal.exitCode === null ? portal.once("exit", resolve) : resolve(undefined)));
+  await database?.stop().catch(() => {});
 });
 
 async function snap(page: Page, testInfo: TestInfo, name: string) {
@@ -203,6 +210,8 @@ test("a lapsed code is never offered: WeChat refuses it, the phone page forwards
   await codeLapsed(request, id);
   expect(await readAttempt(request, id)).toMatchObject({ status: "pending", links: null });
 
+  // A new document: the same URL again would only move to its #fragment.
+  await phone.goto("about:blank");
   await phone.goto(lapsed, { referer: `${PORTAL}/m/authorize` });
   await expect(phone.getByTestId("refusal-message")).toHaveText("授权已经失效，请关闭本页重新发起授权");
   await snap(phone, testInfo, "wechat-refuses-lapsed-code");
