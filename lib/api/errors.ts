@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { CredentialError } from "../credentials/errors";
+import { isDatabaseUnavailable } from "../db/errors";
 import { logger } from "../logger";
 import { WeChatApiError, WeChatTransportError, type ErrorClass } from "../wechat/errors";
 
@@ -21,6 +22,7 @@ export const API_ERROR_STATUS = {
   wechat_error: 502,
   wechat_unavailable: 502,
   no_ticket: 503,
+  unavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
@@ -117,6 +119,13 @@ export function toErrorResponse(error: unknown): Response {
   if (error instanceof WeChatTransportError) {
     logger.warn({ kind: error.kind, endpoint: error.endpoint, status: error.status }, "token centre: WeChat unreachable");
     return mapTransportError(error);
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error }, "token centre: database unavailable");
+    return jsonError({
+      body: { error: "unavailable", message: "The portal's database is unavailable right now; retry shortly." },
+      headers: { "retry-after": "5" },
+    });
   }
   const reference = randomBytes(6).toString("hex");
   logger.error({ err: error, reference }, "token centre: unexpected error");

@@ -10,7 +10,7 @@ import { DatabaseUnavailableError } from "./errors";
 
 export { DatabaseUnavailableError, isDatabaseUnavailable } from "./errors";
 
-/** A single connection for raw SQL that must stay on one session (advisory locks, scripts). */
+/** A single connection for raw SQL that must stay on one session (migrations, scripts). */
 export type SqlSession = {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs a multi-statement script (a migration). */
@@ -20,11 +20,6 @@ export type SqlSession = {
 export type Database = {
   prisma: PrismaClient;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  /**
-   * Runs `fn` while holding a PostgreSQL advisory lock on `key`, so only one process at a time runs
-   * it for that key. `fn` may use the database freely (the lock sits on its own connection).
-   */
-  withAdvisoryLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
@@ -57,19 +52,6 @@ function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarge
             await client.query(script);
           },
         });
-      } finally {
-        client.release();
-      }
-    },
-    async withAdvisoryLock(key, fn) {
-      const client = await connect();
-      try {
-        await client.query("SELECT pg_advisory_lock(hashtext($1))", [key]);
-        try {
-          return await fn();
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
-        }
       } finally {
         client.release();
       }

@@ -80,12 +80,14 @@ const ERROR_ADVICE: Record<ApiErrorCode, string> = {
   wechat_unavailable: "`wechat_unavailable`: WeChat could not be reached or answered nonsense; retry shortly.",
   no_ticket:
     "`no_ticket`: no component_verify_ticket has arrived yet (WeChat pushes one every 10 minutes); retry after `Retry-After` seconds.",
+  unavailable: "`unavailable`: the portal's database did not answer in time (busy or restarting); retry after `Retry-After` seconds.",
 };
 
 /** The error responses of an operation, grouped by status, each listing the codes it can carry. */
 function errorResponses(codes: ApiErrorCode[]): Record<string, ResponseObject> {
   const byStatus = new Map<number, ApiErrorCode[]>();
-  for (const code of [...codes, "internal_error" as const]) {
+  // Any operation may meet a fault of ours or a database that is briefly out of reach.
+  for (const code of [...codes, "internal_error" as const, "unavailable" as const]) {
     const status = API_ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -2,8 +2,11 @@
 // the request fails as DatabaseUnavailableError and a guarded route answers 503; once connections
 // are free again everything works.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseUnavailableError, isDatabaseUnavailable, openDatabase, type Database } from "@/lib/db";
+import { GET as readAttempt } from "@/app/api/authorize/attempts/[id]/route";
+import { GET as componentToken } from "@/app/api/v1/component/token/route";
+import { DatabaseUnavailableError, isDatabaseUnavailable, openDatabase, useDatabase, type Database } from "@/lib/db";
 import { guardDatabase } from "@/lib/http";
+import { createApiKey } from "@/lib/token-centre/api-keys";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 
 describe(`a pool with no free connection (${databaseKind})`, () => {
@@ -12,8 +15,16 @@ describe(`a pool with no free connection (${databaseKind})`, () => {
   let release: () => void = () => {};
   let holders: Promise<unknown>[] = [];
 
+  let apiKey = "";
+
   beforeAll(async () => {
     t = await createTestDatabase();
+    const created = await createApiKey({
+      name: "pool test",
+      scope: { component: true, authorizers: "all", readOnly: true },
+      actor: { actorType: "system", actorId: "test" },
+    });
+    apiKey = created.key;
     small = openDatabase({ url: t.url, max: 2, connectTimeoutMs: 200 });
     const gate = new Promise<void>((resolve) => (release = resolve));
     // Take both connections and keep them until the gate opens.
@@ -48,6 +59,21 @@ describe(`a pool with no free connection (${databaseKind})`, () => {
     );
     expect(error).toBeDefined();
     expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it("answers the portal's own routes 503 instead of hanging: the merchant pages' attempt API and the token centre", async () => {
+    useDatabase(small);
+    try {
+      const attempt = await readAttempt(new Request("http://portal.test/api/authorize/attempts/x"), {
+        params: Promise.resolve({ id: "0123456789abcdef0123456789abcdef" }),
+      });
+      expect(attempt.status).toBe(503);
+      const token = await componentToken(new Request("http://portal.test/api/v1/component/token", { headers: { authorization: `Bearer ${apiKey}` } }));
+      expect(token.status).toBe(503);
+      expect(await token.json()).toMatchObject({ error: "unavailable" });
+    } finally {
+      useDatabase(t.database);
+    }
   });
 
   it("answers a guarded route 503 with Retry-After, and the pool serves again once connections are free", async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { API_ERROR_STATUS, ApiError, toErrorResponse } from "@/lib/api/errors";
+import { DatabaseUnavailableError } from "@/lib/db/errors";
 import { CredentialError, noTicketError } from "@/lib/credentials/errors";
 import { WeChatApiError, WeChatTransportError } from "@/lib/wechat/errors";
 
@@ -71,6 +72,16 @@ describe("toErrorResponse", () => {
     );
     expect(status).toBe(502);
     expect(body).toMatchObject({ error: "wechat_unavailable", class: "retry", message: expect.stringMatching(/timeout.*retry/) });
+  });
+
+  it("answers 503 unavailable with Retry-After when the database cannot be reached in time", async () => {
+    const { status, body, headers } = await answer(new DatabaseUnavailableError(new Error("timeout exceeded when trying to connect")));
+    expect(status).toBe(503);
+    expect(body).toEqual({ error: "unavailable", message: expect.stringMatching(/retry/) });
+    expect(headers.get("retry-after")).toBe("5");
+    // Prisma wraps the pool's error: recognised through the cause chain.
+    const wrapped = new Error("Error in connector", { cause: new Error("timeout exceeded when trying to connect") });
+    expect((await answer(wrapped)).status).toBe(503);
   });
 
   it("hides anything else behind a 500 with a reference, a stray ZodError included", async () => {

@@ -8,10 +8,11 @@ import { getClientAddress } from "@/lib/client-address";
 import { decidePhonePage } from "@/lib/merchant/phone";
 import { renderPhonePage } from "@/lib/merchant/phone-page";
 import { toSearchParams } from "@/lib/merchant/query";
+import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request) {
+export const GET = guardDatabase(async (request: Request) => {
   const page = await decidePhonePage({
     query: toSearchParams(new URL(request.url).searchParams),
     userAgent: request.headers.get("user-agent"),
@@ -31,4 +32,4 @@ export async function GET(request: Request) {
   return new Response(body, {
     headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
   });
-}
+}, { json: false });

@@ -3,12 +3,13 @@
 // Public: the 128-bit attempt id is the credential.
 import { readPublicAttempt } from "@/lib/merchant/attempts";
 import { attemptError, attemptJson, readAttemptId } from "@/lib/merchant/http";
+import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const GET = guardDatabase(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const id = readAttemptId((await params).id);
   const attempt = id ? await readPublicAttempt(id) : null;
   if (!attempt) return attemptError("not_found");
   return attemptJson(attempt);
-}
+});

@@ -3,10 +3,11 @@
 import { handleAuthorizationCallback } from "@/lib/authorization/callback";
 import { getClientAddress } from "@/lib/client-address";
 import { getEnv } from "@/lib/env";
+import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request) {
+export const GET = guardDatabase(async (request: Request) => {
   const outcome = await handleAuthorizationCallback({
     params: new URL(request.url).searchParams,
     clientAddress: getClientAddress(request.headers),
@@ -19,4 +20,4 @@ export async function GET(request: Request) {
     if (outcome.retryAfterSeconds !== undefined) target.searchParams.set("retry_after", String(outcome.retryAfterSeconds));
   }
   return Response.redirect(target, 303);
-}
+}, { json: false });

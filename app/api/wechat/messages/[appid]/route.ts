@@ -2,14 +2,15 @@
 // messages and events, and the 全网发布 release checks.
 import { after } from "next/server";
 import { receiveAuthorizerMessage, refuseMessageGet } from "@/lib/messages/receive";
+import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(request: Request, { params }: { params: Promise<{ appid: string }> }) {
+export const POST = guardDatabase(async (request: Request, { params }: { params: Promise<{ appid: string }> }) => {
   const { response, afterwards } = await receiveAuthorizerMessage({ request, appid: (await params).appid });
   if (afterwards) after(afterwards);
   return response;
-}
+}, { json: false });
 
 export function GET() {
   return refuseMessageGet();

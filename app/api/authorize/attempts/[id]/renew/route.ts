@@ -4,11 +4,12 @@
 // codes), a lapsed or ageing one is replaced, once however many ask at the same moment.
 import { renewAttemptIfDue } from "@/lib/merchant/attempts";
 import { attemptError, readAttemptId, renewResponse } from "@/lib/merchant/http";
+import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+export const POST = guardDatabase(async (_request: Request, { params }: { params: Promise<{ id: string }> }) => {
   const id = readAttemptId((await params).id);
   if (!id) return attemptError("not_found");
   return renewResponse(await renewAttemptIfDue({ id }));
-}
+});
