@@ -25,6 +25,7 @@ import { wechatApi } from "../upstream";
 import type { AuthorizationGrant, AuthorizerInfo } from "../wechat/api";
 import { WeChatApiError } from "../wechat/errors";
 import { canComplete, failAttempt, findAttemptIdByCode } from "./attempts";
+import { requestReconciliation } from "./push-gaps";
 import {
   accountTypeForAuthType,
   profileColumns,
@@ -87,11 +88,15 @@ async function exchange(authCode: string): Promise<{ grant: AuthorizationGrant; 
       component = await replaceRejectedComponentToken(component.version);
       return api.queryAuth({ componentAccessToken: component.token, componentAppid, authorizationCode: authCode });
     });
-  const info = await api.getAuthorizerInfo({
-    componentAccessToken: component.token,
-    componentAppid,
-    authorizerAppid: grant.authorizerAppid,
-  });
+  const info = await api
+    .getAuthorizerInfo({ componentAccessToken: component.token, componentAppid, authorizerAppid: grant.authorizerAppid })
+    .catch(async (error: unknown) => {
+      // WeChat has spent the code and handed over the refresh token, which this process now holds
+      // alone: without it the merchant would have to authorize again. WeChat's authorizer list has
+      // it too, so ask for the reconciliation that imports the account from there.
+      await requestReconciliation({ reason: "grant_unfinished" }).catch(() => {});
+      throw error;
+    });
   return { grant, info };
 }
 

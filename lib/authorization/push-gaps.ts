@@ -11,7 +11,8 @@ import { logger } from "../logger";
 /** WeChat pushes a ticket every 10 minutes: a ticket arriving later than this after the previous one means we missed one. */
 export const TICKET_GAP_MS = 15 * 60 * 1000;
 
-export type GapReason = "ticket_gap" | "ticket_overdue" | "push_store_failed" | "started_after_downtime";
+/** grant_unfinished: an auth code was exchanged but the account could not be read, so nothing was stored. */
+export type GapReason = "ticket_gap" | "ticket_overdue" | "push_store_failed" | "started_after_downtime" | "grant_unfinished";
 
 type Components = Pick<PrismaClient, "component">;
 
