@@ -71,6 +71,11 @@ export function closesAt(attempt: Lifecycle): Date {
   return attempt.deadlineAt;
 }
 
+/** closesAt as a query: attempts that are still pending and have closed. */
+export function closedWhere(now: Date): Prisma.AuthorizationAttemptWhereInput {
+  return { OR: [{ deadlineAt: { lte: now } }, { codesIssued: { gte: ATTEMPT_LIMITS.maxCodes }, expiresAt: { lte: now } }] };
+}
+
 /** pending, completed, failed, cancelled, or expired: pending past its close, whether or not anyone wrote that down. */
 export function lifecycleStatus(attempt: Lifecycle, now = new Date()): AuthorizationAttempt["status"] {
   return attempt.status === "pending" && now >= closesAt(attempt) ? "expired" : attempt.status;
@@ -103,12 +108,11 @@ function linksFor(attempt: AuthorizationAttempt, now: Date): AttemptView["links"
 }
 
 /**
- * The attempt as staff see it. A pending attempt whose code lapsed (or, without a code, past its
- * deadline) is shown expired, as the console's filters count it.
+ * The attempt as staff see it: pending until it closes (a lapsed pre_auth_code alone does not end
+ * it: the next visit asks for a new one), then expired, as the console's filters count it.
  */
 export function viewAttempt(attempt: AuthorizationAttempt, now = new Date()): AttemptView {
-  const lapsed = attempt.status === "pending" && attempt.expiresAt <= now;
-  const status = lapsed ? "expired" : lifecycleStatus(attempt, now);
+  const status = lifecycleStatus(attempt, now);
   return {
     id: attempt.id,
     status,

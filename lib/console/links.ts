@@ -2,7 +2,7 @@
 // to one account (biz_appid) and narrowed to some permission sets; the list of attempts with their
 // status; and the defaults for re-authorizing one account with the permission sets it lacks.
 import { z } from "zod";
-import { createAttempt, viewAttempt, type AttemptView } from "../authorization/attempts";
+import { closedWhere, createAttempt, viewAttempt, type AttemptView } from "../authorization/attempts";
 import { recordAudit } from "../audit";
 import { db } from "../db";
 import { getEnv } from "../env";
@@ -40,15 +40,15 @@ export async function createLink({ input, actor }: { input: LinkInput; actor: St
   return { id: attempt.id };
 }
 
-/** Status as staff see it: a pending attempt past its pre_auth_code's life is expired. */
+/** Status as staff see it: a pending attempt that has closed (lifecycleStatus) is expired. */
 export const ATTEMPT_FILTERS = ["pending", "completed", "expired", "failed", "cancelled"] as const satisfies readonly AttemptStatus[];
 export type AttemptFilter = (typeof ATTEMPT_FILTERS)[number];
 
 export type AttemptRow = AttemptView & { createdBy: string | null; authorizerName: string | null };
 
 function statusWhere(status: AttemptFilter | undefined, now: Date): Prisma.AuthorizationAttemptWhereInput {
-  if (status === "pending") return { status: "pending", expiresAt: { gt: now } };
-  if (status === "expired") return { OR: [{ status: "expired" }, { status: "pending", expiresAt: { lte: now } }] };
+  if (status === "pending") return { status: "pending", NOT: closedWhere(now) };
+  if (status === "expired") return { OR: [{ status: "expired" }, { status: "pending", ...closedWhere(now) }] };
   return status ? { status } : {};
 }
 
