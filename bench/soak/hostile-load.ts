@@ -24,20 +24,20 @@ const HEALTH_EVERY_MS = 500;
 const WECHAT_UA =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN";
 
-type Outcome = { status?: number; error?: string; ms: number };
+type Outcome = { status?: number; error?: string; ms: number; label?: string };
 type Burst = { name: string; outcomes: Outcome[]; health: Outcome[]; upstream: Record<string, number> };
 
 const random = (bytes: number) => randomBytes(bytes).toString("base64url");
 
-async function timed(send: () => Promise<Response>, timeoutMs: number): Promise<Outcome> {
+async function timed(send: () => Promise<Response>, timeoutMs: number, classify?: (body: string) => string): Promise<Outcome> {
   const started = performance.now();
   try {
     const response = await Promise.race([
       send(),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
     ]);
-    await response.arrayBuffer();
-    return { status: response.status, ms: performance.now() - started };
+    const body = await response.text();
+    return { status: response.status, ms: performance.now() - started, ...(classify ? { label: classify(body) } : {}) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error), ms: performance.now() - started };
   }
@@ -45,15 +45,18 @@ async function timed(send: () => Promise<Response>, timeoutMs: number): Promise<
 
 function summarize(outcomes: Outcome[]): { answered: number; unanswered: number; statuses: string; p50: number; p99: number; max: number } {
   const answered = outcomes.filter((outcome) => outcome.status !== undefined);
-  const byStatus = new Map<number, number>();
-  for (const outcome of answered) byStatus.set(outcome.status!, (byStatus.get(outcome.status!) ?? 0) + 1);
+  const byStatus = new Map<string, number>();
+  for (const outcome of answered) {
+    const key = outcome.label ? `${outcome.status} ${outcome.label}` : String(outcome.status);
+    byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+  }
   const sorted = outcomes.map((outcome) => outcome.ms).sort((a, b) => a - b);
   const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
   return {
     answered: answered.length,
     unanswered: outcomes.length - answered.length,
     statuses: [...byStatus]
-      .sort(([a], [b]) => a - b)
+      .sort(([a], [b]) => a.localeCompare(b))
       .map(([status, count]) => `${status}×${count}`)
       .join(" "),
     p50: at(0.5),
@@ -101,7 +104,7 @@ export async function runHostileLoad({ concurrency = 200 }: { concurrency?: numb
         encrypt_type: "aes",
         msg_signature: random(20),
       });
-    const bursts: { name: string; send: (i: number) => Promise<Response> }[] = [
+    const bursts: { name: string; send: (i: number) => Promise<Response>; classify?: (body: string) => string }[] = [
       {
         name: "auth callback, made-up codes",
         send: () =>
@@ -155,6 +158,11 @@ export async function runHostileLoad({ concurrency = 200 }: { concurrency?: numb
             body: new URLSearchParams({ csrfToken, email: SOAK_ADMIN.email, password: random(12), json: "true" }),
           });
         },
+        // next-auth names the outcome in the URL it answers: error=invalid, error=throttled:<s>, or another error.
+        classify: (body) => {
+          const url = (JSON.parse(body) as { url?: string }).url;
+          return url ? (new URL(url).searchParams.get("error")?.split(":")[0] ?? "no error") : "no url";
+        },
       },
     ];
     if (!attemptId) notes.push(`/authorize answered ${opened.status} without an attempt to resume: the renewal burst was skipped`);
@@ -171,7 +179,9 @@ export async function runHostileLoad({ concurrency = 200 }: { concurrency?: numb
           await sleep(HEALTH_EVERY_MS);
         }
       })();
-      const outcomes = await Promise.all(Array.from({ length: concurrency }, (_, i) => timed(() => burst.send(i), REQUEST_TIMEOUT_MS)));
+      const outcomes = await Promise.all(
+        Array.from({ length: concurrency }, (_, i) => timed(() => burst.send(i), REQUEST_TIMEOUT_MS, burst.classify)),
+      );
       loading = false;
       await polling;
       // Still serving once the burst is over.
