@@ -5,6 +5,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { recordAudit } from "../audit";
 import { getClientAddress } from "../client-address";
+import { isDatabaseUnavailable } from "../db/errors";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import type { StaffRole } from "../generated/prisma/enums";
@@ -16,7 +17,7 @@ import { endStaffSession, findSessionStaff } from "./staff-sessions";
 const credentials = z.object({ email: z.string().trim().email().max(320), password: z.string().min(1).max(200) });
 
 /** The error codes the sign-in form shows (next-auth passes a thrown message through as `error`). */
-export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled" } as const;
+export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled", busy: "busy", unavailable: "unavailable", failed: "failed" } as const;
 
 /** Thrown from the jwt callback: next-auth then clears the cookie and answers "no session". */
 const SESSION_ENDED = "staff session ended";
@@ -35,11 +36,15 @@ export function getAuthOptions(): NextAuthOptions {
         async authorize(raw, req) {
           const parsed = credentials.safeParse(raw);
           if (!parsed.success) throw new Error(SIGN_IN_ERRORS.invalid);
-          const result = await signInWithPassword({ ...parsed.data, ip: getClientAddress(new Headers(req?.headers as Record<string, string> | undefined)) });
+          const ip = getClientAddress(new Headers(req?.headers as Record<string, string> | undefined));
+          // next-auth hands a thrown message to the browser: only our own codes, never a driver's words.
+          const result = await signInWithPassword({ ...parsed.data, ip }).catch((error: unknown) => {
+            logger.error({ err: error }, "sign-in failed");
+            throw new Error(isDatabaseUnavailable(error) ? SIGN_IN_ERRORS.unavailable : SIGN_IN_ERRORS.failed);
+          });
           if (!result.ok) {
-            throw new Error(
-              result.reason === "throttled" ? `${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}` : SIGN_IN_ERRORS.invalid,
-            );
+            if (result.reason === "throttled") throw new Error(`${SIGN_IN_ERRORS.throttled}:${result.retryAfterSeconds}`);
+            throw new Error(result.reason === "busy" ? SIGN_IN_ERRORS.busy : SIGN_IN_ERRORS.invalid);
           }
           const { staff, session } = result;
           return {

@@ -4,7 +4,7 @@ import { db } from "../db";
 import { recordAudit } from "../audit";
 import { normalizeAddress, UNKNOWN_ADDRESS } from "../client-address";
 import type { StaffRole } from "../generated/prisma/enums";
-import { burnPasswordCheck, verifyPassword } from "./password";
+import { burnPasswordCheck, PasswordCheckBusy, verifyPassword } from "./password";
 import { openStaffSession, type OpenedSession } from "./staff-sessions";
 import { createSignInThrottle } from "./throttle";
 
@@ -13,6 +13,8 @@ export type SignedInStaff = { id: string; email: string; name: string | null; ro
 export type SignInResult =
   | { ok: true; staff: SignedInStaff; session: OpenedSession }
   | { ok: false; reason: "invalid" }
+  /** Too many password checks under way in this process: try again in a moment. */
+  | { ok: false; reason: "busy" }
   | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 export async function signInWithPassword({
@@ -31,17 +33,21 @@ export async function signInWithPassword({
   const normalized = email.trim().toLowerCase();
   const key = { email: normalized, ip };
 
-  const wait = await throttle.retryAfter(key);
-  if (wait > 0) {
+  const taken = await throttle.take(key);
+  if (!taken.allowed) {
     await recordAudit({ actorType: "staff", action: "staff.sign_in_throttled", target: normalized, ip });
-    return { ok: false, reason: "throttled", retryAfterSeconds: wait };
+    return { ok: false, reason: "throttled", retryAfterSeconds: taken.retryAfterSeconds };
   }
 
   const user = await prisma.staffUser.findUnique({ where: { email: normalized } });
-  const valid =
-    user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  let valid: boolean;
+  try {
+    valid = user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  } catch (error) {
+    if (!(error instanceof PasswordCheckBusy)) throw error;
+    return { ok: false, reason: "busy" };
+  }
   if (!user || !valid) {
-    await throttle.recordFailure(key);
     await recordAudit({ actorType: "staff", actorId: user?.id, action: "staff.sign_in_failed", target: normalized, ip });
     return { ok: false, reason: "invalid" };
   }

@@ -16,9 +16,13 @@ export const SIGN_IN_LIMITS = {
 } as const;
 
 export type SignInThrottle = {
-  /** Seconds until the next try is allowed, or 0 when it is allowed now. */
-  retryAfter(args: { email: string; ip: string }): Promise<number>;
-  recordFailure(args: { email: string; ip: string }): Promise<void>;
+  /**
+   * Counts this try against every limit before the password is checked, so a burst of concurrent
+   * guesses cannot all pass before the first failure is written. Refused: seconds until a try is
+   * allowed again.
+   */
+  take(args: { email: string; ip: string }): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+  /** The right password: this try did not count (and the account's failures from here are forgiven). */
   recordSuccess(args: { email: string; ip: string }): Promise<void>;
 };
 
@@ -30,37 +34,24 @@ export function createSignInThrottle(prisma: PrismaClient): SignInThrottle {
   const perEmail = make("signin_email", SIGN_IN_LIMITS.perEmail);
   const accountKey = ({ email, ip }: { email: string; ip: string }) => `${email.toLowerCase()}|${ip}`;
 
-  const blockedFor = (res: RateLimiterRes | null, points: number) =>
-    res && res.consumedPoints >= points ? Math.ceil(res.msBeforeNext / 1000) : 0;
-
   return {
-    async retryAfter(args) {
-      const [a, b, c] = await Promise.all([
-        perAccount.get(accountKey(args)),
-        perAddress.get(args.ip),
-        perEmail.get(args.email.toLowerCase()),
+    async take(args) {
+      // consume() is one atomic increment in the store; it rejects with the counter once a limit is passed.
+      const results = await Promise.allSettled([
+        perAccount.consume(accountKey(args)),
+        perAddress.consume(args.ip),
+        perEmail.consume(args.email.toLowerCase()),
       ]);
-      return Math.max(
-        blockedFor(a, SIGN_IN_LIMITS.perAccount.points),
-        blockedFor(b, SIGN_IN_LIMITS.perAddress.points),
-        blockedFor(c, SIGN_IN_LIMITS.perEmail.points),
-      );
-    },
-    async recordFailure(args) {
-      // consume() rejects once the limit is passed; the block is what we want, not an exception.
-      await Promise.all([
-        perAccount.consume(accountKey(args)).catch(swallowLimit),
-        perAddress.consume(args.ip).catch(swallowLimit),
-        perEmail.consume(args.email.toLowerCase()).catch(swallowLimit),
-      ]);
+      let waitMs = 0;
+      for (const result of results) {
+        if (result.status === "fulfilled") continue;
+        if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+        waitMs = Math.max(waitMs, result.reason.msBeforeNext);
+      }
+      return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : { allowed: true };
     },
     async recordSuccess(args) {
-      await perAccount.delete(accountKey(args));
+      await Promise.all([perAccount.delete(accountKey(args)), perAddress.reward(args.ip, 1), perEmail.reward(args.email.toLowerCase(), 1)]);
     },
   };
-}
-
-function swallowLimit(error: unknown) {
-  if (error instanceof RateLimiterRes) return;
-  throw error;
 }

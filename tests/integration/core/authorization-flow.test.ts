@@ -150,13 +150,15 @@ describe(`authorization: attempts, the phone, the callback (${databaseKind} + sa
     expect(pushes[0]!.error).toBeNull();
   });
 
-  it("renews an attempt with a new pre_auth_code, also after it expired", async () => {
+  it("renews an attempt with a new pre_auth_code after its code lapsed (the attempt itself stays open)", async () => {
     const attempt = await createAttempt({ authType: 3 });
     const row = await t.database.prisma.authorizationAttempt.update({
       where: { id: attempt.id },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
-    expect((await getAttempt(attempt.id))?.status).toBe("expired");
+    const lapsed = await getAttempt(attempt.id);
+    expect(lapsed?.status).toBe("pending");
+    expect(lapsed?.links).toBeNull();
     const renewed = await renewAttempt(attempt.id);
     expect(renewed?.status).toBe("pending");
     expect(renewed?.links?.plugin.preAuthCode).not.toBe(row.preAuthCode);

@@ -39,6 +39,23 @@ describe(`staff sign-in (${databaseKind})`, () => {
     expect(await t.database.prisma.auditLog.count({ where: { action: "staff.sign_in_failed" } })).toBeGreaterThanOrEqual(2);
   });
 
+  it("lets no more guesses through a burst of concurrent tries than the limit allows", async () => {
+    const limit = SIGN_IN_LIMITS.perAccount.points;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => signInWithPassword({ email: "ops@example.com", password: `burst-${i}`, ip: "10.0.0.9" })),
+    );
+    // Each try is counted before its password is checked: only `limit` of them reach bcrypt.
+    expect(results.filter((r) => !r.ok && r.reason === "invalid")).toHaveLength(limit);
+    expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(40 - limit);
+    expect(await t.database.prisma.auditLog.count({ where: { action: "staff.sign_in_failed", ip: "10.0.0.9" } })).toBe(limit);
+  });
+
+  it("does not count a successful sign-in against the address or the account", async () => {
+    for (let i = 0; i < SIGN_IN_LIMITS.perAccount.points + 2; i++) {
+      expect((await signInWithPassword({ email: "ops@example.com", password: PASSWORD, ip: "10.0.0.10" })).ok).toBe(true);
+    }
+  });
+
   it("throttles repeated failures, even the right password, but not other addresses", async () => {
     const limit = SIGN_IN_LIMITS.perAccount.points;
     for (let i = 0; i < limit; i++) {
