@@ -9,7 +9,7 @@ import { createBoss, ensureQueues } from "./boss";
 import { runCredentialTick } from "./credential-tick";
 import { handleReconcileAuthorizers } from "./reconcile-authorizers";
 import { handleRefreshAuthorizer } from "./refresh-authorizer";
-import { QUEUES, REFRESH_WORKERS, TICK_CRON } from "./settings";
+import { QUEUES, REFRESH_BATCH, REFRESH_POLL_SECONDS, REFRESH_WORKERS, TICK_CRON } from "./settings";
 import { getEnv } from "../env";
 
 export type JobRunner = {
@@ -53,8 +53,10 @@ export async function startJobRunner({
       // The tick's summary becomes the job's output: what each minute did, visible in pg-boss's tables.
       await boss.work(QUEUES.credentialTick, { pollingIntervalSeconds }, () => runCredentialTick({ boss }));
       for (let index = 0; index < REFRESH_WORKERS; index += 1) {
-        await boss.work(QUEUES.refreshAuthorizer, { pollingIntervalSeconds }, async ([job]) =>
-          job ? handleRefreshAuthorizer(job) : undefined,
+        await boss.work(
+          QUEUES.refreshAuthorizer,
+          { pollingIntervalSeconds: Math.min(pollingIntervalSeconds, REFRESH_POLL_SECONDS), batchSize: REFRESH_BATCH },
+          (jobs) => runRefreshBatch(boss, jobs),
         );
       }
       await boss.work(QUEUES.reconcileAuthorizers, { pollingIntervalSeconds }, async ([job]) =>
@@ -70,6 +72,27 @@ export async function startJobRunner({
     boss,
     stop: ({ timeoutMs = DEFAULT_STOP_TIMEOUT_MS } = {}) => boss.stop({ graceful: true, wait: true, timeout: timeoutMs }),
   };
+}
+
+/**
+ * A batch of refresh jobs side by side, each settled on its own: completed with its output, or failed
+ * (pg-boss retries it with backoff). pg-boss's own completion of the batch afterwards then finds no
+ * job still active, so one failure never completes or fails the others.
+ */
+async function runRefreshBatch(boss: PgBoss, jobs: PgBoss.Job<unknown>[]): Promise<void> {
+  await Promise.all(
+    jobs.map(async (job) => {
+      try {
+        const output = await handleRefreshAuthorizer(job);
+        await boss.complete(QUEUES.refreshAuthorizer, job.id, output);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await boss.fail(QUEUES.refreshAuthorizer, job.id, { message }).catch((failure: unknown) =>
+          logger.error({ err: failure, jobId: job.id }, "refresh job could not be marked failed"),
+        );
+      }
+    }),
+  );
 }
 
 type ProcessJobs = { runner?: Promise<JobRunner>; signalsInstalled?: boolean };

@@ -124,6 +124,27 @@ describe(`refresh-authorizer worker (${databaseKind} + sandbox over HTTP)`, () =
     expect((await refreshCalls()).slice(callsBefore).map((call) => call.errcode)).toEqual([-1, 0]);
   });
 
+  it("settles each job of a batch on its own: one WeChat failure retries only its own job", async () => {
+    const batch = appids.slice(4, 8);
+    for (const appid of batch) await seedSandboxAuthorizer({ sandbox, appid, refreshAt: secondsFromNow(-60) });
+    await sandboxControl(sandbox, "faults", { kind: "http5xx", endpoint: "api_authorizer_token", count: 1 });
+
+    const tick = await runCredentialTick({ boss: runner.boss });
+    expect(tick.refreshes).toMatchObject({ ok: true, value: { queued: batch.length } });
+    const settled = await eventually(
+      async () => {
+        const jobs = (await listRefreshJobs(t.database)).filter((job) => batch.includes(job.singleton_key!));
+        const done = jobs.filter((job) => job.state === "completed");
+        const retrying = jobs.filter((job) => job.state === "retry");
+        return done.length === batch.length - 1 && retrying.length === 1 ? { done, retrying } : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    // Each completed job carries its own outcome, not the batch's.
+    for (const job of settled.done) expect(job.output).toMatchObject({ outcome: "token", appid: job.singleton_key });
+    expect(settled.retrying[0]!.output).toMatchObject({ message: expect.any(String) });
+  });
+
   // Last: it stops the shared runner.
   it("stopping waits for a running refresh to finish instead of abandoning it", async () => {
     const appid = appids[3]!;
