@@ -5,14 +5,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { openDatabase, type Database } from "../../lib/db";
-import { ensureEmbeddedServer, stopEmbeddedServer, type EmbeddedServer } from "../../lib/db/embedded-server";
+import { ensureEmbeddedServer, freePort, stopEmbeddedServer, type EmbeddedServer } from "../../lib/db/embedded-server";
 import { migrate } from "../../lib/db/migrate";
 import { DEMO_COMPONENT } from "../../lib/wechat/demo-component";
 import { startSandbox, type SandboxHandle, type StartSandboxOptions } from "../../sandbox/server";
@@ -21,16 +20,7 @@ import { SOAK_ADMIN, SOAK_DIST_DIR, soakSecrets } from "./settings";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
