@@ -15,7 +15,7 @@ const schema = z
       .optional(),
     DATA_DIR: z.string().min(1).default(".data"),
     /** Connections per process, and how long a request waits for one before it is answered 503. */
-    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
     WECHAT_COMPONENT_APPID: z

@@ -5,7 +5,7 @@
 // process. Prints one row per scenario and exits 1 if anything was lost or a check failed, 2 if the
 // soak ran past its time limit.
 //   npm run soak [-- --only outage,kill,instances,hostile] [--rebuild] [--authorizers 1000]
-//                [--clock 120] [--tick-every 5] [--day 86400] [--rounds 8] [--concurrency 200] [--limit-minutes 60]
+//                [--clock 60] [--tick-every 5] [--day 86400] [--rounds 8] [--concurrency 200] [--limit-minutes 60]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     rebuild: { type: "boolean", default: false },
     authorizers: { type: "string", default: "1000" },
-    clock: { type: "string", default: "120" },
+    clock: { type: "string", default: "60" },
     "tick-every": { type: "string", default: "5" },
     day: { type: "string", default: "86400" },
     rounds: { type: "string", default: "8" },
