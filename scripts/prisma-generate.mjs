@@ -1,6 +1,6 @@
 // Runs `prisma generate` offline. Prisma 7 tries to download its schema engine before generating;
 // pointing PRISMA_SCHEMA_ENGINE_BINARY at any existing file (node itself) skips that download, and
-// `generate` never executes it (see ../shared/docs/prisma-offline.md).
+// `generate` never executes it.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 

@@ -1,4 +1,4 @@
-// Response bodies in the exact shapes of WeChat's real responses (/work/shared/wechat-vectors/responses):
+// Response bodies in the exact shapes of WeChat's real responses (tests/fixtures/wechat-vectors/responses):
 // the silenceper capture for official accounts, the WxJava capture for mini programs.
 import type { SandboxContext } from "../core/context";
 import type { SeededAccount } from "../state/accounts";

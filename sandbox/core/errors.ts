@@ -1,5 +1,5 @@
 // WeChat's error codes with WeChat's own English errmsg, as the real API returns them
-// (see /work/shared/wechat-vectors/responses/errors). Clients must match on errcode; the text is for humans.
+// (see tests/fixtures/wechat-vectors/responses). Clients must match on errcode; the text is for humans.
 import { randomBytes } from "node:crypto";
 
 export const WECHAT_ERRORS = {

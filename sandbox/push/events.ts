@@ -1,5 +1,5 @@
 // The component events WeChat pushes to the 授权事件接收URL, field for field as in WeChat's samples
-// (/work/shared/wechat-vectors/events).
+// (tests/fixtures/wechat-vectors/events).
 import { unixNow } from "../core/clock";
 import type { SandboxContext } from "../core/context";
 import { issueTicket } from "../state/issue";

@@ -1,5 +1,5 @@
-// 权限集 (funcscope_category) tables, copied from /work/shared/wechat-vectors/funcscope.json so the sandbox never
-// reads ../shared at runtime. Official account and mini-program rows come from WeChat's current permission
+// 权限集 (funcscope_category) tables, as in tests/fixtures/wechat-vectors/funcscope.json, so the sandbox never
+// reads test fixtures at runtime. Official account and mini-program rows come from WeChat's current permission
 // pages (both truncated there: after id 113 and inside id 85). WeChat publishes no table for 视频号 or 推客
 // accounts; those rows are Senparc's FuncscopeCategory constants (peer_senparc_enum), an informed guess.
 
