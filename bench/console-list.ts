@@ -5,12 +5,10 @@
 // query + rows + capped count) for several filter/sort/search combinations and prints p50/p95/max.
 // --trgm adds pg_trgm GIN indexes on name and principal to show what they change;
 // --keep (with DATABASE_URL) leaves the seeded database behind for EXPLAIN ANALYZE.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 
 process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "bench-console-"));
 process.env.LOG_LEVEL ??= "silent";
@@ -30,37 +28,22 @@ const RUNS = Number(values.runs);
 const { openDatabase, useDatabase: installDatabase } = await import("../lib/db");
 const { migrate } = await import("../lib/db/migrate");
 const { getEnv } = await import("../lib/env");
-const { ensureEmbeddedServer } = await import("../lib/db/embedded-server");
+const { createScratchDatabase, scratchServer } = await import("../lib/db/scratch");
 const { listAuthorizers, parseListQuery } = await import("../lib/console/authorizer-list");
 
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function openFresh() {
-  const embedded = process.env.DATABASE_URL
-    ? undefined
-    : await ensureEmbeddedServer(join(mkdtempSync(join(tmpdir(), "bench-console-pg-")), "postgres"));
-  const serverUrl = process.env.DATABASE_URL ?? embedded!.serverUrl;
-  const name = `cp_bench_${randomBytes(5).toString("hex")}`;
-  await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString() });
+  const server = await scratchServer("bench-console-pg");
+  const scratch = await createScratchDatabase(server.serverUrl, "cp_bench");
+  const database = openDatabase({ url: scratch.url });
+  const url = new URL(scratch.url);
   return {
     database,
-    label: embedded ? "embedded PostgreSQL (its own server)" : `PostgreSQL (${url.host}, database ${name})`,
+    label: server.embedded ? "embedded PostgreSQL (its own server)" : `PostgreSQL (${url.host}, database ${url.pathname.slice(1)})`,
     drop: async () => {
       await database.close();
-      if (values.keep) return console.log(`\nKept ${url.toString()}`);
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await embedded?.stop();
+      if (values.keep && !server.embedded) return console.log(`\nKept ${scratch.url}`);
+      await scratch.drop();
+      await server.stop();
     },
   };
 }

@@ -2,29 +2,20 @@
 // production build, timing statistics. Benchmarks only print figures; they assert nothing.
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
-import pg from "pg";
 import { openDatabase } from "../lib/db";
+import { createScratchDatabase, type ScratchDatabase } from "../lib/db/scratch";
 import { migrate } from "../lib/db/migrate";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { buildPortal, startPortal } from "../scripts/portal-server";
 
 export const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `cp_bench_${randomBytes(5).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: serverUrl });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  };
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString() });
+export async function freshDatabase(): Promise<ScratchDatabase> {
+  const scratch = await createScratchDatabase(serverUrl, "cp_bench");
+  const database = openDatabase({ url: scratch.url });
   await migrate(database);
   await database.close();
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return scratch;
 }
 
 export const benchKeys = {

@@ -5,31 +5,19 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { ensureEmbeddedServer } from "../lib/db/embedded-server";
+import { createScratchDatabase, scratchServer } from "../lib/db/scratch";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { buildPortal, startPortal } from "./portal-server";
 import { E2E } from "../e2e/config";
 
-async function freshDatabaseUrl(serverUrl: string): Promise<string> {
-  const name = `cp_e2e_${randomBytes(5).toString("hex")}`;
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 buildPortal();
 const dataDir = mkdtempSync(join(tmpdir(), "portal-e2e-"));
-const embedded = process.env.DATABASE_URL ? undefined : await ensureEmbeddedServer(join(dataDir, "postgres"));
-const serverUrl = process.env.DATABASE_URL ?? embedded!.serverUrl;
+const server = await scratchServer("portal-e2e-pg");
+const scratch = await createScratchDatabase(server.serverUrl, "cp_e2e");
 const child = startPortal({
   port: E2E.portalPort,
   env: {
-    DATABASE_URL: await freshDatabaseUrl(serverUrl),
+    DATABASE_URL: scratch.url,
     DATA_DIR: dataDir,
     PUBLIC_BASE_URL: E2E.portalUrl,
     ADMIN_EMAIL: E2E.admin.email,
@@ -46,6 +34,6 @@ const child = startPortal({
   },
 });
 child.on("exit", async (code) => {
-  await embedded?.stop().catch(() => {});
+  await server.stop().catch(() => {});
   process.exit(code ?? 1);
 });

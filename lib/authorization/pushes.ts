@@ -40,7 +40,8 @@ const crypto = () => {
   return new MessageCrypto({ appid, token, encodingAesKey });
 };
 
-const payloadContext = (dedupeKey: string) => `push:${dedupeKey}`;
+/** Where a push's payload is sealed: bound as associated data (lib/credentials/vault.ts). */
+export const payloadContext = (dedupeKey: string) => `push:${dedupeKey}`;
 
 /** Verifies, decrypts, parses and checks the freshness of a push against `now`. Pure: nothing is stored. */
 export function decodeComponentPush({

@@ -13,13 +13,14 @@ export const TICKET_LIFETIME_MS = 12 * 60 * 60 * 1000;
 export const TICKET_STALE_AFTER_MS = 20 * 60 * 1000;
 const PUSH_REQUEST_INTERVAL_MS = 60 * 1000;
 
-const context = (appid: string) => `component:${appid}:verify_ticket`;
+/** Where the component_verify_ticket is sealed: bound as associated data (lib/credentials/vault.ts). */
+export const verifyTicketContext = (appid: string) => `component:${appid}:verify_ticket`;
 
 type Tx = Pick<PrismaClient, "component" | "$executeRaw">;
 
 /** The conditional write of a ticket: applies only when it is newer than the one kept. */
 export function newerTicketUpdate(prisma: Tx, { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date }) {
-  const sealed = seal({ plaintext: ticket, context: context(appid) });
+  const sealed = seal({ plaintext: ticket, context: verifyTicketContext(appid) });
   return prisma.component.updateMany({
     where: { appid, OR: [{ verifyTicketCreateTime: null }, { verifyTicketCreateTime: { lt: createTime } }] },
     data: {
@@ -46,7 +47,7 @@ export type TicketColumns = { verifyTicketEnc: string | null; verifyTicketKeyId:
 /** The ticket when it is still within its 12 hours, else null. */
 export function usableTicket(appid: string, row: TicketColumns | null, now = new Date()): string | null {
   if (!row?.verifyTicketCreateTime || now.getTime() - row.verifyTicketCreateTime.getTime() >= TICKET_LIFETIME_MS) return null;
-  return openColumn({ ciphertext: row.verifyTicketEnc, keyId: row.verifyTicketKeyId, context: context(appid) });
+  return openColumn({ ciphertext: row.verifyTicketEnc, keyId: row.verifyTicketKeyId, context: verifyTicketContext(appid) });
 }
 
 /**

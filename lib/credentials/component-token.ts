@@ -22,7 +22,8 @@ type TokenColumns = {
   accessTokenVersion: number;
 };
 
-const context = (appid: string) => `component:${appid}:access_token`;
+/** Where the component token is sealed: bound as associated data (lib/credentials/vault.ts). */
+export const componentTokenContext = (appid: string) => `component:${appid}:access_token`;
 
 /** Errcodes that mean "this access token is no good": drop it and get a new one, once. */
 export const TOKEN_REJECTED_ERRCODES = new Set([40001, 40014, 42001, 42006]);
@@ -32,7 +33,7 @@ const TICKET_ERRCODES = new Set([61005, 61006]);
 
 function toToken(appid: string, row: TokenColumns): ComponentAccessToken | null {
   if (!isUsable(row.accessTokenExpiresAt)) return null;
-  const token = openColumn({ ciphertext: row.accessTokenEnc, keyId: row.accessTokenKeyId, context: context(appid) });
+  const token = openColumn({ ciphertext: row.accessTokenEnc, keyId: row.accessTokenKeyId, context: componentTokenContext(appid) });
   if (!token) return null;
   return {
     token,
@@ -74,7 +75,7 @@ async function refreshLocked(appid: string, force: { rejectedVersion?: number })
         componentVerifyTicket: ticket,
       });
       const { expiresAt, refreshAt } = lifetimeTimes({ expiresInSeconds: issued.expiresIn });
-      const sealed = seal({ plaintext: issued.componentAccessToken, context: context(appid) });
+      const sealed = seal({ plaintext: issued.componentAccessToken, context: componentTokenContext(appid) });
       const version = row.accessTokenVersion + 1;
       await tx.component.update({
         where: { appid },

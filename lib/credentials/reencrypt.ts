@@ -10,7 +10,10 @@
 // Idempotent: a second run finds nothing to do. The plaintext never leaves this process's memory.
 import { getDatabase, type SqlSession } from "../db";
 import { getEnv, type EncryptionKey } from "../env";
+import { payloadContext } from "../authorization/pushes";
 import { accessContext, refreshContext } from "./authorizer-token";
+import { verifyTicketContext } from "./component-ticket";
+import { componentTokenContext } from "./component-token";
 import { jsapiTicketContext } from "./jsapi-ticket";
 import { reseal, VaultError, type Sealed } from "./vault";
 
@@ -28,24 +31,23 @@ export type SealedColumn = {
   context: (row: Row) => string;
 };
 
-// Contexts as their owners bind them: component-ticket.ts, component-token.ts, authorizer-token.ts,
-// jsapi-ticket.ts and lib/authorization/pushes.ts. The re-encryption test seals through those
-// owners and opens through them afterwards, so a context that drifts here fails it; it also checks
-// that every *_enc column of the schema is listed.
+// Contexts from their owners: component-ticket.ts, component-token.ts, authorizer-token.ts,
+// jsapi-ticket.ts and lib/authorization/pushes.ts. The re-encryption test checks that every *_enc
+// column of the schema is listed.
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   {
     table: "components",
     value: "verify_ticket",
     primaryKey: "appid",
     primaryKeyType: "text",
-    context: (row) => `component:${row.appid}:verify_ticket`,
+    context: (row) => verifyTicketContext(row.appid!),
   },
   {
     table: "components",
     value: "access_token",
     primaryKey: "appid",
     primaryKeyType: "text",
-    context: (row) => `component:${row.appid}:access_token`,
+    context: (row) => componentTokenContext(row.appid!),
   },
   {
     table: "authorizer_credentials",
@@ -74,7 +76,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     primaryKey: "id",
     primaryKeyType: "uuid",
     contextColumns: ["dedupe_key"],
-    context: (row) => `push:${row.dedupe_key}`,
+    context: (row) => payloadContext(row.dedupe_key!),
   },
 ];
 

@@ -17,7 +17,7 @@ import {
 } from "@/lib/token-centre/api-keys";
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
 import { FULL_SCOPE, type ApiKeyScope } from "@/lib/token-centre/scopes";
-import { createEmptyDatabase, createTestDatabase, databaseKind, databaseUrlFor, type TestDatabase } from "../../helpers/database";
+import { createEmptyDatabase, createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 
 const actor: Actor = { actorType: "system", actorId: "cli:test" };
 const scope: ApiKeyScope = FULL_SCOPE;
@@ -150,7 +150,7 @@ describe(`API keys (${databaseKind})`, () => {
     const { key, id } = await createApiKey({ name: "patient service", scope, actor });
     const at = new Date("2026-03-02T08:00:00.000Z");
     await verifyApiKey({ presented: key, now: at });
-    const unreachable = openDatabase({ url: databaseUrlFor("cp_no_such_database"), connectTimeoutMs: 2_000 });
+    const unreachable = openDatabase({ url: t.url.replace(/\/[^/]*$/, "/cp_no_such_database"), connectTimeoutMs: 2_000 });
     useDatabase(unreachable);
     try {
       await expect(flushIssuance()).rejects.toThrow();
