@@ -16,7 +16,7 @@ export const accountTypeForAuthType = (authType: number | undefined): AccountTyp
  * account we already know as such keeps its type.
  */
 export function accountTypeFrom(info: AuthorizerInfo, known: AccountType | undefined): AccountType {
-  if (info.profile.accountType === "miniprogram") return "mini_program";
+  if (info.profile.accountType === "mini_program") return "mini_program";
   if (known === "channels" || known === "promoter") return known;
   return "official_account";
 }

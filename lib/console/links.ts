@@ -94,7 +94,7 @@ export async function loadAttempt(id: string): Promise<AttemptRow | null> {
 }
 
 /** Which permission-set table an account kind picks from (WeChat publishes none for 视频号 / 推客). */
-const TABLE_FOR: Partial<Record<string, PermissionSetAccountType>> = { official_account: "official_account", mini_program: "miniprogram" };
+const TABLE_FOR: Partial<Record<string, PermissionSetAccountType>> = { official_account: "official_account", mini_program: "mini_program" };
 const AUTH_TYPE_FOR: Record<string, AuthType> = { official_account: 1, mini_program: 2, promoter: 4, channels: 5, unknown: 3 };
 
 export type ReauthorizationPlan = {

@@ -4,7 +4,7 @@ import type { AccountType } from "./types";
 
 export type AccountKindKey = "service_account" | "subscription_account" | "mini_program" | "channels" | "promoter" | "account";
 
-export type RequestedAccountType = "official_account" | "mini_program" | "channels" | "promoter";
+export type RequestedAccountType = Exclude<AccountType, "unknown">;
 
 export function getAccountKindKey({ accountType, serviceType }: { accountType: AccountType; serviceType: number | null }): AccountKindKey {
   switch (accountType) {

@@ -14,6 +14,6 @@ export function nameSets(ids: readonly number[]): NamedPermissionSet[] {
 export function listPublishedSets(accountTypes: readonly RequestedAccountType[]): NamedPermissionSet[] {
   const ids = new Set<number>();
   if (accountTypes.includes("official_account")) for (const set of listPermissionSets({ accountType: "official_account" })) ids.add(set.id);
-  if (accountTypes.includes("mini_program")) for (const set of listPermissionSets({ accountType: "miniprogram" })) ids.add(set.id);
+  if (accountTypes.includes("mini_program")) for (const set of listPermissionSets({ accountType: "mini_program" })) ids.add(set.id);
   return nameSets([...ids].sort((a, b) => a - b));
 }

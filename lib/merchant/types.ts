@@ -3,7 +3,9 @@
 
 export type AttemptStatus = "pending" | "completed" | "failed" | "expired" | "cancelled";
 
-export type AccountType = "official_account" | "mini_program" | "channels" | "promoter" | "unknown";
+// The one account-type vocabulary is the database's (lib/wechat maps WeChat's words to it).
+export type { AccountType } from "../generated/prisma/enums";
+import type { AccountType } from "../generated/prisma/enums";
 
 export type NamedPermissionSet = { id: number; name: { "zh-CN": string; en: string } };
 

@@ -2,6 +2,7 @@
 // api-types.ts and reshaped into the camelCase types below; tokens only ever travel in the query string
 // and are never part of an error message (errors carry the path, not the URL).
 import type { z } from "zod";
+import type { AccountType } from "../generated/prisma/enums";
 import {
   errorFieldsSchema,
   rawAcknowledgementSchema,
@@ -65,10 +66,11 @@ export type AuthorizerToken = {
   authorizerRefreshToken?: string;
 };
 
-export type AccountType = "official_account" | "miniprogram";
+/** What WeChat's authorizer info tells apart: mini programs (MiniProgramInfo) from the rest. */
+export type ProfileAccountType = Extract<AccountType, "official_account" | "mini_program">;
 
 export type AuthorizerProfile = {
-  accountType: AccountType;
+  accountType: ProfileAccountType;
   nickName?: string;
   headImg?: string;
   userName?: string;
@@ -131,7 +133,7 @@ function toAuthorizerInfo(raw: z.infer<typeof rawAuthorizerInfoSchema>, requeste
   const info = raw.authorizer_info;
   const profile: AuthorizerProfile = {
     // MiniProgramInfo is WeChat's documented marker for a mini program.
-    accountType: info.MiniProgramInfo !== undefined ? "miniprogram" : "official_account",
+    accountType: info.MiniProgramInfo !== undefined ? "mini_program" : "official_account",
     nickName: info.nick_name,
     headImg: info.head_img,
     userName: info.user_name,

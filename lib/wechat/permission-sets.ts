@@ -1,9 +1,11 @@
 // Permission sets (权限集, funcscope_category ids): names for the console and the authorization UI.
 // Chinese names come from WeChat's official tables (funcscope.json); English names are ours.
+import type { AccountType } from "../generated/prisma/enums";
 import funcscope from "./funcscope.json";
 
 export type PermissionSetLocale = "zh-CN" | "en";
-export type PermissionSetAccountType = "official_account" | "miniprogram";
+/** The account types WeChat publishes permission sets for (funcscope.json calls mini programs `miniprogram`). */
+export type PermissionSetAccountType = Extract<AccountType, "official_account" | "mini_program">;
 
 export type PermissionSet = {
   id: number;
@@ -80,15 +82,15 @@ const ENGLISH_NAMES: Readonly<Record<number, string>> = {
 const LEGACY_ACCOUNT_TYPES: Readonly<Record<number, PermissionSetAccountType>> = {
   14: "official_account",
   16: "official_account",
-  20: "miniprogram",
-  21: "miniprogram",
+  20: "mini_program",
+  21: "mini_program",
 };
 
 function buildPermissionSets(): PermissionSet[] {
   const sets = new Map<number, PermissionSet>();
   const tables: [PermissionSetAccountType, Record<string, OfficialRow>][] = [
     ["official_account", funcscope.official_current.official_account.ids as Record<string, OfficialRow>],
-    ["miniprogram", funcscope.official_current.miniprogram.ids as Record<string, OfficialRow>],
+    ["mini_program", funcscope.official_current.miniprogram.ids as Record<string, OfficialRow>],
   ];
   for (const [accountType, rows] of tables) {
     for (const [key, row] of Object.entries(rows)) {

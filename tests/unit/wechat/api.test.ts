@@ -65,7 +65,7 @@ const SAMPLE_RUNNERS: Record<string, (api: ComponentApi, raw: Raw, file: string)
   },
   api_get_authorizer_info: async (api, raw, file) => {
     const info = await api.getAuthorizerInfo({ ...componentArgs, authorizerAppid: "wxREQUESTED00000" });
-    expect(info.profile.accountType).toBe(file.includes("miniprogram") ? "miniprogram" : "official_account");
+    expect(info.profile.accountType).toBe(file.includes("miniprogram") ? "mini_program" : "official_account");
     expect(info.profile.nickName).toBe(raw.authorizer_info.nick_name);
     expect(info.profile.serviceTypeId).toBe(raw.authorizer_info.service_type_info.id);
     expect(info.profile.isVerified).toBe(raw.authorizer_info.verify_type_info.id !== -1);

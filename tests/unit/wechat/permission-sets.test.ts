@@ -28,7 +28,7 @@ describe("permissionSetName", () => {
 
   it("falls back to the legacy official list for ids the current tables lack", () => {
     expect(permissionSetName(16, "zh-CN")).toBe("获取认证状态及信息");
-    expect(findPermissionSet(20)).toMatchObject({ accountType: "miniprogram", source: "official_legacy" });
+    expect(findPermissionSet(20)).toMatchObject({ accountType: "mini_program", source: "official_legacy" });
   });
 
   it("has English names for the common sets", () => {
@@ -59,9 +59,9 @@ describe("PERMISSION_SETS / listPermissionSets", () => {
   });
 
   it("filters by account type", () => {
-    const miniprogram = listPermissionSets({ accountType: "miniprogram" });
+    const miniprogram = listPermissionSets({ accountType: "mini_program" });
     expect(miniprogram.length).toBeGreaterThan(10);
-    expect(miniprogram.every((set) => set.accountType === "miniprogram")).toBe(true);
+    expect(miniprogram.every((set) => set.accountType === "mini_program")).toBe(true);
     expect(miniprogram.map((set) => set.id)).toContain(18);
     expect(miniprogram.map((set) => set.id)).not.toContain(1);
     expect(listPermissionSets().length).toBe(PERMISSION_SETS.length);

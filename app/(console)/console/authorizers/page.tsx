@@ -47,7 +47,7 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
   const setLocale: PermissionSetLocale = locale === "en" ? "en" : "zh-CN";
   const setGroups = [
     { label: t("setsOfficial"), sets: listPermissionSets({ accountType: "official_account" }) },
-    { label: t("setsMiniProgram"), sets: listPermissionSets({ accountType: "miniprogram" }) },
+    { label: t("setsMiniProgram"), sets: listPermissionSets({ accountType: "mini_program" }) },
   ];
   const filtered = !!(query.q || query.kind || query.status || query.set !== undefined);
   return (

@@ -32,7 +32,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
   const setLocale: PermissionSetLocale = locale === "en" ? "en" : "zh-CN";
   const groups = [
     { label: t("form.setsOfficial"), accountType: "official_account" as const },
-    { label: t("form.setsMiniProgram"), accountType: "miniprogram" as const },
+    { label: t("form.setsMiniProgram"), accountType: "mini_program" as const },
   ].map((group) => ({
     label: group.label,
     sets: listPermissionSets({ accountType: group.accountType })
