@@ -1,7 +1,7 @@
 // Who is calling the token centre: the API key from `Authorization: Bearer <key>` or `X-Api-Key`.
 // Every failure is the same 401 shape; the message says what to fix without saying more than that.
 // What the key may do is its scope: a request outside it is a 403, and in the audit log.
-import { ApiError } from "../api/errors";
+import { ApiError } from "./errors";
 import { recordAudit } from "../audit";
 import { getClientAddress } from "../client-address";
 import { logger } from "../logger";

@@ -2,7 +2,7 @@
 // schemas the routes validate with (schemas.ts); paths, statuses and error codes are listed here
 // once, and a test calls every documented path and checks each answer against this document.
 import { z } from "zod";
-import { API_ERROR_STATUS, type ApiErrorCode } from "../api/errors";
+import { API_ERROR_STATUS, type ApiErrorCode } from "./errors";
 import {
   authorizerAppidSchema,
   authorizerTokenRefreshRequestSchema,

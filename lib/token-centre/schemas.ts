@@ -1,7 +1,7 @@
 // The token centre's wire shapes, in one place: routes validate with them and the OpenAPI document
 // (openapi.ts) is generated from them, so the two cannot drift apart.
 import { z } from "zod";
-import { API_ERROR_CODES } from "../api/errors";
+import { API_ERROR_CODES } from "./errors";
 import type { ErrorClass } from "../wechat/errors";
 
 const ERROR_CLASSES = ["retry", "refresh", "re-authorize", "configuration", "quota", "client"] as const satisfies readonly ErrorClass[];

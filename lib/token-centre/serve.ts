@@ -1,7 +1,7 @@
 // The frame of every token-centre route: authenticate the API key, run the handler, and turn
-// whatever it throws into the JSON error of lib/api/errors.ts.
+// whatever it throws into the JSON error of lib/token-centre/errors.ts.
 import type { z } from "zod";
-import { ApiError, describeZodIssues, toErrorResponse } from "../api/errors";
+import { ApiError, describeZodIssues, toErrorResponse } from "./errors";
 import { BodyTooLargeError, readBodyCapped } from "../http";
 import { authenticateRequest } from "./authenticate";
 import type { AuthenticatedKey } from "./api-keys";

@@ -1,7 +1,7 @@
-// lib/api/errors.ts: the one mapping from errors to HTTP answers, and what it never reveals.
+// lib/token-centre/errors.ts: the one mapping from errors to HTTP answers, and what it never reveals.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { API_ERROR_STATUS, ApiError, toErrorResponse } from "@/lib/api/errors";
+import { API_ERROR_STATUS, ApiError, toErrorResponse } from "@/lib/token-centre/errors";
 import { DatabaseUnavailableError } from "@/lib/db/errors";
 import { CredentialError, noTicketError } from "@/lib/credentials/errors";
 import { WeChatApiError, WeChatTransportError } from "@/lib/wechat/errors";

@@ -1,7 +1,7 @@
 // The OpenAPI document's own consistency (the integration test checks it against the routes).
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { API_ERROR_STATUS } from "@/lib/api/errors";
+import { API_ERROR_STATUS } from "@/lib/token-centre/errors";
 import { buildOpenApiDocument } from "@/lib/token-centre/openapi";
 
 const doc = buildOpenApiDocument({ serverUrl: "https://portal.example.com/api/v1" });
