@@ -5,11 +5,11 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { ForbiddenError } from "../auth/session";
-import { CredentialError } from "../credentials/errors";
 import type { StaffRole } from "../generated/prisma/enums";
 import { logger } from "../logger";
 import { ApiKeyNotFoundError } from "../token-centre/api-keys";
-import { WeChatApiError, WeChatTransportError, type ErrorClass } from "../wechat/errors";
+import { classifyUpstreamFailure, warnUpstreamFailure, type UpstreamFailure } from "../upstream-errors";
+import type { ErrorClass } from "../wechat/errors";
 
 export type ActionErrorCode =
   | "forbidden"
@@ -56,18 +56,25 @@ export class ConsoleError extends Error {
 export const describeIssues = (error: z.ZodError): ActionIssue[] =>
   error.issues.map((issue) => ({ path: issue.path.join(".") || "(input)", message: issue.message }));
 
+function upstreamActionError(failure: UpstreamFailure): ActionError {
+  switch (failure.code) {
+    case "wechat_error":
+      return { code: "wechat_error", errcode: failure.error.errcode, errorClass: failure.errorClass };
+    case "wechat_unavailable":
+      return { code: "wechat_unavailable", errorClass: failure.errorClass };
+    default:
+      return { code: failure.code };
+  }
+}
+
 export function toActionError(error: unknown): ActionError {
   if (error instanceof ForbiddenError) return { code: "forbidden", needed: error.needed };
   if (error instanceof ConsoleError) return { code: error.code };
   if (error instanceof ApiKeyNotFoundError) return { code: "not_found" };
-  if (error instanceof CredentialError) return { code: error.code };
-  if (error instanceof WeChatApiError) {
-    logger.warn({ errcode: error.errcode, endpoint: error.endpoint, rid: error.rid }, "console: WeChat refused a call");
-    return { code: "wechat_error", errcode: error.errcode, errorClass: error.classification.class };
-  }
-  if (error instanceof WeChatTransportError) {
-    logger.warn({ kind: error.kind, endpoint: error.endpoint, status: error.status }, "console: WeChat unreachable");
-    return { code: "wechat_unavailable", errorClass: error.errorClass };
+  const upstream = classifyUpstreamFailure(error);
+  if (upstream) {
+    warnUpstreamFailure("console", upstream);
+    return upstreamActionError(upstream);
   }
   const reference = randomBytes(6).toString("hex");
   logger.error({ err: error, reference }, "console: unexpected error in a server action");

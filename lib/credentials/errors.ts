@@ -1,5 +1,15 @@
 // Errors the credential layer raises, each saying what a human should do about it.
+import { hasBrand } from "../brand";
+
+// Branded (lib/brand.ts) like WeChat's errors: told apart by kind, whichever server bundle threw it.
+const CREDENTIAL_ERROR = Symbol.for("component-portal.CredentialError");
+
 export class CredentialError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, CREDENTIAL_ERROR);
+  }
+  readonly [CREDENTIAL_ERROR] = true;
+
   constructor(
     readonly code: "no_ticket" | "authorizer_revoked" | "needs_reauthorization" | "unknown_authorizer",
     message: string,

@@ -3,6 +3,7 @@
 // when the merchant is about to use one, cancel. Each answers a PublicAttempt or says plainly why not.
 import { db } from "../db";
 import { logger } from "../logger";
+import { classifyUpstreamFailure } from "../upstream-errors";
 import { createAttempt, ensurePreAuthCode, failAttempt, RenewalBusy } from "../authorization/attempts";
 import { toPublicAttempt, timingOf } from "./public-attempt";
 import { parseAuthorizeQuery, type QueryField, type SearchParams } from "./query";
@@ -27,15 +28,12 @@ export type RenewOutcome =
 export type CancelOutcome =
   { kind: "ok"; attempt: PublicAttempt } | { kind: "not_found" } | { kind: "not_cancellable"; attempt: PublicAttempt };
 
-// The names those classes give their instances (a minifier may rename the classes, not these).
-const UPSTREAM_ERRORS: ReadonlySet<string> = new Set(["WeChatApiError", "WeChatTransportError", "CredentialError"]);
-
 /**
- * WeChat (or our credentials for it) could not give a pre_auth_code right now. Told by name, not
- * instanceof: the API client is shared through globalThis (lib/upstream.ts) and may have been
- * created by another server bundle, whose copies of these classes are not ours.
+ * WeChat (or our credentials for it) could not give a pre_auth_code right now. The API client is
+ * shared through globalThis (lib/upstream.ts) and may have been created by another server bundle:
+ * its errors are branded (lib/brand.ts), so they are recognised whichever copy threw them.
  */
-const isUpstreamFailure = (error: unknown) => error instanceof Error && UPSTREAM_ERRORS.has(error.name);
+const isUpstreamFailure = (error: unknown) => classifyUpstreamFailure(error) !== null;
 
 // WeChat refusing or timing out is to be expected now and then, not a bug: the message is enough.
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));

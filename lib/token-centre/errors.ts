@@ -5,10 +5,10 @@
 // (invalid_request); a stray ZodError is therefore our bug (say, a response off its schema): a 500.
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
-import { CredentialError } from "../credentials/errors";
 import { isDatabaseUnavailable } from "../db/errors";
 import { logger } from "../logger";
-import { WeChatApiError, WeChatTransportError, type ErrorClass } from "../wechat/errors";
+import { classifyUpstreamFailure, warnUpstreamFailure, type UpstreamFailure } from "../upstream-errors";
+import type { ErrorClass } from "../wechat/errors";
 
 export const API_ERROR_STATUS = {
   invalid_request: 400,
@@ -75,32 +75,36 @@ function jsonError({ body, headers = {} }: { body: ApiErrorBody; headers?: Recor
   return Response.json(body, { status: API_ERROR_STATUS[body.error], headers: { "cache-control": "no-store", ...headers } });
 }
 
-function mapCredentialError(error: CredentialError): Response {
-  // 503 + Retry-After: WeChat pushes a ticket every 10 minutes and one was just requested.
-  const headers: Record<string, string> = error.code === "no_ticket" ? { "retry-after": "60" } : {};
-  return jsonError({ body: { error: error.code, message: error.message }, headers });
-}
-
-function mapWeChatApiError(error: WeChatApiError): Response {
-  const { class: errorClass, action } = error.classification;
-  return jsonError({
-    body: {
-      error: "wechat_error",
-      message: `WeChat answered errcode ${error.errcode} (${error.endpoint}): ${action}`,
-      errcode: error.errcode,
-      class: errorClass,
-    },
-  });
-}
-
-function mapTransportError(error: WeChatTransportError): Response {
-  return jsonError({
-    body: {
-      error: "wechat_unavailable",
-      message: `WeChat gave no usable answer (${error.kind}${error.status ? ` ${error.status}` : ""} on ${error.endpoint}); retry shortly.`,
-      class: error.errorClass,
-    },
-  });
+function upstreamResponse(failure: UpstreamFailure): Response {
+  switch (failure.code) {
+    case "wechat_error": {
+      const { errcode, endpoint, classification } = failure.error;
+      return jsonError({
+        body: {
+          error: "wechat_error",
+          message: `WeChat answered errcode ${errcode} (${endpoint}): ${classification.action}`,
+          errcode,
+          class: failure.errorClass,
+        },
+      });
+    }
+    case "wechat_unavailable": {
+      const { kind, status, endpoint } = failure.error;
+      return jsonError({
+        body: {
+          error: "wechat_unavailable",
+          message: `WeChat gave no usable answer (${kind}${status ? ` ${status}` : ""} on ${endpoint}); retry shortly.`,
+          class: failure.errorClass,
+        },
+      });
+    }
+    default:
+      // 503 + Retry-After: WeChat pushes a ticket every 10 minutes and one was just requested.
+      return jsonError({
+        body: { error: failure.code, message: failure.error.message },
+        headers: failure.code === "no_ticket" ? { "retry-after": "60" } : {},
+      });
+  }
 }
 
 /** The one place an error thrown while serving /api/v1 becomes an HTTP answer. */
@@ -111,14 +115,10 @@ export function toErrorResponse(error: unknown): Response {
       headers: error.headers,
     });
   }
-  if (error instanceof CredentialError) return mapCredentialError(error);
-  if (error instanceof WeChatApiError) {
-    logger.warn({ errcode: error.errcode, endpoint: error.endpoint, rid: error.rid }, "token centre: WeChat refused a call");
-    return mapWeChatApiError(error);
-  }
-  if (error instanceof WeChatTransportError) {
-    logger.warn({ kind: error.kind, endpoint: error.endpoint, status: error.status }, "token centre: WeChat unreachable");
-    return mapTransportError(error);
+  const upstream = classifyUpstreamFailure(error);
+  if (upstream) {
+    warnUpstreamFailure("token centre", upstream);
+    return upstreamResponse(upstream);
   }
   if (isDatabaseUnavailable(error)) {
     logger.warn({ err: error }, "token centre: database unavailable");

@@ -1,5 +1,6 @@
 // WeChat API errors: what an errcode means for the caller (retry, refresh, re-authorize, fix config,
 // wait for quota, fix the request) and what a human should do about it.
+import { hasBrand } from "../brand";
 
 export type ErrorClass = "retry" | "refresh" | "re-authorize" | "configuration" | "quota" | "client";
 
@@ -155,17 +156,15 @@ export function parseErrmsg(errmsg: string): { message: string; rid?: string; hi
   return { message: errmsg.trim() };
 }
 
-// Next.js bundles server code per entry (routes, instrumentation, ...), so one process can hold two
-// copies of these classes, and an error thrown by a client created in one bundle fails a plain
-// `instanceof` in another. A process-wide brand makes `instanceof` mean "is this kind of error".
+// Branded (lib/brand.ts): the API client is shared through globalThis, so the error may come from
+// another server bundle's copy of these classes.
 const API_ERROR = Symbol.for("component-portal.WeChatApiError");
 const TRANSPORT_ERROR = Symbol.for("component-portal.WeChatTransportError");
-const branded = (value: unknown, brand: symbol) => typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 
 /** A response with a non-zero errcode. `endpoint` is the path only: the query holds tokens. */
 export class WeChatApiError extends Error {
   static [Symbol.hasInstance](value: unknown): boolean {
-    return branded(value, API_ERROR);
+    return hasBrand(value, API_ERROR);
   }
   readonly [API_ERROR] = true;
   readonly errcode: number;
@@ -200,7 +199,7 @@ export type TransportFailure = "network" | "timeout" | "http" | "invalid-json" |
  */
 export class WeChatTransportError extends Error {
   static [Symbol.hasInstance](value: unknown): boolean {
-    return branded(value, TRANSPORT_ERROR);
+    return hasBrand(value, TRANSPORT_ERROR);
   }
   readonly [TRANSPORT_ERROR] = true;
   readonly kind: TransportFailure;
