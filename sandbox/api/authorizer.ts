@@ -1,6 +1,6 @@
 // APIs called on an authorizer's behalf (代调用) with its authorizer_access_token, plus the legacy
 // component-token variants of the option APIs.
-import { OK_BODY, WeChatApiError } from "../core/errors";
+import { OK_BODY, ErrcodeReply } from "../core/errors";
 import { issueJsapiTicket, LIFETIMES } from "../state/issue";
 import { REQUIRED_SETS } from "../state/permission-sets";
 import type { Authorization } from "../state/types";
@@ -24,7 +24,7 @@ const OPTIONS: Record<string, { values: readonly string[]; requiredSet: number }
 
 function readOption(authorization: Authorization, account: SeededAccount, name: string | undefined) {
   const option = name ? OPTIONS[name] : undefined;
-  if (!name || !option) throw new WeChatApiError(40097);
+  if (!name || !option) throw new ErrcodeReply(40097);
   requirePermission(authorization, account, { [account.kind]: [option.requiredSet] });
   return { name, option, value: authorization.options[name] ?? "0" };
 }
@@ -41,7 +41,7 @@ export const setAuthorizerOption: ApiHandler = (ctx, { query, body }) => {
   consumeQuota(ctx, { endpoint: "set_authorizer_option", authorizerAppid: account.appid });
   const { name, option } = readOption(authorization, account, readString(body, "option_name"));
   const value = readString(body, "option_value");
-  if (!value || !option.values.includes(value)) throw new WeChatApiError(40097);
+  if (!value || !option.values.includes(value)) throw new ErrcodeReply(40097);
   authorization.options[name] = value;
   ctx.state.changed();
   return { authorizerAppid: account.appid, body: { ...OK_BODY } };
@@ -64,7 +64,7 @@ export const setAuthorizerOptionLegacy: ApiHandler = (ctx, { query, body }) => {
   consumeQuota(ctx, { endpoint: "set_authorizer_option", authorizerAppid: account.appid });
   const { name, option } = readOption(authorization, account, readString(body, "option_name"));
   const value = readString(body, "option_value");
-  if (!value || !option.values.includes(value)) throw new WeChatApiError(40097);
+  if (!value || !option.values.includes(value)) throw new ErrcodeReply(40097);
   authorization.options[name] = value;
   ctx.state.changed();
   return { authorizerAppid: account.appid, body: { ...OK_BODY } };
@@ -74,7 +74,7 @@ const TICKET_TYPES = new Set(["jsapi", "wx_card"]);
 
 export const getTicket: ApiHandler = (ctx, { query }) => {
   const { authorization, account } = requireAuthorizerToken(ctx, query);
-  if (!TICKET_TYPES.has(query.type ?? "")) throw new WeChatApiError(40097);
+  if (!TICKET_TYPES.has(query.type ?? "")) throw new ErrcodeReply(40097);
   requirePermission(authorization, account, REQUIRED_SETS.getticket);
   consumeQuota(ctx, { endpoint: "getticket", authorizerAppid: account.appid });
   const ticket = issueJsapiTicket(ctx, account.appid);
@@ -87,8 +87,8 @@ export const getTicket: ApiHandler = (ctx, { query }) => {
 export const sendCustomMessage: ApiHandler = (ctx, { query, body }) => {
   const { token, authorization, account } = requireAuthorizerToken(ctx, query);
   requirePermission(authorization, account, REQUIRED_SETS.custom_send);
-  if (!readString(body, "touser")) throw new WeChatApiError(40003);
-  if (!readString(body, "msgtype")) throw new WeChatApiError(40008);
+  if (!readString(body, "touser")) throw new ErrcodeReply(40003);
+  if (!readString(body, "msgtype")) throw new ErrcodeReply(40008);
   consumeQuota(ctx, { endpoint: "custom_send", authorizerAppid: account.appid });
   ctx.state.data.customMessages.push({ at: ctx.clock.now(), authorizerAppid: account.appid, tokenOrigin: token.origin, body });
   ctx.state.changed();

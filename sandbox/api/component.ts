@@ -1,15 +1,9 @@
 // The component's own APIs (/cgi-bin/component/api_*), called with component_access_token or the secret.
 import type { SandboxContext } from "../core/context";
-import { OK_BODY, WeChatApiError } from "../core/errors";
+import { OK_BODY, ErrcodeReply } from "../core/errors";
 import { pushVerifyTicket } from "../push/events";
 import { LIFETIMES, issueAuthorizerToken, issueComponentToken, issuePreAuthCode, issueRefreshToken } from "../state/issue";
-import {
-  consumeQuota,
-  requireAuthorization,
-  requireComponentAppid,
-  requireComponentSecret,
-  requireComponentToken,
-} from "./guards";
+import { consumeQuota, requireAuthorization, requireComponentAppid, requireComponentSecret, requireComponentToken } from "./guards";
 import { readString, type ApiHandler } from "./http";
 import { buildAuthorizerInfo, buildFuncInfo } from "./shapes";
 
@@ -27,8 +21,8 @@ export const createComponentToken: ApiHandler = (ctx, { body }) => {
   const value = readString(body, "component_verify_ticket");
   // Only tickets this sandbox pushed exist; they live 12 h (61006 unknown, 61005 expired).
   const ticket = value ? ctx.state.data.tickets.find((candidate) => candidate.value === value) : undefined;
-  if (!ticket) throw new WeChatApiError(61006);
-  if (ctx.clock.now() >= ticket.expiresAt) throw new WeChatApiError(61005);
+  if (!ticket) throw new ErrcodeReply(61006);
+  if (ctx.clock.now() >= ticket.expiresAt) throw new ErrcodeReply(61005);
   const token = issueComponentToken(ctx);
   return { body: { component_access_token: token.value, expires_in: ctx.clock.expiresIn(LIFETIMES.componentToken) } };
 };
@@ -48,8 +42,8 @@ export const queryAuth: ApiHandler = (ctx, { query, body }) => {
   const value = readString(body, "authorization_code");
   const code = value ? ctx.state.data.authCodes.find((candidate) => candidate.value === value) : undefined;
   // A used code is as good as an unknown one: 61009. Expired: 61010.
-  if (!code || code.usedAt !== undefined) throw new WeChatApiError(61009);
-  if (ctx.clock.now() >= code.expiresAt) throw new WeChatApiError(61010);
+  if (!code || code.usedAt !== undefined) throw new ErrcodeReply(61009);
+  if (ctx.clock.now() >= code.expiresAt) throw new ErrcodeReply(61010);
   const { authorization } = requireAuthorization(ctx, code.authorizerAppid);
   code.usedAt = ctx.clock.now();
   const token = issueAuthorizerToken(ctx, { authorizerAppid: code.authorizerAppid, origin: { kind: "query_auth", code: code.value } });
@@ -67,7 +61,10 @@ export const queryAuth: ApiHandler = (ctx, { query, body }) => {
   };
 };
 
-function acceptsRefreshToken(ctx: SandboxContext, args: { current: string; previous?: { value: string; validUntil: number }; offered: string }): boolean {
+function acceptsRefreshToken(
+  ctx: SandboxContext,
+  args: { current: string; previous?: { value: string; validUntil: number }; offered: string },
+): boolean {
   if (args.offered === args.current) return true;
   return args.previous !== undefined && args.previous.value === args.offered && ctx.clock.now() < args.previous.validUntil;
 }
@@ -79,7 +76,7 @@ export const refreshAuthorizerToken: ApiHandler = (ctx, { query, body }) => {
   consumeQuota(ctx, { endpoint: "api_authorizer_token", authorizerAppid: authorization.authorizerAppid });
   const offered = readString(body, "authorizer_refresh_token") ?? "";
   if (!acceptsRefreshToken(ctx, { current: authorization.refreshToken, previous: authorization.previousRefreshToken, offered })) {
-    throw new WeChatApiError(61023);
+    throw new ErrcodeReply(61023);
   }
   authorization.refreshCount += 1;
   const every = ctx.config.rotateRefreshEvery;
@@ -129,7 +126,7 @@ export const getAuthorizerList: ApiHandler = (ctx, { query, body }) => {
   const offset = Number(body.offset ?? 0);
   const count = Number(body.count);
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(count) || count < 1 || count > MAX_LIST_COUNT) {
-    throw new WeChatApiError(40097);
+    throw new ErrcodeReply(40097);
   }
   consumeQuota(ctx, { endpoint: "api_get_authorizer_list" });
   const active = ctx.state.data.authorizations
@@ -157,7 +154,7 @@ export const clearQuota: ApiHandler = (ctx, { body }) => {
   const now = ctx.clock.now();
   const monthAgo = now - ctx.clock.lifetimeMs(LIFETIMES.clearQuotaMonth);
   ctx.state.data.clearQuotaUses = ctx.state.data.clearQuotaUses.filter((at) => at > monthAgo);
-  if (ctx.state.data.clearQuotaUses.length >= MONTHLY_CLEARS) throw new WeChatApiError(48006);
+  if (ctx.state.data.clearQuotaUses.length >= MONTHLY_CLEARS) throw new ErrcodeReply(48006);
   ctx.state.data.clearQuotaUses.push(now);
   const counts = ctx.state.data.quota.counts;
   for (const key of Object.keys(counts)) {

@@ -1,6 +1,6 @@
 // Checks shared by the API handlers, each failing with the errcode WeChat uses for it.
 import type { SandboxContext } from "../core/context";
-import { WeChatApiError } from "../core/errors";
+import { ErrcodeReply } from "../core/errors";
 import type { SeededAccount } from "../state/accounts";
 import { LIFETIMES } from "../state/issue";
 import type { AccountKind } from "../state/permission-sets";
@@ -11,37 +11,40 @@ function checkExpiry(ctx: SandboxContext, token: { expiresAt: number; naturalExp
   const now = ctx.clock.now();
   if (now < token.expiresAt) return;
   // Cut short by a newer token: WeChat says "not latest" (40001); died of old age: 42001.
-  if (token.expiresAt < token.naturalExpiresAt && now < token.naturalExpiresAt) throw new WeChatApiError(40001);
-  throw new WeChatApiError(42001);
+  if (token.expiresAt < token.naturalExpiresAt && now < token.naturalExpiresAt) throw new ErrcodeReply(40001);
+  throw new ErrcodeReply(42001);
 }
 
 export function requireComponentToken(ctx: SandboxContext, query: Record<string, string>): ComponentToken {
   const value = query.component_access_token;
-  if (!value) throw new WeChatApiError(41001);
+  if (!value) throw new ErrcodeReply(41001);
   const token = ctx.state.data.componentTokens.find((candidate) => candidate.value === value);
-  if (!token) throw new WeChatApiError(40001);
+  if (!token) throw new ErrcodeReply(40001);
   checkExpiry(ctx, token);
   return token;
 }
 
 export function requireComponentAppid(ctx: SandboxContext, body: Record<string, unknown>, field = "component_appid"): void {
   const appid = readString(body, field);
-  if (!appid) throw new WeChatApiError(41002);
-  if (appid !== ctx.config.component.appid) throw new WeChatApiError(40013);
+  if (!appid) throw new ErrcodeReply(41002);
+  if (appid !== ctx.config.component.appid) throw new ErrcodeReply(40013);
 }
 
 export function requireComponentSecret(ctx: SandboxContext, body: Record<string, unknown>, field: string): void {
   const secret = readString(body, field);
-  if (!secret) throw new WeChatApiError(41004);
-  if (secret !== ctx.config.component.appsecret) throw new WeChatApiError(40125);
+  if (!secret) throw new ErrcodeReply(41004);
+  if (secret !== ctx.config.component.appsecret) throw new ErrcodeReply(40125);
 }
 
 /** The authorizer must exist and currently authorize the component, else 61003. */
-export function requireAuthorization(ctx: SandboxContext, appid: string | undefined): { authorization: Authorization; account: SeededAccount } {
-  if (!appid) throw new WeChatApiError(41002);
+export function requireAuthorization(
+  ctx: SandboxContext,
+  appid: string | undefined,
+): { authorization: Authorization; account: SeededAccount } {
+  if (!appid) throw new ErrcodeReply(41002);
   const account = ctx.state.findAccount(appid);
   const authorization = ctx.state.findAuthorization(appid);
-  if (!account || !authorization || authorization.revokedAt !== undefined) throw new WeChatApiError(61003);
+  if (!account || !authorization || authorization.revokedAt !== undefined) throw new ErrcodeReply(61003);
   return { authorization, account };
 }
 
@@ -50,9 +53,9 @@ export function requireAuthorizerToken(
   query: Record<string, string>,
 ): { token: AuthorizerToken; authorization: Authorization; account: SeededAccount } {
   const value = query.access_token;
-  if (!value) throw new WeChatApiError(41001);
+  if (!value) throw new ErrcodeReply(41001);
   const token = ctx.state.data.authorizerTokens.find((candidate) => candidate.value === value);
-  if (!token) throw new WeChatApiError(40001);
+  if (!token) throw new ErrcodeReply(40001);
   const { authorization, account } = requireAuthorization(ctx, token.authorizerAppid);
   checkExpiry(ctx, token);
   return { token, authorization, account };
@@ -66,7 +69,7 @@ export function requirePermission(
 ): void {
   const needed = required[account.kind];
   if (!needed) return;
-  if (!needed.some((id) => authorization.funcIds.includes(id))) throw new WeChatApiError(61007);
+  if (!needed.some((id) => authorization.funcIds.includes(id))) throw new ErrcodeReply(61007);
 }
 
 /**
@@ -84,7 +87,7 @@ export function consumeQuota(ctx: SandboxContext, args: { endpoint: string; auth
   }
   const key = args.authorizerAppid ? `${args.endpoint}:${args.authorizerAppid}` : args.endpoint;
   const used = quota.counts[key] ?? 0;
-  if (used >= limit) throw new WeChatApiError(45009);
+  if (used >= limit) throw new ErrcodeReply(45009);
   quota.counts[key] = used + 1;
   ctx.state.changed();
 }

@@ -3,7 +3,7 @@
 import type { Context, Hono } from "hono";
 import { sleep } from "../core/clock";
 import type { SandboxContext } from "../core/context";
-import { WeChatApiError, wechatError } from "../core/errors";
+import { ErrcodeReply, wechatError } from "../core/errors";
 import { DEFAULT_FAULT_MS, describeFault, takeFaults } from "../faults/faults";
 
 export type ApiRequest = {
@@ -37,14 +37,14 @@ function waitUnlessAborted(ms: number, signals: AbortSignal[]): Promise<void> {
 
 function parseBody(method: string, text: string): Record<string, unknown> {
   if (method === "GET") return {};
-  if (text.trim() === "") throw new WeChatApiError(44002);
+  if (text.trim() === "") throw new ErrcodeReply(44002);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new WeChatApiError(47001);
+    throw new ErrcodeReply(47001);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new WeChatApiError(47001);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ErrcodeReply(47001);
   return parsed as Record<string, unknown>;
 }
 
@@ -73,7 +73,10 @@ export function mountApi(app: Hono, ctx: SandboxContext, route: ApiRoute): void 
     }
     if (faults.some((fault) => fault.kind === "http5xx")) {
       record({ errcode: -1, httpStatus: 503 });
-      return c.html("<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>", 503);
+      return c.html(
+        "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>",
+        503,
+      );
     }
     if (faults.some((fault) => fault.kind === "errcode-1")) {
       record({ errcode: -1, httpStatus: 200 });
@@ -87,7 +90,7 @@ export function mountApi(app: Hono, ctx: SandboxContext, route: ApiRoute): void 
       record({ errcode, httpStatus: 200, ...(result.authorizerAppid ? { authorizerAppid: result.authorizerAppid } : {}) });
       return c.json(result.body);
     } catch (error) {
-      if (error instanceof WeChatApiError) {
+      if (error instanceof ErrcodeReply) {
         record({ errcode: error.errcode, httpStatus: 200 });
         return c.json(error.toBody());
       }

@@ -34,7 +34,9 @@ export type WeChatErrorBody = { errcode: number; errmsg: string };
 
 /** WeChat's request id: hex unix time, then two random words (e.g. `66c669e3-210a005b-256a5f92`). */
 export function createRid(): string {
-  const time = Math.floor(Date.now() / 1000).toString(16).padStart(8, "0");
+  const time = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, "0");
   return `${time}-${randomBytes(4).toString("hex")}-${randomBytes(4).toString("hex")}`;
 }
 
@@ -43,13 +45,17 @@ export function wechatError(errcode: WeChatErrcode, detail?: string): WeChatErro
   return { errcode, errmsg: `${text} rid: ${createRid()}` };
 }
 
-/** Thrown by API handlers; the router turns it into WeChat's JSON (always HTTP 200, like WeChat). */
-export class WeChatApiError extends Error {
+/**
+ * Thrown by the sandbox's API handlers to answer with an errcode, as WeChat would; the router turns
+ * it into WeChat's JSON (always HTTP 200, like WeChat). The other side of the portal's
+ * WeChatApiError (lib/wechat/errors.ts), which its client throws on receiving such an answer.
+ */
+export class ErrcodeReply extends Error {
   readonly errcode: WeChatErrcode;
 
   constructor(errcode: WeChatErrcode, detail?: string) {
     super(`${errcode} ${WECHAT_ERRORS[errcode]}${detail ? ` ${detail}` : ""}`);
-    this.name = "WeChatApiError";
+    this.name = "ErrcodeReply";
     this.errcode = errcode;
   }
 
