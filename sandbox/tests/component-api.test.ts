@@ -1,5 +1,6 @@
 // The component APIs: success shapes against WeChat's samples and every errcode the issue lists.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readJsonFixture } from "../../tests/unit/wechat/fixtures";
 import type { SandboxHandle } from "../server";
 import {
   COMPONENT,
@@ -12,7 +13,6 @@ import {
   firstAccount,
   getComponentToken,
   latestTicket,
-  readFixture,
   startTestSandbox,
 } from "./helpers";
 
@@ -37,7 +37,7 @@ const tokenBody = (ticket: string) => ({
 describe("api_component_token", () => {
   it("exchanges a pushed ticket for a token shaped like WeChat's", async () => {
     const answer = await api(sandbox, "api_component_token", tokenBody(await latestTicket(sandbox)));
-    expectSameShape(answer, readFixture("api_component_token.doc-legacy.json"));
+    expectSameShape(answer, readJsonFixture("responses/api_component_token.doc-legacy.json"));
     expect(answer.expires_in).toBe(7200);
   });
 
@@ -56,7 +56,10 @@ describe("api_component_token", () => {
     const ticket = await latestTicket(sandbox);
     expectWeChatError(await api(sandbox, "api_component_token", { ...tokenBody(ticket), component_appsecret: "wrong" }), 40125);
     expectWeChatError(await api(sandbox, "api_component_token", { ...tokenBody(ticket), component_appid: "wx0000000000000000" }), 40013);
-    expectWeChatError(await api(sandbox, "api_component_token", { component_appid: COMPONENT.appid, component_verify_ticket: ticket }), 41004);
+    expectWeChatError(
+      await api(sandbox, "api_component_token", { component_appid: COMPONENT.appid, component_verify_ticket: ticket }),
+      41004,
+    );
   });
 
   it("answers malformed bodies with 47001 and empty ones with 44002", async () => {
@@ -80,7 +83,9 @@ describe("api_start_push_ticket", () => {
   it("checks the secret and pushes a fresh ticket", async () => {
     expectWeChatError(await api(sandbox, "api_start_push_ticket", { component_appid: COMPONENT.appid, component_secret: "nope" }), 40125);
     const before = sandbox.state.data.tickets.length;
-    expect(await api(sandbox, "api_start_push_ticket", { component_appid: COMPONENT.appid, component_secret: COMPONENT.appsecret })).toEqual({ errcode: 0, errmsg: "ok" });
+    expect(
+      await api(sandbox, "api_start_push_ticket", { component_appid: COMPONENT.appid, component_secret: COMPONENT.appsecret }),
+    ).toEqual({ errcode: 0, errmsg: "ok" });
     expect(sandbox.state.data.tickets.length).toBe(before + 1);
   });
 });
@@ -89,7 +94,7 @@ describe("api_create_preauthcode", () => {
   it("issues a 600 s code shaped like WeChat's", async () => {
     const token = await getComponentToken(sandbox);
     const answer = await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token });
-    expectSameShape(answer, readFixture("api_create_preauthcode.doc-legacy.json"));
+    expectSameShape(answer, readJsonFixture("responses/api_create_preauthcode.doc-legacy.json"));
     expect(answer.pre_auth_code).toMatch(/^preauthcode@@@/);
     expect(answer.expires_in).toBe(600);
   });
@@ -102,7 +107,9 @@ describe("api_create_preauthcode", () => {
     sandbox.context.clock.advance(7200);
     const expired = await api(sandbox, "api_create_preauthcode", body, { component_access_token: token });
     expectWeChatError(expired, 42001);
-    expect(errmsgText(expired.errmsg)).toBe(errmsgText((readFixture("error-42001.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(expired.errmsg)).toBe(
+      errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/42001.community.json").errmsg),
+    );
   });
 });
 
@@ -110,7 +117,7 @@ describe("api_query_auth", () => {
   it("returns the authorization shaped like WeChat's, with what was granted", async () => {
     const account = firstAccount(sandbox, "official_account");
     const { answer } = await authorizeAndQuery(sandbox, { appid: account.appid, ids: [1, 3, 4, 24] });
-    expectSameShape(answer, readFixture("api_query_auth.official_account.sdk-go-test.json"));
+    expectSameShape(answer, readJsonFixture("responses/api_query_auth.official_account.sdk-go-test.json"));
     const info = answer.authorization_info as { func_info: { funcscope_category: { id: number } }[]; authorizer_appid: string };
     expect(info.authorizer_appid).toBe(account.appid);
     expect(info.func_info.map((entry) => entry.funcscope_category.id)).toEqual([1, 3, 4, 24]);
@@ -122,14 +129,24 @@ describe("api_query_auth", () => {
     const query = { component_access_token: componentToken };
     const again = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: authCode }, query);
     expectWeChatError(again, 61009);
-    expectWeChatError(await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: "queryauthcode@@@nope" }, query), 61009);
+    expectWeChatError(
+      await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: "queryauthcode@@@nope" }, query),
+      61009,
+    );
 
     const fresh = await control(sandbox, "authorize", { appid: account.appid, push: false });
     sandbox.context.clock.advance(3600);
     const token = await getComponentToken(sandbox);
-    const expired = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: fresh.auth_code }, { component_access_token: token });
+    const expired = await api(
+      sandbox,
+      "api_query_auth",
+      { component_appid: COMPONENT.appid, authorization_code: fresh.auth_code },
+      { component_access_token: token },
+    );
     expectWeChatError(expired, 61010);
-    expect(errmsgText(expired.errmsg)).toBe(errmsgText((readFixture("error-61010.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(expired.errmsg)).toBe(
+      errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/61010.community.json").errmsg),
+    );
   });
 });
 
@@ -143,7 +160,7 @@ describe("api_authorizer_token", () => {
       { component_appid: COMPONENT.appid, authorizer_appid: account.appid, authorizer_refresh_token: refreshToken },
       { component_access_token: componentToken },
     );
-    expectSameShape(answer, readFixture("api_authorizer_token.doc-legacy.json"));
+    expectSameShape(answer, readJsonFixture("responses/api_authorizer_token.doc-legacy.json"));
     expect(answer.authorizer_refresh_token).toBe(refreshToken);
   });
 
@@ -151,7 +168,12 @@ describe("api_authorizer_token", () => {
     const account = firstAccount(sandbox, "official_account");
     const { componentToken, refreshToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
     const refresh = (token: string) =>
-      api(sandbox, "api_authorizer_token", { component_appid: COMPONENT.appid, authorizer_appid: account.appid, authorizer_refresh_token: token }, { component_access_token: componentToken });
+      api(
+        sandbox,
+        "api_authorizer_token",
+        { component_appid: COMPONENT.appid, authorizer_appid: account.appid, authorizer_refresh_token: token },
+        { component_access_token: componentToken },
+      );
     const every = sandbox.config.rotateRefreshEvery;
     const answers = [];
     for (let index = 0; index < every; index += 1) answers.push(await refresh(refreshToken));
@@ -170,7 +192,7 @@ describe("api_authorizer_token", () => {
       { component_access_token: freshComponentToken },
     );
     expectWeChatError(stale, 61023);
-    expect(errmsgText(stale.errmsg)).toBe(errmsgText((readFixture("error-61023.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(stale.errmsg)).toBe(errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/61023.community.json").errmsg));
   });
 
   it("answers 61003 once the merchant revoked", async () => {
@@ -184,9 +206,17 @@ describe("api_authorizer_token", () => {
       { component_access_token: componentToken },
     );
     expectWeChatError(answer, 61003);
-    expect(errmsgText(answer.errmsg)).toBe(errmsgText((readFixture("error-61003.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(answer.errmsg)).toBe(errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/61003.community.json").errmsg));
     // Tokens issued before the revoke die with it.
-    expectWeChatError(await api(sandbox, "/cgi-bin/message/custom/send", { touser: "o1", msgtype: "text", text: { content: "hi" } }, { access_token: accessToken }), 61003);
+    expectWeChatError(
+      await api(
+        sandbox,
+        "/cgi-bin/message/custom/send",
+        { touser: "o1", msgtype: "text", text: { content: "hi" } },
+        { access_token: accessToken },
+      ),
+      61003,
+    );
   });
 });
 
@@ -194,8 +224,13 @@ describe("api_get_authorizer_info", () => {
   it("describes an official account like the silenceper capture", async () => {
     const account = firstAccount(sandbox, "official_account");
     const { componentToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
-    const answer = await api(sandbox, "api_get_authorizer_info", { component_appid: COMPONENT.appid, authorizer_appid: account.appid }, { component_access_token: componentToken });
-    expectSameShape(answer, readFixture("api_get_authorizer_info.official_account.silenceper-test.json"));
+    const answer = await api(
+      sandbox,
+      "api_get_authorizer_info",
+      { component_appid: COMPONENT.appid, authorizer_appid: account.appid },
+      { component_access_token: componentToken },
+    );
+    expectSameShape(answer, readJsonFixture("responses/api_get_authorizer_info.official_account.silenceper-test.json"));
     const info = answer.authorizer_info as Record<string, unknown>;
     expect(info.nick_name).toBe(account.nickName);
     expect(info.service_type_info).toEqual({ id: account.serviceTypeId });
@@ -208,28 +243,45 @@ describe("api_get_authorizer_info", () => {
   it("describes a mini program with MiniProgramInfo like the WxJava capture", async () => {
     const account = firstAccount(sandbox, "mini_program");
     const { componentToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
-    const answer = await api(sandbox, "api_get_authorizer_info", { component_appid: COMPONENT.appid, authorizer_appid: account.appid }, { component_access_token: componentToken });
-    expectSameShape(answer, readFixture("api_get_authorizer_info.miniprogram.wxjava-test.json"));
+    const answer = await api(
+      sandbox,
+      "api_get_authorizer_info",
+      { component_appid: COMPONENT.appid, authorizer_appid: account.appid },
+      { component_access_token: componentToken },
+    );
+    expectSameShape(answer, readJsonFixture("responses/api_get_authorizer_info.miniprogram.wxjava-test.json"));
   });
 
   it("answers 61003 for an account that never authorized", async () => {
     const token = await getComponentToken(sandbox);
     const account = firstAccount(sandbox, "mini_program");
-    expectWeChatError(await api(sandbox, "api_get_authorizer_info", { component_appid: COMPONENT.appid, authorizer_appid: account.appid }, { component_access_token: token }), 61003);
+    expectWeChatError(
+      await api(
+        sandbox,
+        "api_get_authorizer_info",
+        { component_appid: COMPONENT.appid, authorizer_appid: account.appid },
+        { component_access_token: token },
+      ),
+      61003,
+    );
   });
 });
 
 describe("api_get_authorizer_list", () => {
   it("pages with offset and count, skipping revoked authorizers", async () => {
     const token = await getComponentToken(sandbox);
-    const appids = sandbox.state.listAccounts().filter((account) => !account.releaseTest).slice(0, 5).map((account) => account.appid);
+    const appids = sandbox.state
+      .listAccounts()
+      .filter((account) => !account.releaseTest)
+      .slice(0, 5)
+      .map((account) => account.appid);
     for (const appid of appids) await control(sandbox, "authorize", { appid, push: false });
     await control(sandbox, "revoke", { appid: appids[4] });
     const page = (offset: number, count: number) =>
       api(sandbox, "api_get_authorizer_list", { component_appid: COMPONENT.appid, offset, count }, { component_access_token: token });
     const first = await page(0, 3);
     const second = await page(3, 3);
-    expectSameShape(first, readFixture("api_get_authorizer_list.doc.json"));
+    expectSameShape(first, readJsonFixture("responses/api_get_authorizer_list.doc.json"));
     expect(first.total_count).toBe(4);
     const listed = [...(first.list as { authorizer_appid: string }[]), ...(second.list as { authorizer_appid: string }[])];
     expect(listed.map((entry) => entry.authorizer_appid).sort()).toEqual(appids.slice(0, 4).sort());
@@ -242,16 +294,24 @@ describe("authorizer options", () => {
   it("gets and sets options with the authorizer token, shaped like the samples", async () => {
     const account = firstAccount(sandbox, "official_account");
     const { accessToken, componentToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
-    const set = await api(sandbox, "set_authorizer_option", { option_name: "voice_recognize", option_value: "1" }, { access_token: accessToken });
-    expectSameShape(set, readFixture("api_set_authorizer_option.doc-legacy.json"));
-    expect(await api(sandbox, "get_authorizer_option", { option_name: "voice_recognize" }, { access_token: accessToken })).toEqual({ option_name: "voice_recognize", option_value: "1" });
+    const set = await api(
+      sandbox,
+      "set_authorizer_option",
+      { option_name: "voice_recognize", option_value: "1" },
+      { access_token: accessToken },
+    );
+    expectSameShape(set, readJsonFixture("responses/api_set_authorizer_option.doc-legacy.json"));
+    expect(await api(sandbox, "get_authorizer_option", { option_name: "voice_recognize" }, { access_token: accessToken })).toEqual({
+      option_name: "voice_recognize",
+      option_value: "1",
+    });
     const legacy = await api(
       sandbox,
       "api_get_authorizer_option",
       { component_appid: COMPONENT.appid, authorizer_appid: account.appid, option_name: "voice_recognize" },
       { component_access_token: componentToken },
     );
-    expectSameShape(legacy, readFixture("api_get_authorizer_option.doc-legacy.json"));
+    expectSameShape(legacy, readJsonFixture("responses/api_get_authorizer_option.doc-legacy.json"));
     expect(legacy.option_value).toBe("1");
   });
 
@@ -260,7 +320,7 @@ describe("authorizer options", () => {
     const { accessToken } = await authorizeAndQuery(sandbox, { appid: account.appid, ids: [1] });
     const answer = await api(sandbox, "get_authorizer_option", { option_name: "customer_service" }, { access_token: accessToken });
     expectWeChatError(answer, 61007);
-    expect(errmsgText(answer.errmsg)).toBe(errmsgText((readFixture("error-61007.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(answer.errmsg)).toBe(errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/61007.community.json").errmsg));
   });
 });
 
@@ -268,18 +328,27 @@ describe("authorizer calls", () => {
   it("issues a jsapi ticket and accepts a custom message", async () => {
     const account = firstAccount(sandbox, "official_account");
     const { accessToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
-    const ticket = (await (await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(accessToken)}&type=jsapi`)).json()) as Record<string, unknown>;
+    const ticket = (await (
+      await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(accessToken)}&type=jsapi`)
+    ).json()) as Record<string, unknown>;
     expect(ticket).toEqual({ errcode: 0, errmsg: "ok", ticket: expect.any(String), expires_in: 7200 });
-    const sent = await api(sandbox, "/cgi-bin/message/custom/send", { touser: "o_fan", msgtype: "text", text: { content: "你好" } }, { access_token: accessToken });
+    const sent = await api(
+      sandbox,
+      "/cgi-bin/message/custom/send",
+      { touser: "o_fan", msgtype: "text", text: { content: "你好" } },
+      { access_token: accessToken },
+    );
     expect(sent).toEqual({ errcode: 0, errmsg: "ok" });
     expect(sandbox.state.data.customMessages.at(-1)?.body).toEqual({ touser: "o_fan", msgtype: "text", text: { content: "你好" } });
   });
 
   it("refuses a component token where an authorizer token is needed (40001)", async () => {
     const token = await getComponentToken(sandbox);
-    const answer = (await (await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(token)}&type=jsapi`)).json()) as Record<string, unknown>;
+    const answer = (await (
+      await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(token)}&type=jsapi`)
+    ).json()) as Record<string, unknown>;
     expectWeChatError(answer, 40001);
-    expect(errmsgText(answer.errmsg)).toBe(errmsgText((readFixture("error-40001.community.json") as { errmsg: string }).errmsg));
+    expect(errmsgText(answer.errmsg)).toBe(errmsgText(readJsonFixture<{ errmsg: string }>("responses/errors/40001.community.json").errmsg));
   });
 });
 
@@ -291,10 +360,13 @@ describe("quotas and clear_quota/v2", () => {
     expect(await api(sandbox, "api_component_token", tokenBody(ticket))).toHaveProperty("component_access_token");
     const refused = await api(sandbox, "api_component_token", tokenBody(ticket));
     expectWeChatError(refused, 45009);
-    expectSameShape(refused, readFixture("error-45009.community.json"));
+    expectSameShape(refused, readJsonFixture("responses/errors/45009.community.json"));
 
     expectWeChatError(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: "wrong" }), 40125);
-    expect(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret })).toEqual({ errcode: 0, errmsg: "ok" });
+    expect(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret })).toEqual({
+      errcode: 0,
+      errmsg: "ok",
+    });
     expect(await api(sandbox, "api_component_token", tokenBody(ticket))).toHaveProperty("component_access_token");
   });
 
@@ -318,12 +390,20 @@ describe("quotas and clear_quota/v2", () => {
     const account = firstAccount(sandbox, "official_account");
     const { accessToken } = await authorizeAndQuery(sandbox, { appid: account.appid });
     await control(sandbox, "quotas", { endpoint: "getticket", limit: 1 });
-    const getTicket = async () => (await (await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(accessToken)}&type=jsapi`)).json()) as Record<string, unknown>;
+    const getTicket = async () =>
+      (await (
+        await fetch(`${sandbox.url}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(accessToken)}&type=jsapi`)
+      ).json()) as Record<string, unknown>;
     expect(await getTicket()).toHaveProperty("ticket");
     expectWeChatError(await getTicket(), 45009);
     const other = firstAccount(sandbox, "mini_program");
-    expectWeChatError(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret, appid: other.appid }), 61003);
-    expect(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret, appid: account.appid })).toEqual({ errcode: 0, errmsg: "ok" });
+    expectWeChatError(
+      await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret, appid: other.appid }),
+      61003,
+    );
+    expect(
+      await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret, appid: account.appid }),
+    ).toEqual({ errcode: 0, errmsg: "ok" });
     expect(await getTicket()).toHaveProperty("ticket");
   });
 });

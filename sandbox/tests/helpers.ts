@@ -2,8 +2,6 @@
 // what WeChat sends it, and shape comparison against WeChat's real response samples.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { expect } from "vitest";
 import { DEMO_COMPONENT } from "../../lib/wechat/demo-component";
@@ -110,7 +108,12 @@ export async function getComponentToken(sandbox: SandboxHandle): Promise<string>
 export async function authorizeAndQuery(sandbox: SandboxHandle, args: { appid: string; ids?: number[]; token?: string }) {
   const token = args.token ?? (await getComponentToken(sandbox));
   const granted = await control(sandbox, "authorize", { appid: args.appid, ...(args.ids ? { ids: args.ids } : {}), push: false });
-  const answer = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: granted.auth_code }, { component_access_token: token });
+  const answer = await api(
+    sandbox,
+    "api_query_auth",
+    { component_appid: COMPONENT.appid, authorization_code: granted.auth_code },
+    { component_access_token: token },
+  );
   const info = answer.authorization_info as Record<string, unknown>;
   return {
     componentToken: token,
@@ -129,10 +132,6 @@ export function firstAccount(sandbox: SandboxHandle, kind: string) {
   const account = accountsOf(sandbox, kind)[0];
   if (!account) throw new Error(`no ${kind} account seeded`);
   return account;
-}
-
-export function readFixture(name: string): unknown {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8"));
 }
 
 type Shape = string | { [key: string]: Shape } | Shape[];
@@ -165,7 +164,10 @@ export function expectSameShape(actual: unknown, sample: unknown, path = "$"): v
     const allowed = shapeOf(sample) as Shape[];
     for (const [index, element] of (actual as unknown[]).entries()) {
       const shape = JSON.stringify(shapeOf(element));
-      expect(allowed.map((entry) => JSON.stringify(entry)), `${path}[${index}] shape ${shape}`).toContain(shape);
+      expect(
+        allowed.map((entry) => JSON.stringify(entry)),
+        `${path}[${index}] shape ${shape}`,
+      ).toContain(shape);
     }
     return;
   }

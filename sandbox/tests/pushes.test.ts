@@ -1,12 +1,11 @@
 // Pushes to the event URL: encrypted exactly as WeChat does (checked with the independent wechat-crypto
 // package), retried when not answered `success` within the timeout, dropped or duplicated on demand.
 import { createDecipheriv } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { computePlainSignature } from "../../lib/wechat/crypto";
 import { parseXml } from "../../lib/wechat/xml";
+import { readFixture } from "../../tests/unit/wechat/fixtures";
 import { buildWeChatXml } from "../push/envelope";
 import type { SandboxHandle } from "../server";
 import { COMPONENT, control, firstAccount, startReceiver, startTestSandbox, type Receiver, type ReceivedRequest } from "./helpers";
@@ -20,7 +19,9 @@ const independent = new WXBizMsgCryptCtor(COMPONENT.token, COMPONENT.encodingAes
 
 /** Verify and decrypt a push with node-webot's implementation only. */
 function openWithWechatCrypto(request: ReceivedRequest): Record<string, unknown> {
-  const envelope = request.body.match(/^<xml>\s*<AppId><!\[CDATA\[(wx[0-9a-f]{16})\]\]><\/AppId>\s*<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]+)\]\]><\/Encrypt>\s*<\/xml>$/);
+  const envelope = request.body.match(
+    /^<xml>\s*<AppId><!\[CDATA\[(wx[0-9a-f]{16})\]\]><\/AppId>\s*<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]+)\]\]><\/Encrypt>\s*<\/xml>$/,
+  );
   expect(envelope, `envelope: ${request.body}`).not.toBeNull();
   const [, appid = "", encrypt = ""] = envelope ?? [];
   expect(appid).toBe(COMPONENT.appid);
@@ -55,7 +56,7 @@ afterEach(async () => {
 
 describe("push format", () => {
   it("writes the plaintext byte for byte like WeChat's real ticket push", () => {
-    const real = readFileSync(fileURLToPath(new URL("./fixtures/component_verify_ticket.real.sdk-go.xml", import.meta.url)), "utf8").trimEnd();
+    const real = readFixture("events/component_verify_ticket.real.sdk-go.xml").trimEnd();
     const fields = parseXml(real);
     const rebuilt = buildWeChatXml({
       AppId: String(fields.AppId),
@@ -73,7 +74,11 @@ describe("push format", () => {
     if (!request) throw new Error("no push");
     const payload = openWithWechatCrypto(request);
     expect(Object.keys(payload)).toEqual(["AppId", "CreateTime", "InfoType", "ComponentVerifyTicket"]);
-    expect(payload).toMatchObject({ AppId: COMPONENT.appid, InfoType: "component_verify_ticket", ComponentVerifyTicket: sandbox.state.data.tickets[0]?.value });
+    expect(payload).toMatchObject({
+      AppId: COMPONENT.appid,
+      InfoType: "component_verify_ticket",
+      ComponentVerifyTicket: sandbox.state.data.tickets[0]?.value,
+    });
     expect(payload.ComponentVerifyTicket).toMatch(/^ticket@@@/);
   });
 
@@ -103,11 +108,24 @@ describe("push format", () => {
     await control(sandbox, "revoke", { appid: account.appid });
     const payloads = (await receiver.waitFor(3)).map(openWithWechatCrypto);
     expect(payloads.map((payload) => payload.InfoType)).toEqual(["authorized", "updateauthorized", "unauthorized"]);
-    expect(Object.keys(payloads[0] ?? {})).toEqual(["AppId", "CreateTime", "InfoType", "AuthorizerAppid", "AuthorizationCode", "AuthorizationCodeExpiredTime", "PreAuthCode"]);
+    expect(Object.keys(payloads[0] ?? {})).toEqual([
+      "AppId",
+      "CreateTime",
+      "InfoType",
+      "AuthorizerAppid",
+      "AuthorizationCode",
+      "AuthorizationCodeExpiredTime",
+      "PreAuthCode",
+    ]);
     expect(payloads[0]).toMatchObject({ AuthorizerAppid: account.appid, AuthorizationCode: first.auth_code });
     expect(Number(payloads[0]?.AuthorizationCodeExpiredTime) - Date.now() / 1000).toBeGreaterThan(3500);
     expect(payloads[1]).toMatchObject({ AuthorizerAppid: account.appid, AuthorizationCode: second.auth_code });
-    expect(payloads[2]).toEqual({ AppId: COMPONENT.appid, CreateTime: expect.any(String), InfoType: "unauthorized", AuthorizerAppid: account.appid });
+    expect(payloads[2]).toEqual({
+      AppId: COMPONENT.appid,
+      CreateTime: expect.any(String),
+      InfoType: "unauthorized",
+      AuthorizerAppid: account.appid,
+    });
   });
 
   it("pushes notify_third_fasteregister with an auth_code the portal can exchange", async () => {
@@ -117,7 +135,13 @@ describe("push format", () => {
     const [request] = await receiver.waitFor(1);
     if (!request) throw new Error("no push");
     const payload = openWithWechatCrypto(request);
-    expect(payload).toMatchObject({ InfoType: "notify_third_fasteregister", status: "0", msg: "OK", appid: result.appid, auth_code: result.auth_code });
+    expect(payload).toMatchObject({
+      InfoType: "notify_third_fasteregister",
+      status: "0",
+      msg: "OK",
+      appid: result.appid,
+      auth_code: result.auth_code,
+    });
     expect(payload.info).toMatchObject({ name: "沙箱测试", code_type: "1" });
     expect(sandbox.state.findAccount(String(result.appid))?.kind).toBe("mini_program");
   });
@@ -163,8 +187,13 @@ describe("retries", () => {
     const delivery = await sandbox.pushTicket();
     expect(delivery.state).toBe("failed");
     expect(receiver.requests).toHaveLength(4);
-    const log = (await (await fetch(`${sandbox.url}/sandbox/api/deliveries`)).json()) as { deliveries: { id: number; attempts: unknown[]; state: string }[] };
-    expect(log.deliveries.find((entry) => entry.id === delivery.id)).toMatchObject({ state: "failed", attempts: expect.arrayContaining([expect.objectContaining({ status: 500, answer: "oops" })]) });
+    const log = (await (await fetch(`${sandbox.url}/sandbox/api/deliveries`)).json()) as {
+      deliveries: { id: number; attempts: unknown[]; state: string }[];
+    };
+    expect(log.deliveries.find((entry) => entry.id === delivery.id)).toMatchObject({
+      state: "failed",
+      attempts: expect.arrayContaining([expect.objectContaining({ status: 500, answer: "oops" })]),
+    });
   });
 
   it("logs deliveries to a portal that is not up, without crashing", async () => {
@@ -180,7 +209,10 @@ describe("retries", () => {
 describe("push faults", () => {
   it("drops a push: the ticket exists but nothing is sent", async () => {
     receiver = await startReceiver();
-    sandbox = await startTestSandbox({ eventUrl: receiver.url, faults: [{ kind: "drop-push", endpoint: "component_verify_ticket", count: 1 }] });
+    sandbox = await startTestSandbox({
+      eventUrl: receiver.url,
+      faults: [{ kind: "drop-push", endpoint: "component_verify_ticket", count: 1 }],
+    });
     const dropped = await sandbox.pushTicket();
     expect(dropped.state).toBe("dropped");
     const delivered = await sandbox.pushTicket();
@@ -198,7 +230,9 @@ describe("push faults", () => {
     const [first, second] = requests.map(openWithWechatCrypto);
     expect(first).toEqual(second);
     expect(first?.InfoType).toBe("authorized");
-    const log = (await (await fetch(`${sandbox.url}/sandbox/api/deliveries?infoType=authorized`)).json()) as { deliveries: { duplicateOf?: number }[] };
+    const log = (await (await fetch(`${sandbox.url}/sandbox/api/deliveries?infoType=authorized`)).json()) as {
+      deliveries: { duplicateOf?: number }[];
+    };
     expect(log.deliveries.filter((entry) => entry.duplicateOf !== undefined)).toHaveLength(1);
   });
 });

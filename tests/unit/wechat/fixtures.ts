@@ -1,4 +1,5 @@
-// Loads the WeChat conformance material copied into tests/fixtures/wechat-vectors (see its SOURCES.md).
+// Loads the WeChat conformance material copied into tests/fixtures/wechat-vectors (see its SOURCES.md):
+// the one copy, read by the portal's tests and the sandbox's.
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
