@@ -4,19 +4,16 @@ import { z } from "zod";
 import { db } from "../db";
 import type { ActorType } from "../generated/prisma/enums";
 import type { Prisma } from "../generated/prisma/client";
+import { optionalParam } from "./query-params";
 import { staffLabels } from "./staff-labels";
 
 export const ACTOR_TYPES = ["staff", "api_key", "system", "wechat"] as const satisfies readonly ActorType[];
 
-const one = (value: unknown) => (Array.isArray(value) ? value[0] : value);
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (one(v) === "" ? undefined : one(v)), schema.optional()).catch(undefined);
-
 export const auditQuerySchema = z.object({
-  action: optional(z.string().trim().max(100)),
-  actor: optional(z.enum(ACTOR_TYPES)),
-  target: optional(z.string().trim().max(200)),
-  before: optional(z.string().regex(/^\d{1,19}$/)),
+  action: optionalParam(z.string().trim().max(100)),
+  actor: optionalParam(z.enum(ACTOR_TYPES)),
+  target: optionalParam(z.string().trim().max(200)),
+  before: optionalParam(z.string().regex(/^\d{1,19}$/)),
 });
 export type AuditQuery = z.output<typeof auditQuerySchema>;
 

@@ -16,11 +16,15 @@ import {
   type TokenHealth,
   type Verification,
 } from "./authorizer-labels";
+import { firstValue, optionalParam } from "./query-params";
 import { AUTHORIZER_STATUSES } from "./statuses";
 
 export const LIST_SORTS = ["authorized_desc", "authorized_asc", "name_asc", "name_desc"] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
 export const PAGE_SIZES = [20, 50, 100] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+/** The list as it opens: newest authorizations first, 50 a page. Its links leave these out of the query string. */
+export const LIST_DEFAULTS = { sort: "authorized_desc", size: 50 } as const satisfies { sort: ListSort; size: PageSize };
 /**
  * Counting stops here: "1,000+" tells staff to narrow the filter as well as an exact figure would,
  * and an exact count of a broad filter reads every matching row (the overview has exact totals by status).
@@ -51,27 +55,38 @@ function decodeCursor(value: string): Cursor | undefined {
   }
 }
 
-const one = (value: unknown) => (Array.isArray(value) ? value[0] : value);
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (one(v) === "" ? undefined : one(v)), schema.optional()).catch(undefined);
-
-/**
- * The page's query string, read leniently: a hand-edited or stale URL shows the list with that
- * filter dropped rather than an error page.
- */
+/** The page's query string (lib/console/query-params.ts: a filter that does not parse is dropped). */
 export const listQuerySchema = z.object({
-  q: optional(z.string().trim().min(1).max(100)),
-  kind: optional(z.enum(ACCOUNT_KINDS)),
-  status: optional(z.enum(AUTHORIZER_STATUSES)),
-  set: optional(z.coerce.number().int().positive().max(100_000)),
-  sort: z.preprocess(one, z.enum(LIST_SORTS)).catch("authorized_desc"),
-  size: z.preprocess(one, z.coerce.number().pipe(z.union(PAGE_SIZES.map((n) => z.literal(n))))).catch(50),
-  after: optional(z.string().max(1000)).transform((v) => (v ? decodeCursor(v) : undefined)),
-  before: optional(z.string().max(1000)).transform((v) => (v ? decodeCursor(v) : undefined)),
+  q: optionalParam(z.string().trim().min(1).max(100)),
+  kind: optionalParam(z.enum(ACCOUNT_KINDS)),
+  status: optionalParam(z.enum(AUTHORIZER_STATUSES)),
+  set: optionalParam(z.coerce.number().int().positive().max(100_000)),
+  sort: z.preprocess(firstValue, z.enum(LIST_SORTS)).catch(LIST_DEFAULTS.sort),
+  size: z.preprocess(firstValue, z.coerce.number().pipe(z.union(PAGE_SIZES.map((n) => z.literal(n))))).catch(LIST_DEFAULTS.size),
+  after: optionalParam(z.string().max(1000)).transform((v) => (v ? decodeCursor(v) : undefined)),
+  before: optionalParam(z.string().max(1000)).transform((v) => (v ? decodeCursor(v) : undefined)),
 });
 export type ListQuery = z.output<typeof listQuerySchema>;
 
 export const parseListQuery = (params: Record<string, string | string[] | undefined>): ListQuery => listQuerySchema.parse(params);
+
+/** Whether the list is narrowed (sort and page size only order it). */
+export const isFiltered = (query: ListQuery): boolean => !!(query.q || query.kind || query.status || query.set !== undefined);
+
+/** The list's address for `query` from a cursor (none: its first page), the inverse of parseListQuery. */
+export function listHref(query: ListQuery, cursor: { after?: string; before?: string } = {}): string {
+  const params = new URLSearchParams();
+  if (query.q) params.set("q", query.q);
+  if (query.kind) params.set("kind", query.kind);
+  if (query.status) params.set("status", query.status);
+  if (query.set !== undefined) params.set("set", String(query.set));
+  if (query.sort !== LIST_DEFAULTS.sort) params.set("sort", query.sort);
+  if (query.size !== LIST_DEFAULTS.size) params.set("size", String(query.size));
+  if (cursor.after) params.set("after", cursor.after);
+  if (cursor.before) params.set("before", cursor.before);
+  const search = params.toString();
+  return `/console/authorizers${search ? `?${search}` : ""}`;
+}
 
 export type AuthorizerRow = {
   appid: string;

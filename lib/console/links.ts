@@ -6,11 +6,11 @@ import { closedWhere, createAttempt, viewAttempt, type AttemptView } from "../au
 import { recordAudit } from "../audit";
 import { db } from "../db";
 import { getEnv } from "../env";
-import type { AttemptStatus } from "../generated/prisma/enums";
+import type { AccountType, AttemptStatus } from "../generated/prisma/enums";
 import type { Prisma } from "../generated/prisma/client";
 import { appidSchema, type AuthType } from "../wechat/links";
-import { listPermissionSets, type PermissionSetAccountType } from "../wechat/permission-sets";
 import { ConsoleError } from "./errors";
+import { offeredPermissionSets } from "./permission-set-groups";
 import type { StaffActor } from "./safe-action";
 import { staffLabels } from "./staff-labels";
 
@@ -93,9 +93,8 @@ export async function loadAttempt(id: string): Promise<AttemptRow | null> {
   };
 }
 
-/** Which permission-set table an account kind picks from (WeChat publishes none for 视频号 / 推客). */
-const TABLE_FOR: Partial<Record<string, PermissionSetAccountType>> = { official_account: "official_account", mini_program: "mini_program" };
-const AUTH_TYPE_FOR: Record<string, AuthType> = { official_account: 1, mini_program: 2, promoter: 4, channels: 5, unknown: 3 };
+/** The auth_type a re-authorization link lists the account under (an account of unknown kind: 3, WeChat's own default). */
+const AUTH_TYPE_FOR: Record<AccountType, AuthType> = { official_account: 1, mini_program: 2, promoter: 4, channels: 5, unknown: 3 };
 
 export type ReauthorizationPlan = {
   appid: string;
@@ -117,9 +116,8 @@ export async function planReauthorization(appid: string): Promise<Reauthorizatio
   });
   if (!row) throw new ConsoleError("not_found", `No authorizer ${appid}.`);
   const granted = row.permissionSets.map((set) => set.funcscopeId);
-  const table = TABLE_FOR[row.accountType];
-  // Only sets WeChat currently publishes: a legacy id in category_id_list makes WeChat refuse the page.
-  const offered = table ? listPermissionSets({ accountType: table }).filter((set) => set.source === "official_current") : [];
-  const missing = offered.map((set) => set.id).filter((id) => !granted.includes(id));
-  return { appid, authType: AUTH_TYPE_FOR[row.accountType] ?? 3, granted, missing };
+  const missing = offeredPermissionSets(row.accountType)
+    .map((set) => set.id)
+    .filter((id) => !granted.includes(id));
+  return { appid, authType: AUTH_TYPE_FOR[row.accountType], granted, missing };
 }
