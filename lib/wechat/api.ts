@@ -276,8 +276,24 @@ export function createComponentApi(options: ComponentApiOptions) {
     return parsed.data;
   }
 
-  const withComponentToken = (componentAccessToken: string) => ({ component_access_token: componentAccessToken });
-  const withAccessToken = (accessToken: string) => ({ access_token: accessToken });
+  /** A component API: the component_access_token in the query, the component_appid first in the body. */
+  const postAsComponent = <T>(
+    caller: { componentAccessToken: string; componentAppid: string },
+    { path, body = {}, schema }: { path: string; body?: Record<string, unknown>; schema: z.ZodType<T> },
+  ) =>
+    call({
+      method: "POST",
+      path,
+      query: { component_access_token: caller.componentAccessToken },
+      body: { component_appid: caller.componentAppid, ...body },
+      schema,
+    });
+
+  /** An API called on an authorizer's behalf: its access_token in the query. */
+  const postAsAuthorizer = <T>(
+    authorizerAccessToken: string,
+    { path, body, schema }: { path: string; body: unknown; schema: z.ZodType<T> },
+  ) => call({ method: "POST", path, query: { access_token: authorizerAccessToken }, body, schema });
 
   return {
     /** Asks WeChat to push a component_verify_ticket now (after a restart, or when the ticket is missing). */
@@ -309,13 +325,7 @@ export function createComponentApi(options: ComponentApiOptions) {
     },
 
     async createPreAuthCode(args: { componentAccessToken: string; componentAppid: string }): Promise<PreAuthCode> {
-      const raw = await call({
-        method: "POST",
-        path: API_PATHS.createPreAuthCode,
-        query: withComponentToken(args.componentAccessToken),
-        body: { component_appid: args.componentAppid },
-        schema: rawPreAuthCodeSchema,
-      });
+      const raw = await postAsComponent(args, { path: API_PATHS.createPreAuthCode, schema: rawPreAuthCodeSchema });
       return { preAuthCode: raw.pre_auth_code, expiresIn: raw.expires_in };
     },
 
@@ -325,11 +335,9 @@ export function createComponentApi(options: ComponentApiOptions) {
       componentAppid: string;
       authorizationCode: string;
     }): Promise<AuthorizationGrant> {
-      const raw = await call({
-        method: "POST",
+      const raw = await postAsComponent(args, {
         path: API_PATHS.queryAuth,
-        query: withComponentToken(args.componentAccessToken),
-        body: { component_appid: args.componentAppid, authorization_code: args.authorizationCode },
+        body: { authorization_code: args.authorizationCode },
         schema: rawQueryAuthSchema,
       });
       const info = raw.authorization_info;
@@ -348,15 +356,9 @@ export function createComponentApi(options: ComponentApiOptions) {
       authorizerAppid: string;
       authorizerRefreshToken: string;
     }): Promise<AuthorizerToken> {
-      const raw = await call({
-        method: "POST",
+      const raw = await postAsComponent(args, {
         path: API_PATHS.authorizerToken,
-        query: withComponentToken(args.componentAccessToken),
-        body: {
-          component_appid: args.componentAppid,
-          authorizer_appid: args.authorizerAppid,
-          authorizer_refresh_token: args.authorizerRefreshToken,
-        },
+        body: { authorizer_appid: args.authorizerAppid, authorizer_refresh_token: args.authorizerRefreshToken },
         schema: rawAuthorizerTokenSchema,
       });
       const token: AuthorizerToken = { authorizerAccessToken: raw.authorizer_access_token, expiresIn: raw.expires_in };
@@ -371,11 +373,9 @@ export function createComponentApi(options: ComponentApiOptions) {
       componentAppid: string;
       authorizerAppid: string;
     }): Promise<AuthorizerInfo> {
-      const raw = await call({
-        method: "POST",
+      const raw = await postAsComponent(args, {
         path: API_PATHS.authorizerInfo,
-        query: withComponentToken(args.componentAccessToken),
-        body: { component_appid: args.componentAppid, authorizer_appid: args.authorizerAppid },
+        body: { authorizer_appid: args.authorizerAppid },
         schema: rawAuthorizerInfoSchema,
       });
       return toAuthorizerInfo(raw, args.authorizerAppid);
@@ -391,11 +391,9 @@ export function createComponentApi(options: ComponentApiOptions) {
         throw new RangeError(`count must be an integer between 1 and ${MAX_AUTHORIZER_LIST_COUNT}`);
       }
       if (!Number.isInteger(args.offset) || args.offset < 0) throw new RangeError("offset must be a non-negative integer");
-      const raw = await call({
-        method: "POST",
+      const raw = await postAsComponent(args, {
         path: API_PATHS.authorizerList,
-        query: withComponentToken(args.componentAccessToken),
-        body: { component_appid: args.componentAppid, offset: args.offset, count: args.count },
+        body: { offset: args.offset, count: args.count },
         schema: rawAuthorizerListSchema,
       });
       return {
@@ -409,10 +407,8 @@ export function createComponentApi(options: ComponentApiOptions) {
     },
 
     async getAuthorizerOption(args: { authorizerAccessToken: string; optionName: AuthorizerOptionName }): Promise<AuthorizerOption> {
-      const raw = await call({
-        method: "POST",
+      const raw = await postAsAuthorizer(args.authorizerAccessToken, {
         path: API_PATHS.getAuthorizerOption,
-        query: withAccessToken(args.authorizerAccessToken),
         body: { option_name: args.optionName },
         schema: rawAuthorizerOptionSchema,
       });
@@ -424,10 +420,8 @@ export function createComponentApi(options: ComponentApiOptions) {
       optionName: AuthorizerOptionName;
       optionValue: string;
     }): Promise<void> {
-      await call({
-        method: "POST",
+      await postAsAuthorizer(args.authorizerAccessToken, {
         path: API_PATHS.setAuthorizerOption,
-        query: withAccessToken(args.authorizerAccessToken),
         body: { option_name: args.optionName, option_value: args.optionValue },
         schema: rawAcknowledgementSchema,
       });
@@ -444,17 +438,15 @@ export function createComponentApi(options: ComponentApiOptions) {
       const raw = await call({
         method: "GET",
         path: API_PATHS.jsapiTicket,
-        query: { ...withAccessToken(args.authorizerAccessToken), type: "jsapi" },
+        query: { access_token: args.authorizerAccessToken, type: "jsapi" },
         schema: rawJsapiTicketSchema,
       });
       return { ticket: raw.ticket, expiresIn: raw.expires_in };
     },
 
     async sendCustomMessage(args: { authorizerAccessToken: string; message: CustomMessage }): Promise<void> {
-      await call({
-        method: "POST",
+      await postAsAuthorizer(args.authorizerAccessToken, {
         path: API_PATHS.customSend,
-        query: withAccessToken(args.authorizerAccessToken),
         body: args.message,
         schema: rawAcknowledgementSchema,
       });
