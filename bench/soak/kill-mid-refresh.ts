@@ -5,7 +5,7 @@
 // started again, sometimes after the rotated-away token's grace has run out, sometimes killed twice
 // in a row, sometimes meeting a WeChat 5xx while it recovers. No account may end up needing
 // re-authorization, and every one must end with a token WeChat accepts.
-import { accessContext, refreshContext } from "../../lib/credentials/authorizer-token";
+import { accessContext, refreshContext } from "../../lib/credentials/authorizer-credentials";
 import { openColumn } from "../../lib/credentials/vault";
 import {
   callCollector,

@@ -10,7 +10,7 @@
 // driver adds a credential tick every `tickEverySeconds` (the same pg-boss job the schedule sends);
 // 0 leaves the portal's own schedule alone.
 import { randomBytes } from "node:crypto";
-import { sealAuthorizerTokens } from "../../lib/credentials/authorizer-token";
+import { sealAuthorizerTokens } from "../../lib/credentials/authorizer-credentials";
 import { DEMO_COMPONENT } from "../../lib/wechat/demo-component";
 import { LIFETIMES, issueRefreshToken } from "../../sandbox/state/issue";
 import type { AuthorizerToken, Delivery } from "../../sandbox/state/types";

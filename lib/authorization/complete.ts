@@ -20,7 +20,7 @@ import { getEnv } from "../env";
 import { logger } from "../logger";
 import type { AuthorizationAttempt, AuthorizationCodeUse, Prisma } from "../generated/prisma/client";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "../credentials/component-token";
-import { CLEARED_TOKEN_CACHE, sealAuthorizerTokens } from "../credentials/authorizer-token";
+import { storeGrant } from "../credentials/authorizer-credentials";
 import { wechatApi } from "../upstream";
 import type { AuthorizationGrant, AuthorizerInfo } from "../wechat/api";
 import { WeChatApiError } from "../wechat/errors";
@@ -132,18 +132,12 @@ async function store(
   await requireLifecycleOrder(tx, { appid, eventAt, now });
   const change = await replacePermissionSets(tx, { appid, sets: grant.permissionSets, now });
 
-  const tokens = sealAuthorizerTokens({
+  await storeGrant(tx, {
     appid,
     accessToken: grant.authorizerAccessToken,
     expiresIn: grant.expiresIn,
     refreshToken: grant.authorizerRefreshToken,
     now,
-  });
-  await tx.authorizerCredential.upsert({
-    where: { authorizerAppid: appid },
-    create: { authorizerAppid: appid, ...tokens },
-    // Any token cached before (jsapi_ticket included) belongs to the old grant.
-    update: { ...CLEARED_TOKEN_CACHE, ...tokens, disabledAt: null, version: { increment: 1 } },
   });
 
   return { ...change, wasActive };

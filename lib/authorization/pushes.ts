@@ -9,14 +9,14 @@ import { getEnv } from "../env";
 import { logger } from "../logger";
 import { Prisma } from "../generated/prisma/client";
 import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
-import { open, seal } from "../credentials/vault";
+import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
 import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type AuthorizedPush, type ComponentPush } from "../wechat/push";
 import { SupersededChangeError } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
 import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";
-import { markAuthorizerRevoked } from "./revoke";
+import { markAuthorizerRevoked } from "./status";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
 export const MAX_PUSH_BYTES = 64 * 1024;
@@ -39,9 +39,6 @@ const crypto = () => {
   const { appid, token, encodingAesKey } = getEnv().component;
   return new MessageCrypto({ appid, token, encodingAesKey });
 };
-
-/** Where a push's payload is sealed: bound as associated data (lib/credentials/vault.ts). */
-export const payloadContext = (dedupeKey: string) => `push:${dedupeKey}`;
 
 /** Verifies, decrypts, parses and checks the freshness of a push against `now`. Pure: nothing is stored. */
 export function decodeComponentPush({
@@ -86,7 +83,7 @@ export function decodeComponentPush({
  */
 export async function storeComponentPush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
   const dedupeKey = dedupeKeyFor(push);
-  const sealed = seal({ plaintext: xml, context: payloadContext(dedupeKey) });
+  const sealed = sealPushPayload({ dedupeKey, xml });
   const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
   const prisma = db();
   const ticket = push.known && push.InfoType === "component_verify_ticket" ? push : null;
@@ -247,7 +244,7 @@ export async function processStoredPush(pushId: string): Promise<"processed" | "
   if (claimed.count === 0) return "skipped";
   const row = await prisma.receivedPush.findUniqueOrThrow({ where: { id: pushId } });
   try {
-    const xml = open({ sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId }, context: payloadContext(row.dedupeKey) });
+    const xml = openPushPayload({ dedupeKey: row.dedupeKey, sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId } });
     const handled = await handle(parseComponentPush(xml));
     if (handled.superseded) await markSuperseded({ row, handled });
     else await prisma.receivedPush.update({ where: { id: pushId }, data: { processedAt: new Date(), leaseUntil: null, error: null } });

@@ -8,9 +8,8 @@ import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { recordAudit } from "../audit";
-import type { Prisma } from "../generated/prisma/client";
 import { withComponentToken } from "../credentials/component-token";
-import { dropCachedAuthorizerTokens, refreshTokenColumns } from "../credentials/authorizer-token";
+import { dropCachedAuthorizerTokens, storeRecoveredRefreshToken } from "../credentials/authorizer-credentials";
 import {
   lifecycleEventAtFor,
   orderLifecycleChange,
@@ -18,14 +17,12 @@ import {
   replacePermissionSets,
   type LifecycleChange,
 } from "../authorization/authorizer-record";
-import { markAuthorizerRevoked } from "../authorization/revoke";
+import { markAuthorizerRevoked } from "../authorization/status";
 import { wechatApi } from "../upstream";
 import { MAX_AUTHORIZER_LIST_COUNT, type AuthorizerInfo, type AuthorizerListItem } from "../wechat/api";
 import { WeChatApiError } from "../wechat/errors";
 import { ConsoleError, toActionError, type ActionErrorCode } from "./errors";
 import type { StaffActor } from "./safe-action";
-
-type Tx = Prisma.TransactionClient;
 
 const readInfo = (authorizerAppid: string) =>
   withComponentToken((componentAccessToken) =>
@@ -54,19 +51,6 @@ export async function resyncAuthorizerInfo({ appid, actor }: { appid: string; ac
     details: { added: change.added, removed: change.removed },
   });
   return change;
-}
-
-/**
- * Stores a refresh token WeChat handed back (list or info) and re-enables the credential: the
- * access token is cleared, so the background refresh fetches one on its next round.
- */
-async function storeRefreshToken(tx: Tx, appid: string, refreshToken: string): Promise<void> {
-  const columns = refreshTokenColumns({ appid, refreshToken });
-  await tx.authorizerCredential.upsert({
-    where: { authorizerAppid: appid },
-    create: { authorizerAppid: appid, ...columns },
-    update: { ...columns, version: { increment: 1 } },
-  });
 }
 
 type ImportOutcome = "created" | "reactivated" | "updated" | "superseded";
@@ -149,7 +133,7 @@ async function importOne({
       await tx.authorizer.update({ where: { appid }, data: { status: "updated", updatedAuthorizationAt: now, statusChangedAt: now } });
     }
     const credentialUsable = !!before?.credential?.refreshTokenEnc && !before.credential.disabledAt;
-    if (refreshToken && (!before || inactive || !credentialUsable)) await storeRefreshToken(tx, appid, refreshToken);
+    if (refreshToken && (!before || inactive || !credentialUsable)) await storeRecoveredRefreshToken(tx, { appid, refreshToken });
     const imported: ImportResult = { outcome: !before ? "created" : inactive ? "reactivated" : "updated", ...sets };
     const audit = importAudit(mode, appid, imported);
     if (audit) await recordAudit(audit, tx);

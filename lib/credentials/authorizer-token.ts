@@ -1,53 +1,23 @@
 // Each authorizer's access token (7200 s) and refresh token (long-lived: losing it forces the
 // merchant to authorize again). Refreshed ahead of expiry, once across instances (row lock +
 // version), and a rotated refresh token is saved in the same write as the access token.
+import type { Prisma } from "../generated/prisma/client";
+import type { AuthorizerStatus } from "../generated/prisma/enums";
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { recordAudit } from "../audit";
 import { wechatApi } from "../upstream";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
-import type { AuthorizerToken } from "../wechat/api";
-import { markAuthorizerRevoked } from "../authorization/revoke";
+import { accessContext, recordRefreshFailure, refreshContext, storeRefreshedTokens } from "./authorizer-credentials";
 import { CredentialError } from "./errors";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "./component-token";
-import { isDue, isUsable, lifetimeTimes } from "./refresh-policy";
-import { openColumn, seal } from "./vault";
+import { recordGrantLoss } from "./grant-loss";
+import { refreshUnderLock, singleFlight } from "./refresh";
+import { isDue, isUsable } from "./refresh-policy";
+import { openColumn } from "./vault";
 
 export type AuthorizerAccessToken = { appid: string; token: string; version: number; expiresAt: Date; refreshAt: Date };
-
-export const accessContext = (appid: string) => `authorizer:${appid}:access_token`;
-export const refreshContext = (appid: string) => `authorizer:${appid}:refresh_token`;
-
-/** The sealed columns for a fresh access token (and refresh token, when WeChat gave one). */
-export function sealAuthorizerTokens({
-  appid,
-  accessToken,
-  expiresIn,
-  refreshToken,
-  now = new Date(),
-}: {
-  appid: string;
-  accessToken: string;
-  expiresIn: number;
-  refreshToken?: string;
-  now?: Date;
-}) {
-  const access = seal({ plaintext: accessToken, context: accessContext(appid) });
-  const { expiresAt, refreshAt } = lifetimeTimes({ now, expiresInSeconds: expiresIn });
-  const refresh = refreshToken ? seal({ plaintext: refreshToken, context: refreshContext(appid) }) : undefined;
-  return {
-    accessTokenEnc: access.ciphertext,
-    accessTokenKeyId: access.keyId,
-    accessTokenExpiresAt: expiresAt,
-    accessTokenRefreshAt: refreshAt,
-    ...(refresh ? { refreshTokenEnc: refresh.ciphertext, refreshTokenKeyId: refresh.keyId } : {}),
-    lastRefreshedAt: now,
-    lastErrorCode: null,
-    lastError: null,
-    lastErrorAt: null,
-  };
-}
 
 type CredentialRow = {
   accessTokenEnc: string | null;
@@ -73,11 +43,10 @@ function toToken(appid: string, row: CredentialRow): AuthorizerAccessToken | nul
   };
 }
 
-async function assertActive(appid: string): Promise<void> {
-  const authorizer = await db().authorizer.findUnique({
-    where: { appid },
-    select: { status: true, credential: { select: { disabledAt: true } } },
-  });
+type AuthorizerState = { status: AuthorizerStatus; credential: { disabledAt: Date | null } | null };
+
+/** `authorizer` when it may be handed credentials; else why not, as the CredentialError a caller shows. */
+export function requireActive<T extends AuthorizerState>(appid: string, authorizer: T | null): T {
   if (!authorizer) throw new CredentialError("unknown_authorizer", `No authorizer ${appid}: it has not authorized this platform.`);
   if (authorizer.status === "revoked")
     throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization; only the merchant can authorize again.`);
@@ -87,9 +56,32 @@ async function assertActive(appid: string): Promise<void> {
       `${appid} needs to authorize again: its refresh token is no longer accepted. Send the merchant a new authorization link.`,
     );
   }
+  return authorizer;
+}
+
+async function assertActive(appid: string): Promise<void> {
+  requireActive(
+    appid,
+    await db().authorizer.findUnique({ where: { appid }, select: { status: true, credential: { select: { disabledAt: true } } } }),
+  );
 }
 
 type Outcome = { kind: "token"; token: AuthorizerAccessToken } | { kind: "refresh-token-invalid" } | { kind: "revoked" };
+
+/** No refresh token WeChat could accept is stored: none, or the credential is disabled. */
+class NoRefreshToken extends Error {}
+
+async function lockCredential(tx: Prisma.TransactionClient, appid: string): Promise<CredentialRow> {
+  const rows = await tx.$queryRaw<CredentialRow[]>`
+    SELECT access_token_enc AS "accessTokenEnc", access_token_key_id AS "accessTokenKeyId",
+           access_token_expires_at AS "accessTokenExpiresAt", access_token_refresh_at AS "accessTokenRefreshAt",
+           refresh_token_enc AS "refreshTokenEnc", refresh_token_key_id AS "refreshTokenKeyId",
+           version, disabled_at AS "disabledAt"
+    FROM authorizer_credentials WHERE authorizer_appid = ${appid} FOR UPDATE`;
+  const row = rows[0];
+  if (!row || row.disabledAt) throw new NoRefreshToken();
+  return row;
+}
 
 /**
  * Under the row lock: re-check, else exchange the refresh token. The component token is fetched
@@ -101,56 +93,45 @@ async function refreshLocked(
   options: { force: boolean; refreshTokenOverride?: string },
 ): Promise<Outcome> {
   const componentAppid = getEnv().component.appid;
-  return db().$transaction(
-    async (tx) => {
-      const rows = await tx.$queryRaw<CredentialRow[]>`
-        SELECT access_token_enc AS "accessTokenEnc", access_token_key_id AS "accessTokenKeyId",
-               access_token_expires_at AS "accessTokenExpiresAt", access_token_refresh_at AS "accessTokenRefreshAt",
-               refresh_token_enc AS "refreshTokenEnc", refresh_token_key_id AS "refreshTokenKeyId",
-               version, disabled_at AS "disabledAt"
-        FROM authorizer_credentials WHERE authorizer_appid = ${appid} FOR UPDATE`;
-      const row = rows[0];
-      if (!row || row.disabledAt) return { kind: "refresh-token-invalid" };
-      const current = toToken(appid, row);
-      if (current && !options.force && !isDue(current.refreshAt)) return { kind: "token", token: current };
-
-      const refreshToken =
-        options.refreshTokenOverride ??
-        openColumn({ ciphertext: row.refreshTokenEnc, keyId: row.refreshTokenKeyId, context: refreshContext(appid) });
-      if (!refreshToken) return { kind: "refresh-token-invalid" };
-      let issued: AuthorizerToken;
-      try {
-        issued = await wechatApi().getAuthorizerToken({
+  try {
+    const token = await refreshUnderLock({
+      lock: (tx) => lockCredential(tx, appid),
+      reuse: (row) => {
+        const current = toToken(appid, row);
+        return current && !options.force && !isDue(current.refreshAt) ? current : null;
+      },
+      fetch: (row) => {
+        const refreshToken =
+          options.refreshTokenOverride ??
+          openColumn({ ciphertext: row.refreshTokenEnc, keyId: row.refreshTokenKeyId, context: refreshContext(appid) });
+        if (!refreshToken) throw new NoRefreshToken();
+        return wechatApi().getAuthorizerToken({
           componentAccessToken,
           componentAppid,
           authorizerAppid: appid,
           authorizerRefreshToken: refreshToken,
         });
-      } catch (error) {
-        if (error instanceof WeChatApiError && error.errcode === 61023) return { kind: "refresh-token-invalid" };
-        if (error instanceof WeChatApiError && error.errcode === 61003) return { kind: "revoked" };
-        throw error;
-      }
-      const version = row.version + 1;
-      // A recovered refresh token is saved too, even if WeChat did not rotate it in this answer.
-      const newRefresh = issued.authorizerRefreshToken ?? options.refreshTokenOverride;
-      await tx.authorizerCredential.update({
-        where: { authorizerAppid: appid },
-        data: {
-          ...sealAuthorizerTokens({
-            appid,
-            accessToken: issued.authorizerAccessToken,
-            expiresIn: issued.expiresIn,
-            refreshToken: newRefresh,
-          }),
+      },
+      store: async (tx, row, issued) => {
+        const version = row.version + 1;
+        const stored = await storeRefreshedTokens(tx, {
+          appid,
+          accessToken: issued.authorizerAccessToken,
+          expiresIn: issued.expiresIn,
+          // A recovered refresh token is saved too, even if WeChat did not rotate it in this answer.
+          refreshToken: issued.authorizerRefreshToken ?? options.refreshTokenOverride,
           version,
-        },
-      });
-      const { expiresAt, refreshAt } = lifetimeTimes({ expiresInSeconds: issued.expiresIn });
-      return { kind: "token", token: { appid, token: issued.authorizerAccessToken, version, expiresAt, refreshAt } };
-    },
-    { maxWait: 30_000, timeout: 30_000 },
-  );
+        });
+        return { appid, token: issued.authorizerAccessToken, version, ...stored };
+      },
+    });
+    return { kind: "token", token };
+  } catch (error) {
+    if (error instanceof NoRefreshToken || (error instanceof WeChatApiError && error.errcode === 61023))
+      return { kind: "refresh-token-invalid" };
+    if (error instanceof WeChatApiError && error.errcode === 61003) return { kind: "revoked" };
+    throw error;
+  }
 }
 
 /** The refresh token WeChat still holds for `appid` (api_get_authorizer_info, then the list). */
@@ -167,25 +148,10 @@ async function recoverRefreshToken(appid: string, componentAccessToken: string):
   }
 }
 
-async function markNeedsReauthorization(appid: string, reason: string): Promise<void> {
-  const now = new Date();
-  await db().$transaction([
-    db().authorizer.update({ where: { appid }, data: { status: "needs_reauthorization", statusChangedAt: now } }),
-    db().authorizerCredential.update({ where: { authorizerAppid: appid }, data: { disabledAt: now, lastError: reason, lastErrorAt: now } }),
-  ]);
-  await recordAudit({ actorType: "system", action: "authorizer.needs_reauthorization", target: appid, details: { reason } });
-  logger.warn({ appid, reason }, "authorizer needs to authorize again; credentials disabled");
-}
-
 async function recordFailure(appid: string, error: unknown): Promise<void> {
   const code = error instanceof WeChatApiError ? error.errcode : null;
   const message = error instanceof WeChatApiError ? error.classification.action : error instanceof Error ? error.message : String(error);
-  await db()
-    .authorizerCredential.update({
-      where: { authorizerAppid: appid },
-      data: { lastErrorCode: code, lastError: message, lastErrorAt: new Date() },
-    })
-    .catch(() => {});
+  await recordRefreshFailure(appid, { code, message });
 }
 
 async function refreshOnce(appid: string, force: boolean): Promise<AuthorizerAccessToken> {
@@ -213,11 +179,15 @@ async function refreshOnce(appid: string, force: boolean): Promise<AuthorizerAcc
     }
   }
   if (outcome.kind === "revoked") {
-    await markAuthorizerRevoked({ authorizerAppid: appid, at: new Date(), source: "api_61003" });
+    await recordGrantLoss({ kind: "revoked", appid, at: new Date() });
     throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization (61003).`);
   }
   if (outcome.kind === "refresh-token-invalid") {
-    await markNeedsReauthorization(appid, "WeChat answered 61023 and holds no other refresh token for this account.");
+    await recordGrantLoss({
+      kind: "refresh_token_invalid",
+      appid,
+      reason: "WeChat answered 61023 and holds no other refresh token for this account.",
+    });
     throw new CredentialError(
       "needs_reauthorization",
       `${appid} needs to authorize again: its refresh token is invalid (61023) and could not be recovered.`,
@@ -226,21 +196,16 @@ async function refreshOnce(appid: string, force: boolean): Promise<AuthorizerAcc
   return outcome.token;
 }
 
-const inflight = new Map<string, Promise<AuthorizerAccessToken>>();
+const oneRefreshPerAuthorizer = singleFlight<AuthorizerAccessToken>();
 
 /** Refreshes now (force) or when due; one refresh per authorizer at a time in this process. */
 export function refreshAuthorizerToken(appid: string, { force = false }: { force?: boolean } = {}): Promise<AuthorizerAccessToken> {
-  let pending = inflight.get(appid);
-  if (!pending) {
-    pending = refreshOnce(appid, force)
-      .catch(async (error: unknown) => {
-        if (!(error instanceof CredentialError)) await recordFailure(appid, error);
-        throw error;
-      })
-      .finally(() => inflight.delete(appid));
-    inflight.set(appid, pending);
-  }
-  return pending;
+  return oneRefreshPerAuthorizer(appid, () =>
+    refreshOnce(appid, force).catch(async (error: unknown) => {
+      if (!(error instanceof CredentialError)) await recordFailure(appid, error);
+      throw error;
+    }),
+  );
 }
 
 /** A valid access token for `appid`, refreshed first when due. */
@@ -275,34 +240,4 @@ export async function withAuthorizerToken<T>(appid: string, call: (authorizerAcc
       row && row.version !== first.version ? await getAuthorizerAccessToken(appid) : await refreshAuthorizerToken(appid, { force: true });
     return call(second.token);
   }
-}
-
-/**
- * Columns for a refresh token WeChat handed back outside a refresh (api_get_authorizer_list / info):
- * the credential is enabled again and its access token cleared, so the next caller or the
- * background refresh obtains one.
- */
-export function refreshTokenColumns({ appid, refreshToken }: { appid: string; refreshToken: string }) {
-  const sealed = seal({ plaintext: refreshToken, context: refreshContext(appid) });
-  return { ...CLEARED_TOKEN_CACHE, refreshTokenEnc: sealed.ciphertext, refreshTokenKeyId: sealed.keyId, disabledAt: null };
-}
-
-/** The columns that cache short-lived tokens (never the refresh token), emptied. */
-export const CLEARED_TOKEN_CACHE = {
-  accessTokenEnc: null,
-  accessTokenKeyId: null,
-  accessTokenExpiresAt: null,
-  accessTokenRefreshAt: null,
-  jsapiTicketEnc: null,
-  jsapiTicketKeyId: null,
-  jsapiTicketExpiresAt: null,
-  jsapiTicketRefreshAt: null,
-} as const;
-
-/** Drops cached tokens (the permission sets behind them changed); the next caller refreshes. */
-export async function dropCachedAuthorizerTokens(appid: string): Promise<void> {
-  await db().authorizerCredential.updateMany({
-    where: { authorizerAppid: appid },
-    data: { ...CLEARED_TOKEN_CACHE, version: { increment: 1 } },
-  });
 }

@@ -1,6 +1,7 @@
 // component_access_token: one per component, shared by every instance through the database.
 // Refreshed ahead of expiry; N concurrent callers cause one upstream call: single-flight within a
 // process (a shared promise) and across processes (row lock, then re-check what the winner wrote).
+import type { Prisma } from "../generated/prisma/client";
 import { db } from "../db";
 import { ensureComponentRow } from "../component";
 import { getEnv } from "../env";
@@ -9,6 +10,7 @@ import { wechatApi } from "../upstream";
 import { WeChatApiError } from "../wechat/errors";
 import { noTicketError } from "./errors";
 import { requestTicketPush, usableTicket, type TicketColumns } from "./component-ticket";
+import { refreshUnderLock, singleFlight } from "./refresh";
 import { isDue, isUsable, lifetimeTimes } from "./refresh-policy";
 import { openColumn, seal } from "./vault";
 
@@ -50,30 +52,33 @@ async function readCurrent(appid: string): Promise<ComponentAccessToken | null> 
 
 class TicketMissing extends Error {}
 
+async function lockComponent(tx: Prisma.TransactionClient, appid: string): Promise<TokenColumns & TicketColumns> {
+  await ensureComponentRow(tx, appid);
+  const rows = await tx.$queryRaw<(TokenColumns & TicketColumns)[]>`
+    SELECT access_token_enc AS "accessTokenEnc", access_token_key_id AS "accessTokenKeyId",
+           access_token_expires_at AS "accessTokenExpiresAt", access_token_refresh_at AS "accessTokenRefreshAt",
+           access_token_version AS "accessTokenVersion", verify_ticket_enc AS "verifyTicketEnc",
+           verify_ticket_key_id AS "verifyTicketKeyId", verify_ticket_create_time AS "verifyTicketCreateTime"
+    FROM components WHERE appid = ${appid} FOR UPDATE`;
+  return rows[0]!;
+}
+
 /** Under the row lock: re-check (another instance may have refreshed), else call WeChat and store. */
-async function refreshLocked(appid: string, force: { rejectedVersion?: number }): Promise<ComponentAccessToken> {
+function refreshLocked(appid: string, force: { rejectedVersion?: number }): Promise<ComponentAccessToken> {
   const { appsecret } = getEnv().component;
-  return db().$transaction(
-    async (tx) => {
-      await ensureComponentRow(tx, appid);
-      const rows = await tx.$queryRaw<(TokenColumns & TicketColumns)[]>`
-        SELECT access_token_enc AS "accessTokenEnc", access_token_key_id AS "accessTokenKeyId",
-               access_token_expires_at AS "accessTokenExpiresAt", access_token_refresh_at AS "accessTokenRefreshAt",
-               access_token_version AS "accessTokenVersion", verify_ticket_enc AS "verifyTicketEnc",
-               verify_ticket_key_id AS "verifyTicketKeyId", verify_ticket_create_time AS "verifyTicketCreateTime"
-        FROM components WHERE appid = ${appid} FOR UPDATE`;
-      const row = rows[0]!;
+  return refreshUnderLock({
+    lock: (tx) => lockComponent(tx, appid),
+    reuse: (row) => {
       const current = toToken(appid, row);
       const rejectedStill = force.rejectedVersion !== undefined && force.rejectedVersion === row.accessTokenVersion;
-      if (current && !isDue(current.refreshAt) && !rejectedStill) return current;
-
+      return current && !isDue(current.refreshAt) && !rejectedStill ? current : null;
+    },
+    fetch: (row) => {
       const ticket = usableTicket(appid, row);
       if (!ticket) throw new TicketMissing();
-      const issued = await wechatApi().getComponentToken({
-        componentAppid: appid,
-        componentAppsecret: appsecret,
-        componentVerifyTicket: ticket,
-      });
+      return wechatApi().getComponentToken({ componentAppid: appid, componentAppsecret: appsecret, componentVerifyTicket: ticket });
+    },
+    store: async (tx, row, issued) => {
       const { expiresAt, refreshAt } = lifetimeTimes({ expiresInSeconds: issued.expiresIn });
       const sealed = seal({ plaintext: issued.componentAccessToken, context: componentTokenContext(appid) });
       const version = row.accessTokenVersion + 1;
@@ -90,20 +95,14 @@ async function refreshLocked(appid: string, force: { rejectedVersion?: number })
       logger.info({ appid, version, expiresAt }, "component_access_token refreshed");
       return { token: issued.componentAccessToken, version, expiresAt, refreshAt };
     },
-    { maxWait: 30_000, timeout: 30_000 },
-  );
+  });
 }
 
-const inflight = new Map<string, Promise<ComponentAccessToken>>();
+const oneRefreshPerComponent = singleFlight<ComponentAccessToken>();
 
 async function refresh(appid: string, force: { rejectedVersion?: number } = {}): Promise<ComponentAccessToken> {
-  let pending = inflight.get(appid);
-  if (!pending) {
-    pending = refreshLocked(appid, force).finally(() => inflight.delete(appid));
-    inflight.set(appid, pending);
-  }
   try {
-    return await pending;
+    return await oneRefreshPerComponent(appid, () => refreshLocked(appid, force));
   } catch (error) {
     if (error instanceof TicketMissing) {
       await requestTicketPush({ reason: "no valid ticket to obtain component_access_token" });

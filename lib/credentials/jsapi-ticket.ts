@@ -1,18 +1,19 @@
 // Each authorizer's jsapi_ticket (7200 s, for JS-SDK signatures on its pages). WeChat limits
 // getticket calls, so the ticket is cached sealed in authorizer_credentials and refreshed ahead of
 // expiry, once: single-flight in this process, row lock + re-check across processes.
+import type { Prisma } from "../generated/prisma/client";
 import { db } from "../db";
 import { logger } from "../logger";
 import { wechatApi } from "../upstream";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
-import { withAuthorizerToken } from "./authorizer-token";
+import { jsapiTicketContext, storeJsapiTicket } from "./authorizer-credentials";
+import { requireActive, withAuthorizerToken } from "./authorizer-token";
 import { CredentialError } from "./errors";
-import { isDue, isUsable, lifetimeTimes } from "./refresh-policy";
-import { openColumn, seal } from "./vault";
+import { refreshUnderLock, singleFlight } from "./refresh";
+import { isDue, isUsable } from "./refresh-policy";
+import { openColumn } from "./vault";
 
 export type JsapiTicket = { appid: string; ticket: string; expiresAt: Date; refreshAt: Date };
-
-export const jsapiTicketContext = (appid: string) => `authorizer:${appid}:jsapi_ticket`;
 
 type TicketColumns = {
   jsapiTicketEnc: string | null;
@@ -42,18 +43,23 @@ const ticketSelect = {
  * or must authorize again is never handed out, even before it expires.
  */
 async function readCurrent(appid: string): Promise<JsapiTicket | null> {
-  const authorizer = await db().authorizer.findUnique({ where: { appid }, select: { status: true, credential: { select: ticketSelect } } });
-  if (!authorizer) throw new CredentialError("unknown_authorizer", `No authorizer ${appid}: it has not authorized this platform.`);
-  if (authorizer.status === "revoked") {
-    throw new CredentialError("authorizer_revoked", `${appid} revoked its authorization; only the merchant can authorize again.`);
-  }
-  if (authorizer.status === "needs_reauthorization" || authorizer.credential?.disabledAt) {
-    throw new CredentialError(
-      "needs_reauthorization",
-      `${appid} needs to authorize again: its refresh token is no longer accepted. Send the merchant a new authorization link.`,
-    );
-  }
+  const authorizer = requireActive(
+    appid,
+    await db().authorizer.findUnique({ where: { appid }, select: { status: true, credential: { select: ticketSelect } } }),
+  );
   return authorizer.credential ? toTicket(appid, authorizer.credential) : null;
+}
+
+async function lockTicket(tx: Prisma.TransactionClient, appid: string): Promise<TicketColumns> {
+  const rows = await tx.$queryRaw<TicketColumns[]>`
+    SELECT jsapi_ticket_enc AS "jsapiTicketEnc", jsapi_ticket_key_id AS "jsapiTicketKeyId",
+           jsapi_ticket_expires_at AS "jsapiTicketExpiresAt", jsapi_ticket_refresh_at AS "jsapiTicketRefreshAt"
+    FROM authorizer_credentials WHERE authorizer_appid = ${appid} FOR UPDATE`;
+  const row = rows[0];
+  if (!row) {
+    throw new CredentialError("needs_reauthorization", `${appid} has no stored credentials: send the merchant a new authorization link.`);
+  }
+  return row;
 }
 
 /**
@@ -61,53 +67,27 @@ async function readCurrent(appid: string): Promise<JsapiTicket | null> {
  * the authorizer token given. The token is obtained before the transaction: on the embedded
  * database a second connection would wait for this one.
  */
-async function refreshLocked(appid: string, authorizerAccessToken: string): Promise<JsapiTicket> {
-  return db().$transaction(
-    async (tx) => {
-      const rows = await tx.$queryRaw<TicketColumns[]>`
-        SELECT jsapi_ticket_enc AS "jsapiTicketEnc", jsapi_ticket_key_id AS "jsapiTicketKeyId",
-               jsapi_ticket_expires_at AS "jsapiTicketExpiresAt", jsapi_ticket_refresh_at AS "jsapiTicketRefreshAt"
-        FROM authorizer_credentials WHERE authorizer_appid = ${appid} FOR UPDATE`;
-      const row = rows[0];
-      if (!row) {
-        throw new CredentialError(
-          "needs_reauthorization",
-          `${appid} has no stored credentials: send the merchant a new authorization link.`,
-        );
-      }
+function refreshLocked(appid: string, authorizerAccessToken: string): Promise<JsapiTicket> {
+  return refreshUnderLock({
+    lock: (tx) => lockTicket(tx, appid),
+    reuse: (row) => {
       const current = toTicket(appid, row);
-      if (current && !isDue(current.refreshAt)) return current;
-
-      const issued = await wechatApi().getJsapiTicket({ authorizerAccessToken });
-      const { expiresAt, refreshAt } = lifetimeTimes({ expiresInSeconds: issued.expiresIn });
-      const sealed = seal({ plaintext: issued.ticket, context: jsapiTicketContext(appid) });
-      // `version` is left alone on purpose: it guards the access token, which has not changed.
-      await tx.authorizerCredential.update({
-        where: { authorizerAppid: appid },
-        data: {
-          jsapiTicketEnc: sealed.ciphertext,
-          jsapiTicketKeyId: sealed.keyId,
-          jsapiTicketExpiresAt: expiresAt,
-          jsapiTicketRefreshAt: refreshAt,
-        },
-      });
+      return current && !isDue(current.refreshAt) ? current : null;
+    },
+    fetch: () => wechatApi().getJsapiTicket({ authorizerAccessToken }),
+    store: async (tx, _row, issued) => {
+      const { expiresAt, refreshAt } = await storeJsapiTicket(tx, { appid, ticket: issued.ticket, expiresIn: issued.expiresIn });
       logger.info({ appid, expiresAt }, "jsapi_ticket refreshed");
       return { appid, ticket: issued.ticket, expiresAt, refreshAt };
     },
-    { maxWait: 30_000, timeout: 30_000 },
-  );
+  });
 }
 
-const inflight = new Map<string, Promise<JsapiTicket>>();
+const oneRefreshPerAuthorizer = singleFlight<JsapiTicket>();
 
 /** One refresh per authorizer at a time in this process; a rejected authorizer token is replaced once. */
 function refreshJsapiTicket(appid: string): Promise<JsapiTicket> {
-  let pending = inflight.get(appid);
-  if (!pending) {
-    pending = withAuthorizerToken(appid, (token) => refreshLocked(appid, token)).finally(() => inflight.delete(appid));
-    inflight.set(appid, pending);
-  }
-  return pending;
+  return oneRefreshPerAuthorizer(appid, () => withAuthorizerToken(appid, (token) => refreshLocked(appid, token)));
 }
 
 /** A valid jsapi_ticket for `appid`, fetched from WeChat only when none is cached or it is due. */

@@ -10,11 +10,10 @@
 // Idempotent: a second run finds nothing to do. The plaintext never leaves this process's memory.
 import { getDatabase, type SqlSession } from "../db";
 import { getEnv, type EncryptionKey } from "../env";
-import { payloadContext } from "../authorization/pushes";
-import { accessContext, refreshContext } from "./authorizer-token";
+import { accessContext, jsapiTicketContext, refreshContext } from "./authorizer-credentials";
 import { verifyTicketContext } from "./component-ticket";
 import { componentTokenContext } from "./component-token";
-import { jsapiTicketContext } from "./jsapi-ticket";
+import { payloadContext } from "./push-payload";
 import { reseal, VaultError, type Sealed } from "./vault";
 
 type Row = Record<string, string>;
@@ -31,45 +30,23 @@ export type SealedColumn = {
   context: (row: Row) => string;
 };
 
-// Contexts from their owners: component-ticket.ts, component-token.ts, authorizer-token.ts,
-// jsapi-ticket.ts and lib/authorization/pushes.ts. The re-encryption test checks that every *_enc
-// column of the schema is listed.
+/** A value of a table keyed by an appid, sealed with a context built from that appid. */
+const keyedByAppid = (table: string, primaryKey: string, value: string, context: (appid: string) => string): SealedColumn => ({
+  table,
+  value,
+  primaryKey,
+  primaryKeyType: "text",
+  context: (row) => context(row[primaryKey]!),
+});
+
+// Contexts from their owners: component-ticket.ts, component-token.ts, authorizer-credentials.ts
+// and push-payload.ts. The re-encryption test checks that every *_enc column of the schema is listed.
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
-  {
-    table: "components",
-    value: "verify_ticket",
-    primaryKey: "appid",
-    primaryKeyType: "text",
-    context: (row) => verifyTicketContext(row.appid!),
-  },
-  {
-    table: "components",
-    value: "access_token",
-    primaryKey: "appid",
-    primaryKeyType: "text",
-    context: (row) => componentTokenContext(row.appid!),
-  },
-  {
-    table: "authorizer_credentials",
-    value: "access_token",
-    primaryKey: "authorizer_appid",
-    primaryKeyType: "text",
-    context: (row) => accessContext(row.authorizer_appid!),
-  },
-  {
-    table: "authorizer_credentials",
-    value: "refresh_token",
-    primaryKey: "authorizer_appid",
-    primaryKeyType: "text",
-    context: (row) => refreshContext(row.authorizer_appid!),
-  },
-  {
-    table: "authorizer_credentials",
-    value: "jsapi_ticket",
-    primaryKey: "authorizer_appid",
-    primaryKeyType: "text",
-    context: (row) => jsapiTicketContext(row.authorizer_appid!),
-  },
+  keyedByAppid("components", "appid", "verify_ticket", verifyTicketContext),
+  keyedByAppid("components", "appid", "access_token", componentTokenContext),
+  keyedByAppid("authorizer_credentials", "authorizer_appid", "access_token", accessContext),
+  keyedByAppid("authorizer_credentials", "authorizer_appid", "refresh_token", refreshContext),
+  keyedByAppid("authorizer_credentials", "authorizer_appid", "jsapi_ticket", jsapiTicketContext),
   {
     table: "received_pushes",
     value: "payload",

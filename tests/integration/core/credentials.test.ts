@@ -9,7 +9,8 @@ vi.mock("next/server", async (importOriginal) => ({
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
 import { useDatabase } from "@/lib/db";
 import { getComponentAccessToken, withComponentToken } from "@/lib/credentials/component-token";
-import { getAuthorizerAccessToken, refreshAuthorizerToken, refreshContext, withAuthorizerToken } from "@/lib/credentials/authorizer-token";
+import { refreshContext } from "@/lib/credentials/authorizer-credentials";
+import { getAuthorizerAccessToken, refreshAuthorizerToken, withAuthorizerToken } from "@/lib/credentials/authorizer-token";
 import { CredentialError } from "@/lib/credentials/errors";
 import { openColumn, seal } from "@/lib/credentials/vault";
 import { wechatApi } from "@/lib/upstream";

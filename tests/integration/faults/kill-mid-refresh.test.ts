@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useDatabase } from "@/lib/db";
-import { refreshAuthorizerToken, refreshContext } from "@/lib/credentials/authorizer-token";
+import { refreshContext } from "@/lib/credentials/authorizer-credentials";
+import { refreshAuthorizerToken } from "@/lib/credentials/authorizer-token";
 import { openColumn } from "@/lib/credentials/vault";
 import { startHoldProxy, type HoldProxy } from "@/bench/soak/hold-proxy";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";

@@ -4,12 +4,8 @@
 // run does nothing; values no key opens are reported, not lost further.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { storeComponentPush, processStoredPush } from "@/lib/authorization/pushes";
-import {
-  dropCachedAuthorizerTokens,
-  getAuthorizerAccessToken,
-  refreshAuthorizerToken,
-  refreshContext,
-} from "@/lib/credentials/authorizer-token";
+import { dropCachedAuthorizerTokens, refreshContext } from "@/lib/credentials/authorizer-credentials";
+import { getAuthorizerAccessToken, refreshAuthorizerToken } from "@/lib/credentials/authorizer-token";
 import { usableTicket } from "@/lib/credentials/component-ticket";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { getJsapiTicket } from "@/lib/credentials/jsapi-ticket";

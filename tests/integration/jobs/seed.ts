@@ -4,7 +4,7 @@ import { db, type Database } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { recordVerifyTicket } from "@/lib/credentials/component-ticket";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
-import { sealAuthorizerTokens } from "@/lib/credentials/authorizer-token";
+import { sealAuthorizerTokens } from "@/lib/credentials/authorizer-credentials";
 import { wechatApi } from "@/lib/upstream";
 import type { AuthorizerStatus } from "@/lib/generated/prisma/enums";
 import { sandboxControl, type TestSandbox } from "../../helpers/sandbox";

@@ -5,7 +5,7 @@ import { GET as getAuthorizerTokenRoute } from "@/app/api/v1/authorizers/[appid]
 import { POST as postTokenRefreshRoute } from "@/app/api/v1/authorizers/[appid]/token/refresh/route";
 import { POST as postJssdkSignatureRoute } from "@/app/api/v1/authorizers/[appid]/jssdk-signature/route";
 import { GET as getComponentTokenRoute } from "@/app/api/v1/component/token/route";
-import { jsapiTicketContext } from "@/lib/credentials/jsapi-ticket";
+import { jsapiTicketContext } from "@/lib/credentials/authorizer-credentials";
 import { getApiKeyUsage, revokeApiKey, summarizeApiKeyUsage } from "@/lib/token-centre/api-keys";
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
 import type { ApiKeyScope } from "@/lib/token-centre/scopes";

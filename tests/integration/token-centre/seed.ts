@@ -2,7 +2,7 @@
 // authorizers whose tokens came from api_query_auth. Shared by the token-centre and message tests.
 import { recordVerifyTicket } from "@/lib/credentials/component-ticket";
 import { withComponentToken } from "@/lib/credentials/component-token";
-import { sealAuthorizerTokens } from "@/lib/credentials/authorizer-token";
+import { sealAuthorizerTokens } from "@/lib/credentials/authorizer-credentials";
 import { db } from "@/lib/db";
 import { wechatApi } from "@/lib/upstream";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
