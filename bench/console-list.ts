@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { BRANDS } from "../sandbox/state/accounts";
 
 process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), "bench-console-"));
 process.env.LOG_LEVEL ??= "silent";
@@ -48,25 +49,7 @@ async function openFresh() {
   };
 }
 
-// Names like the sandbox's (brand + kind of shop), so a search for a brand matches ~1/16 of the rows.
-const BRANDS = [
-  "青禾",
-  "云杉",
-  "南山",
-  "知味",
-  "拾光",
-  "鹿鸣",
-  "半山",
-  "橘子",
-  "星河",
-  "木棉",
-  "海盐",
-  "晨曦",
-  "松果",
-  "白露",
-  "远山",
-  "小满",
-];
+// Names like the sandbox's (its brands + kind of shop), so a search for a brand matches ~1/16 of the rows.
 const SUFFIXES = ["生活馆", "书店", "咖啡", "健身", "花艺", "烘焙", "旅行社", "点餐", "商城", "预约"];
 const sqlArray = (items: string[]) => `ARRAY[${items.map((item) => `'${item}'`).join(",")}]`;
 

@@ -22,7 +22,25 @@ export type SeededAccount = {
   miniProgram?: { categories: { first: string; second: string }[]; requestDomain: string };
 };
 
-const BRANDS = ["青禾", "云杉", "南山", "知味", "拾光", "鹿鸣", "半山", "橘子", "星河", "木棉", "海盐", "晨曦", "松果", "白露", "远山", "小满"];
+/** Shop brands for generated names (bench/console-list.ts seeds its rows with them too). */
+export const BRANDS = [
+  "青禾",
+  "云杉",
+  "南山",
+  "知味",
+  "拾光",
+  "鹿鸣",
+  "半山",
+  "橘子",
+  "星河",
+  "木棉",
+  "海盐",
+  "晨曦",
+  "松果",
+  "白露",
+  "远山",
+  "小满",
+];
 const CITIES = ["杭州", "成都", "深圳", "苏州", "厦门", "武汉", "西安", "长沙", "南京", "青岛"];
 const COMPANY_KINDS = ["餐饮管理", "文化传播", "网络科技", "商贸", "健康管理"];
 const OA_SUFFIXES = ["生活馆", "书店", "咖啡", "健身", "花艺", "烘焙", "旅行社"];
@@ -99,7 +117,10 @@ export function seedAccounts(seed: string): SeededAccount[] {
       appid,
       kind: blueprint.kind,
       nickName,
-      userName: blueprint.kind === "channels" ? `sph${rng.string(7, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")}` : `gh_${rng.hex(12)}`,
+      userName:
+        blueprint.kind === "channels"
+          ? `sph${rng.string(7, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")}`
+          : `gh_${rng.hex(12)}`,
       alias: blueprint.kind === "official_account" ? `${rng.pick(ALIAS_WORDS)}${100 + rng.int(900)}` : "",
       principalName: blueprint.personal ? "个人" : `${city}${brand}${rng.pick(COMPANY_KINDS)}有限公司`,
       signature: rng.pick(SIGNATURES),
@@ -120,34 +141,28 @@ export function seedAccounts(seed: string): SeededAccount[] {
 }
 
 function releaseTestAccounts(): SeededAccount[] {
-  const officialAccounts = RELEASE_TEST_ACCOUNTS.official_account.map((entry, index): SeededAccount => ({
-    appid: entry.appid,
-    kind: "official_account",
-    nickName: `全网发布测试公众号${index + 1}`,
-    userName: entry.userName,
-    alias: "",
-    principalName: "深圳市腾讯计算机系统有限公司",
-    signature: "第三方平台全网发布自动化测试",
-    serviceTypeId: 2,
-    verifyTypeId: 0,
-    avatarColor: "#07c160",
-    releaseTest: true,
-  }));
-  const miniPrograms = RELEASE_TEST_ACCOUNTS.mini_program.map((entry, index): SeededAccount => ({
-    appid: entry.appid,
-    kind: "mini_program",
-    nickName: `全网发布测试小程序${index + 1}`,
-    userName: entry.userName,
-    alias: "",
-    principalName: "深圳市腾讯计算机系统有限公司",
-    signature: "第三方平台全网发布自动化测试",
-    serviceTypeId: 0,
-    verifyTypeId: 0,
-    avatarColor: "#10aeff",
-    releaseTest: true,
-    miniProgram: { categories: [{ first: "工具", second: "效率" }], requestDomain: "https://weixin.qq.com" },
-  }));
-  return [...officialAccounts, ...miniPrograms];
+  const kinds = [
+    { kind: "official_account", serviceTypeId: 2, avatarColor: "#07c160" },
+    { kind: "mini_program", serviceTypeId: 0, avatarColor: "#10aeff" },
+  ] as const;
+  return kinds.flatMap(({ kind, serviceTypeId, avatarColor }) =>
+    RELEASE_TEST_ACCOUNTS[kind].map((entry, index): SeededAccount => ({
+      appid: entry.appid,
+      kind,
+      nickName: `全网发布测试${KIND_LABELS[kind]}${index + 1}`,
+      userName: entry.userName,
+      alias: "",
+      principalName: "深圳市腾讯计算机系统有限公司",
+      signature: "第三方平台全网发布自动化测试",
+      serviceTypeId,
+      verifyTypeId: 0,
+      avatarColor,
+      releaseTest: true,
+      ...(kind === "mini_program"
+        ? { miniProgram: { categories: [{ first: "工具", second: "效率" }], requestDomain: "https://weixin.qq.com" } }
+        : {}),
+    })),
+  );
 }
 
 export const KIND_LABELS: Record<AccountKind, string> = {
