@@ -2,7 +2,7 @@
 // portal's own dedupe key. A push the portal acknowledged (`success`) and did not store, or stored
 // and never processed, is lost. Attempts made while the database was down must not be answered
 // `success` (that would be an acknowledgement without a stored row).
-import { dedupeKeyFor, parseComponentPush } from "../../lib/wechat/push";
+import { dedupeKeyFor, parseComponentPush } from "../../lib/wechat/component-push";
 import type { Delivery } from "../../sandbox/state/types";
 
 export type StoredPush = { dedupeKey: string; processed: boolean; attempts: number; infoType: string };

@@ -12,7 +12,8 @@ import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-
 import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
-import { dedupeKeyFor, maskPush, parseComponentPush, parseEnvelope, type AuthorizedPush, type ComponentPush } from "../wechat/push";
+import { dedupeKeyFor, maskPush, parseComponentPush, type AuthorizedPush, type ComponentPush } from "../wechat/component-push";
+import { parseEnvelope } from "../wechat/push-envelope";
 import { SupersededChangeError } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
 import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";

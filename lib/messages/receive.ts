@@ -9,7 +9,8 @@ import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
 import { logger } from "../logger";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
-import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, parseEnvelope, type AuthorizerMessage } from "../wechat/push";
+import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, type AuthorizerMessage } from "../wechat/authorizer-message";
+import { parseEnvelope } from "../wechat/push-envelope";
 import { answerReleaseCheck } from "./release-check";
 
 /** WeChat's messages are a few KB at most. */

@@ -7,7 +7,7 @@ import { logger } from "../logger";
 import { withComponentToken } from "../credentials/component-token";
 import { wechatApi } from "../upstream";
 import { buildTextCustomMessage } from "../wechat/api";
-import type { AuthorizerMessage } from "../wechat/push";
+import type { AuthorizerMessage } from "../wechat/authorizer-message";
 
 /** The test groups' official accounts and mini programs (see the protocol notes). */
 export const RELEASE_TEST_APPIDS: ReadonlySet<string> = new Set([

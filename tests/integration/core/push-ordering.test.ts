@@ -16,7 +16,7 @@ import { processPendingPushes, storeComponentPush } from "@/lib/authorization/pu
 import { loadTimeline } from "@/lib/console/authorizer-detail";
 import { MessageCrypto } from "@/lib/wechat/crypto";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
-import { parseComponentPush } from "@/lib/wechat/push";
+import { parseComponentPush } from "@/lib/wechat/component-push";
 import { buildXml } from "@/lib/wechat/xml";
 import { databaseKind, type TestDatabase } from "../../helpers/database";
 import { eventually } from "../../helpers/eventually";

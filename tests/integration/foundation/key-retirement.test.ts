@@ -13,7 +13,7 @@ import { countUnderOlderKeys, reencryptAll, SEALED_COLUMNS, sealedColumnLabel } 
 import { openColumn } from "@/lib/credentials/vault";
 import { useDatabase } from "@/lib/db";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
-import { parseComponentPush } from "@/lib/wechat/push";
+import { parseComponentPush } from "@/lib/wechat/component-push";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { resetPortalCaches, sandboxCalls, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 import { pickAccounts, seedAuthorizer, seedVerifyTicket } from "../token-centre/seed";

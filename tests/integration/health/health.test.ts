@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { storeComponentPush } from "@/lib/authorization/pushes";
 import type { HealthReport } from "@/lib/health";
-import { parseComponentPush } from "@/lib/wechat/push";
+import { parseComponentPush } from "@/lib/wechat/component-push";
 import { buildXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
@@ -61,7 +61,8 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
     expect(Date.parse(body.checkedAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(Date.parse(body.componentToken!.expiresAt!)).toBeGreaterThan(Date.now());
     // Public: times, counts and booleans, never a credential.
-    for (const secret of [ticket, componentToken, getEnv().component.appsecret, "placeholder-", "refresh-"]) expect(raw).not.toContain(secret);
+    for (const secret of [ticket, componentToken, getEnv().component.appsecret, "placeholder-", "refresh-"])
+      expect(raw).not.toContain(secret);
   });
 
   it("is degraded (200) when the newest ticket is older than 20 minutes: the watchdog's red", async () => {
@@ -113,7 +114,12 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
   });
 
   it("is degraded when a stored push has waited more than 5 minutes to be processed", async () => {
-    const xml = buildXml({ AppId: appid(), CreateTime: Math.floor(Date.now() / 1000), InfoType: "unauthorized", AuthorizerAppid: "wx00000000000000c1" });
+    const xml = buildXml({
+      AppId: appid(),
+      CreateTime: Math.floor(Date.now() / 1000),
+      InfoType: "unauthorized",
+      AuthorizerAppid: "wx00000000000000c1",
+    });
     const stored = await storeComponentPush({ push: parseComponentPush(xml), xml });
     const fresh = await getHealth();
     expect(fresh.body.status).toBe("ok");
@@ -141,7 +147,12 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
       useDatabase(other);
       const { status, body } = await getHealth();
       expect(status).toBe(503);
-      expect(body).toMatchObject({ status: "down", database: { reachable: false, latencyMs: null }, ticket: null, problems: ["database_unreachable"] });
+      expect(body).toMatchObject({
+        status: "down",
+        database: { reachable: false, latencyMs: null },
+        ticket: null,
+        problems: ["database_unreachable"],
+      });
       other = undefined;
     });
 

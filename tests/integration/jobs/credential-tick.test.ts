@@ -3,7 +3,7 @@ import { useDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
 import { storeComponentPush } from "@/lib/authorization/pushes";
-import { parseComponentPush } from "@/lib/wechat/push";
+import { parseComponentPush } from "@/lib/wechat/component-push";
 import { buildXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { sandboxCalls, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";

@@ -1,7 +1,7 @@
 // Which authorizer messages get the 全网发布 answers: only WeChat's test accounts, only the three cases.
 import { describe, expect, it } from "vitest";
 import { answerReleaseCheck, RELEASE_TEST_APPIDS } from "@/lib/messages/release-check";
-import type { AuthorizerMessage } from "@/lib/wechat/push";
+import type { AuthorizerMessage } from "@/lib/wechat/authorizer-message";
 
 const TEST_APPID = "wx570bc396a51b8ff8";
 const MERCHANT_APPID = "wx1234567890abcdef";

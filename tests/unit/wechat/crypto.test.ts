@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  MessageCrypto,
-  WeChatCryptoError,
-  computeMsgSignature,
-  computePlainSignature,
-  safeEqual,
-} from "@/lib/wechat/crypto";
-import { parseEnvelope, buildEncryptedReply } from "@/lib/wechat/push";
+import { MessageCrypto, WeChatCryptoError, computeMsgSignature, computePlainSignature, safeEqual } from "@/lib/wechat/crypto";
+import { buildEncryptedReply } from "@/lib/wechat/authorizer-message";
+import { parseEnvelope } from "@/lib/wechat/push-envelope";
 import { parseXml } from "@/lib/wechat/xml";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { loadVectors, required, type Vector } from "./fixtures";
@@ -61,7 +56,11 @@ describe("vectors.json", () => {
   });
 });
 
-describe.each(byKind("decrypt").concat(byKind("echostr")).map((vector) => [vector.id, vector] as const))("%s", (_id, vector) => {
+describe.each(
+  byKind("decrypt")
+    .concat(byKind("echostr"))
+    .map((vector) => [vector.id, vector] as const),
+)("%s", (_id, vector) => {
   if (isPositive(vector)) {
     it("verifies the signature and decrypts to the expected plaintext", () => {
       const crypto = cryptoFor(vector);
@@ -134,7 +133,11 @@ describe.each(byKind("decrypt").concat(byKind("echostr")).map((vector) => [vecto
   if (vector.plain_signature_param !== undefined) {
     it("the URL `signature` parameter matches the plain signature", () => {
       expect(
-        computePlainSignature({ token: vector.token, timestamp: required(vector.timestamp, "timestamp"), nonce: required(vector.nonce, "nonce") }),
+        computePlainSignature({
+          token: vector.token,
+          timestamp: required(vector.timestamp, "timestamp"),
+          nonce: required(vector.nonce, "nonce"),
+        }),
       ).toBe(vector.plain_signature_param);
     });
   }
@@ -155,7 +158,12 @@ describe.each(byKind("encrypt_deterministic").map((vector) => [vector.id, vector
 
   if (vector.msg_signature && vector.timestamp && vector.nonce) {
     it("seal() returns the published ciphertext and msg_signature", () => {
-      const sealed = cryptoFor(vector).seal({ plaintext, timestamp: required(vector.timestamp, "ts"), nonce: required(vector.nonce, "nonce"), random });
+      const sealed = cryptoFor(vector).seal({
+        plaintext,
+        timestamp: required(vector.timestamp, "ts"),
+        nonce: required(vector.nonce, "nonce"),
+        random,
+      });
       expect(sealed).toEqual({ encrypt: vector.encrypt, msgSignature: vector.msg_signature });
     });
   }
@@ -178,7 +186,11 @@ describe.each(byKind("encrypt_deterministic").map((vector) => [vector.id, vector
 describe.each(byKind("decrypt_only").map((vector) => [vector.id, vector] as const))("%s", (_id, vector) => {
   const encrypt = required(vector.encrypt, "encrypt");
   const componentAppid = required(vector.expected.component_appid_in_source, "component_appid_in_source");
-  const crypto = new MessageCrypto({ token: vector.token, encodingAesKey: required(vector.encoding_aes_key, "key"), appid: componentAppid });
+  const crypto = new MessageCrypto({
+    token: vector.token,
+    encodingAesKey: required(vector.encoding_aes_key, "key"),
+    appid: componentAppid,
+  });
 
   it("opens to the derived plaintext and trailing appid", () => {
     expect(crypto.open(encrypt)).toEqual({ message: vector.expected.decrypted_plaintext, appid: vector.expected.decrypted_appid });
@@ -235,7 +247,9 @@ describe("MessageCrypto", () => {
     const crypto = new MessageCrypto(config);
     for (const plaintext of ["", "a", "x".repeat(31), "x".repeat(32), "中文 🎉 <xml/>".repeat(50)]) {
       const sealed = crypto.seal({ plaintext, timestamp: "1700000000", nonce: "n0nce" });
-      expect(crypto.decryptVerified({ msgSignature: sealed.msgSignature, timestamp: "1700000000", nonce: "n0nce", encrypt: sealed.encrypt })).toBe(plaintext);
+      expect(
+        crypto.decryptVerified({ msgSignature: sealed.msgSignature, timestamp: "1700000000", nonce: "n0nce", encrypt: sealed.encrypt }),
+      ).toBe(plaintext);
     }
   });
 
@@ -281,7 +295,9 @@ describe("MessageCrypto", () => {
     return Promise.all([
       encryptRaw(Buffer.alloc(64, 0)).then((encrypt) => expectCryptoError(() => crypto.open(encrypt), -40007)),
       encryptRaw(Buffer.alloc(64, 33)).then((encrypt) => expectCryptoError(() => crypto.open(encrypt), -40007)),
-      encryptRaw(Buffer.concat([Buffer.alloc(63, 1), Buffer.from([4])])).then((encrypt) => expectCryptoError(() => crypto.open(encrypt), -40007)),
+      encryptRaw(Buffer.concat([Buffer.alloc(63, 1), Buffer.from([4])])).then((encrypt) =>
+        expectCryptoError(() => crypto.open(encrypt), -40007),
+      ),
     ]);
   });
 

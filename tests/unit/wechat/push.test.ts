@@ -1,27 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { MessageCrypto, WeChatCryptoError } from "@/lib/wechat/crypto";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
-import {
-  WeChatPayloadError,
-  buildEncryptedReply,
-  buildTextReply,
-  dedupeKeyFor,
-  maskPush,
-  parseAuthorizerMessage,
-  parseComponentPush,
-  parseEnvelope,
-  type ComponentPush,
-} from "@/lib/wechat/push";
+import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage } from "@/lib/wechat/authorizer-message";
+import { dedupeKeyFor, maskPush, parseComponentPush, type ComponentPush } from "@/lib/wechat/component-push";
+import { WeChatPayloadError, parseEnvelope } from "@/lib/wechat/push-envelope";
 import { buildXml, WeChatXmlError } from "@/lib/wechat/xml";
 import { listFixtures, loadVectors, readFixture, required } from "./fixtures";
 
 const vectors = loadVectors();
-const vectorById = (id: string) => required(vectors.find((vector) => vector.id === id), `vector ${id}`);
+const vectorById = (id: string) =>
+  required(
+    vectors.find((vector) => vector.id === id),
+    `vector ${id}`,
+  );
 
-type EventExpectation =
-  | { parses: Record<string, unknown> }
-  | { rejects: "xml" }
-  | { rejects: "payload"; fields: string[] };
+type EventExpectation = { parses: Record<string, unknown> } | { rejects: "xml" } | { rejects: "payload"; fields: string[] };
 
 // One entry per file in events/: a new sample fails the coverage test until its expectation is written.
 const EVENT_EXPECTATIONS: Record<string, EventExpectation> = {
@@ -39,12 +32,22 @@ const EVENT_EXPECTATIONS: Record<string, EventExpectation> = {
     },
   },
   "component_verify_ticket.doc-2.0.xml": {
-    parses: { InfoType: "component_verify_ticket", AppId: "some_appid", CreateTime: 1413192605, ComponentVerifyTicket: "some_verify_ticket" },
+    parses: {
+      InfoType: "component_verify_ticket",
+      AppId: "some_appid",
+      CreateTime: 1413192605,
+      ComponentVerifyTicket: "some_verify_ticket",
+    },
   },
   // Placeholder template: blank AppId and InfoType (its "1413192605 " CreateTime alone would be fine).
   "component_verify_ticket.doc-legacy.xml": { rejects: "payload", fields: ["AppId", "InfoType"] },
   "component_verify_ticket.doc-sample.easywechat.xml": {
-    parses: { InfoType: "component_verify_ticket", AppId: "some_appid", CreateTime: 1413192605, ComponentVerifyTicket: "some_verify_ticket" },
+    parses: {
+      InfoType: "component_verify_ticket",
+      AppId: "some_appid",
+      CreateTime: 1413192605,
+      ComponentVerifyTicket: "some_verify_ticket",
+    },
   },
   "component_verify_ticket.miaoxing.xml": {
     parses: {
@@ -184,7 +187,11 @@ describe("encrypted envelopes in events/", () => {
     const envelope = parseEnvelope(readFixture(`events/${envelopeFile}`));
     expect(envelope.appid).toBe(vector.appid);
     expect(envelope.toUserName).toBeUndefined();
-    const crypto = new MessageCrypto({ token: vector.token, encodingAesKey: required(vector.encoding_aes_key, "key"), appid: required(envelope.appid, "appid") });
+    const crypto = new MessageCrypto({
+      token: vector.token,
+      encodingAesKey: required(vector.encoding_aes_key, "key"),
+      appid: required(envelope.appid, "appid"),
+    });
     const plaintext = crypto.decryptVerified({
       msgSignature: required(vector.msg_signature, "msg_signature"),
       timestamp: required(vector.timestamp, "timestamp"),
@@ -226,7 +233,12 @@ describe("parseEnvelope", () => {
 
 describe("parseComponentPush validation", () => {
   it("names the missing field of a known InfoType", () => {
-    const xml = buildXml({ AppId: "wxe940405705046cf5", CreateTime: 1700000000, InfoType: "authorized", AuthorizerAppid: "wx570bc396a51b8ff8" });
+    const xml = buildXml({
+      AppId: "wxe940405705046cf5",
+      CreateTime: 1700000000,
+      InfoType: "authorized",
+      AuthorizerAppid: "wx570bc396a51b8ff8",
+    });
     const error = catchError(() => parseComponentPush(xml)) as WeChatPayloadError;
     expect(error).toBeInstanceOf(WeChatPayloadError);
     expect(error.fields).toEqual(["AuthorizationCode"]);
@@ -234,7 +246,12 @@ describe("parseComponentPush validation", () => {
   });
 
   it("rejects a CreateTime that is not unix seconds", () => {
-    const xml = buildXml({ AppId: "wxe940405705046cf5", CreateTime: "yesterday", InfoType: "unauthorized", AuthorizerAppid: "wx570bc396a51b8ff8" });
+    const xml = buildXml({
+      AppId: "wxe940405705046cf5",
+      CreateTime: "yesterday",
+      InfoType: "unauthorized",
+      AuthorizerAppid: "wx570bc396a51b8ff8",
+    });
     expect((catchError(() => parseComponentPush(xml)) as WeChatPayloadError).fields).toEqual(["CreateTime"]);
   });
 
@@ -256,7 +273,13 @@ describe("parseComponentPush validation", () => {
 
   it("keeps every field of an unknown InfoType", () => {
     const push = parseComponentPush(
-      buildXml({ AppId: "wxe940405705046cf5", CreateTime: 1700000000, InfoType: "notify_third_fastverifybetaapp", appid: "wx1111111111111111", status: 0 }),
+      buildXml({
+        AppId: "wxe940405705046cf5",
+        CreateTime: 1700000000,
+        InfoType: "notify_third_fastverifybetaapp",
+        appid: "wx1111111111111111",
+        status: 0,
+      }),
     );
     expect(push.known).toBe(false);
     expect(push.InfoType).toBe("notify_third_fastverifybetaapp");
@@ -266,7 +289,13 @@ describe("parseComponentPush validation", () => {
 
   it("accepts a fast-registration failure without appid or auth_code", () => {
     const push = parseComponentPush(
-      buildXml({ AppId: "wxe940405705046cf5", CreateTime: 1700000000, InfoType: "notify_third_fasteregister", status: 89249, msg: "task running" }),
+      buildXml({
+        AppId: "wxe940405705046cf5",
+        CreateTime: 1700000000,
+        InfoType: "notify_third_fasteregister",
+        status: 89249,
+        msg: "task running",
+      }),
     );
     expect(push).toMatchObject({ known: true, status: 89249, msg: "task running", info: {} });
     expect("appid" in push ? push.appid : undefined).toBeUndefined();
@@ -274,7 +303,11 @@ describe("parseComponentPush validation", () => {
 });
 
 describe("dedupeKeyFor", () => {
-  const crypto = new MessageCrypto({ token: DEMO_COMPONENT.token, encodingAesKey: DEMO_COMPONENT.encodingAesKey, appid: DEMO_COMPONENT.appid });
+  const crypto = new MessageCrypto({
+    token: DEMO_COMPONENT.token,
+    encodingAesKey: DEMO_COMPONENT.encodingAesKey,
+    appid: DEMO_COMPONENT.appid,
+  });
   const ticketXml = (ticket: string, createTime = 1700000000) =>
     buildXml({ AppId: DEMO_COMPONENT.appid, CreateTime: createTime, InfoType: "component_verify_ticket", ComponentVerifyTicket: ticket });
 
@@ -358,7 +391,15 @@ describe("maskPush", () => {
 
   it("masks credential fields inside unknown pushes too, and fully masks short values", () => {
     const masked = maskPush(
-      parseComponentPush(buildXml({ AppId: "wxe940405705046cf5", CreateTime: 1, InfoType: "future_event", auth_code: "SECRETSECRETSECRET", PreAuthCode: "short" })),
+      parseComponentPush(
+        buildXml({
+          AppId: "wxe940405705046cf5",
+          CreateTime: 1,
+          InfoType: "future_event",
+          auth_code: "SECRETSECRETSECRET",
+          PreAuthCode: "short",
+        }),
+      ),
     );
     expect(JSON.stringify(masked)).not.toContain("SECRET");
     expect((masked.fields as Record<string, unknown>).PreAuthCode).toBe("…");
@@ -374,16 +415,33 @@ describe("maskPush", () => {
 describe("authorizer messages", () => {
   it("parses a decrypted text message, keeping big MsgIds as strings", () => {
     const vector = vectorById("senparc-mp-compat-mode");
-    const crypto = new MessageCrypto({ token: vector.token, encodingAesKey: required(vector.encoding_aes_key, "key"), appid: required(vector.appid, "appid") });
+    const crypto = new MessageCrypto({
+      token: vector.token,
+      encodingAesKey: required(vector.encoding_aes_key, "key"),
+      appid: required(vector.appid, "appid"),
+    });
     const message = parseAuthorizerMessage(crypto.decrypt(required(vector.encrypt, "encrypt")));
-    expect(message).toMatchObject({ ToUserName: "gh_a96a4a619366", MsgType: "text", Content: "你好", MsgId: "6074746557628292943", CreateTime: 1414387151 });
+    expect(message).toMatchObject({
+      ToUserName: "gh_a96a4a619366",
+      MsgType: "text",
+      Content: "你好",
+      MsgId: "6074746557628292943",
+      CreateTime: 1414387151,
+    });
     expect(message.FromUserName).toBe("olPjZjsXuQPJoV0HlruZkNzKc91E");
     expect(message.Event).toBeUndefined();
   });
 
   it("parses an event message and keeps unmodelled fields", () => {
     const message = parseAuthorizerMessage(
-      buildXml({ ToUserName: "gh_3c884a361561", FromUserName: "ozy4qt5QUADNXORxCVipKMV9dss0", CreateTime: 1700000000, MsgType: "event", Event: "LOCATION", Latitude: "23.137466" }),
+      buildXml({
+        ToUserName: "gh_3c884a361561",
+        FromUserName: "ozy4qt5QUADNXORxCVipKMV9dss0",
+        CreateTime: 1700000000,
+        MsgType: "event",
+        Event: "LOCATION",
+        Latitude: "23.137466",
+      }),
     );
     expect(message).toMatchObject({ MsgType: "event", Event: "LOCATION" });
     expect(message.fields.Latitude).toBe("23.137466");
@@ -395,28 +453,64 @@ describe("authorizer messages", () => {
   });
 
   it("builds the plain text reply, swapping sender and receiver", () => {
-    expect(buildTextReply({ toUser: "ozy4qt5QUADNXORxCVipKMV9dss0", fromUser: "gh_3c884a361561", content: "TESTCOMPONENT_MSG_TYPE_TEXT_callback", createTime: 1700000000 })).toBe(
+    expect(
+      buildTextReply({
+        toUser: "ozy4qt5QUADNXORxCVipKMV9dss0",
+        fromUser: "gh_3c884a361561",
+        content: "TESTCOMPONENT_MSG_TYPE_TEXT_callback",
+        createTime: 1700000000,
+      }),
+    ).toBe(
       "<xml><ToUserName><![CDATA[ozy4qt5QUADNXORxCVipKMV9dss0]]></ToUserName><FromUserName><![CDATA[gh_3c884a361561]]></FromUserName>" +
         "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[TESTCOMPONENT_MSG_TYPE_TEXT_callback]]></Content></xml>",
     );
   });
 
   it("runs the 全网发布 text check end to end: encrypted in, encrypted reply out", () => {
-    const crypto = new MessageCrypto({ token: DEMO_COMPONENT.token, encodingAesKey: DEMO_COMPONENT.encodingAesKey, appid: DEMO_COMPONENT.appid });
-    const incoming = buildXml({ ToUserName: "gh_3c884a361561", FromUserName: "ozy4qt5QUADNXORxCVipKMV9dss0", CreateTime: 1700000000, MsgType: "text", Content: "TESTCOMPONENT_MSG_TYPE_TEXT", MsgId: "1234567890123456789" });
+    const crypto = new MessageCrypto({
+      token: DEMO_COMPONENT.token,
+      encodingAesKey: DEMO_COMPONENT.encodingAesKey,
+      appid: DEMO_COMPONENT.appid,
+    });
+    const incoming = buildXml({
+      ToUserName: "gh_3c884a361561",
+      FromUserName: "ozy4qt5QUADNXORxCVipKMV9dss0",
+      CreateTime: 1700000000,
+      MsgType: "text",
+      Content: "TESTCOMPONENT_MSG_TYPE_TEXT",
+      MsgId: "1234567890123456789",
+    });
     const sealed = crypto.seal({ plaintext: incoming, timestamp: "1700000000", nonce: "42" });
     const body = buildXml({ ToUserName: "gh_3c884a361561", Encrypt: sealed.encrypt });
 
     const envelope = parseEnvelope(body);
-    const message = parseAuthorizerMessage(crypto.decryptVerified({ msgSignature: sealed.msgSignature, timestamp: "1700000000", nonce: "42", encrypt: envelope.encrypt }));
-    const reply = buildTextReply({ toUser: message.FromUserName, fromUser: message.ToUserName, content: `${message.Content}_callback`, createTime: 1700000001 });
+    const message = parseAuthorizerMessage(
+      crypto.decryptVerified({ msgSignature: sealed.msgSignature, timestamp: "1700000000", nonce: "42", encrypt: envelope.encrypt }),
+    );
+    const reply = buildTextReply({
+      toUser: message.FromUserName,
+      fromUser: message.ToUserName,
+      content: `${message.Content}_callback`,
+      createTime: 1700000001,
+    });
     const encryptedReply = buildEncryptedReply({ crypto, plaintext: reply, timestamp: "1700000001", nonce: "43" });
 
     const replyEnvelope = parseEnvelope(encryptedReply);
     const fields = parseAuthorizerMessage(
-      crypto.decryptVerified({ msgSignature: String(/<MsgSignature><!\[CDATA\[(\w+)\]\]>/.exec(encryptedReply)?.[1]), timestamp: "1700000001", nonce: "43", encrypt: replyEnvelope.encrypt }),
+      crypto.decryptVerified({
+        msgSignature: String(/<MsgSignature><!\[CDATA\[(\w+)\]\]>/.exec(encryptedReply)?.[1]),
+        timestamp: "1700000001",
+        nonce: "43",
+        encrypt: replyEnvelope.encrypt,
+      }),
     );
-    expect(fields).toMatchObject({ ToUserName: "ozy4qt5QUADNXORxCVipKMV9dss0", FromUserName: "gh_3c884a361561", Content: "TESTCOMPONENT_MSG_TYPE_TEXT_callback" });
-    expect(encryptedReply).toMatch(/^<xml><Encrypt><!\[CDATA\[.+\]\]><\/Encrypt><MsgSignature><!\[CDATA\[[0-9a-f]{40}\]\]><\/MsgSignature><TimeStamp>1700000001<\/TimeStamp><Nonce><!\[CDATA\[43\]\]><\/Nonce><\/xml>$/);
+    expect(fields).toMatchObject({
+      ToUserName: "ozy4qt5QUADNXORxCVipKMV9dss0",
+      FromUserName: "gh_3c884a361561",
+      Content: "TESTCOMPONENT_MSG_TYPE_TEXT_callback",
+    });
+    expect(encryptedReply).toMatch(
+      /^<xml><Encrypt><!\[CDATA\[.+\]\]><\/Encrypt><MsgSignature><!\[CDATA\[[0-9a-f]{40}\]\]><\/MsgSignature><TimeStamp>1700000001<\/TimeStamp><Nonce><!\[CDATA\[43\]\]><\/Nonce><\/xml>$/,
+    );
   });
 });

@@ -1,73 +1,9 @@
-// The event-URL push format (授权事件接收URL) and per-authorizer messages (消息与事件接收URL):
-// envelopes, decrypted payload schemas, dedupe keys, masking, and plain/encrypted replies.
+// Component pushes to the event URL (授权事件接收URL): the decrypted payload schemas (a union on
+// InfoType), dedupe keys, and masking for storage and display.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { WECHAT_CRYPTO_ERRORS, WeChatCryptoError, type MessageCrypto } from "./crypto";
-import { buildXml, parseXml } from "./xml";
-
-/**
- * Valid XML whose fields do not match the expected payload. Same -40002 code as WeChatXmlError (the
- * official "parse XML" failure), with the offending field paths so logs name what was missing.
- */
-export class WeChatPayloadError extends WeChatCryptoError {
-  readonly fields: string[];
-
-  constructor(message: string, fields: string[]) {
-    super(WECHAT_CRYPTO_ERRORS.parseXml, message);
-    this.name = "WeChatPayloadError";
-    this.fields = fields;
-  }
-}
-
-function describeIssues(error: z.ZodError): { message: string; fields: string[] } {
-  const paths = error.issues.map((issue) => (issue.path.length > 0 ? issue.path.join(".") : "(root)"));
-  const details = error.issues.map((issue, index) => `${paths[index]}: ${issue.message}`);
-  return { message: details.join("; "), fields: [...new Set(paths)] };
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const { message, fields } = describeIssues(result.error);
-  throw new WeChatPayloadError(`invalid ${what}: ${message}`, fields);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Envelope
-// ---------------------------------------------------------------------------------------------
-
-export type PushEnvelope = { appid?: string; toUserName?: string; encrypt: string };
-
-const envelopeSchema = z.object({
-  AppId: z.string().optional(),
-  ToUserName: z.string().optional(),
-  Encrypt: z.string().min(1, "Encrypt is missing or empty"),
-});
-
-/**
- * Reads the outer body of an encrypted push: `<xml><AppId/><Encrypt/></xml>` for component pushes,
- * `<xml><ToUserName/><Encrypt/></xml>` for per-authorizer messages. Compat-mode bodies also carry
- * plaintext fields; they are ignored on purpose, only the signed Encrypt is trusted.
- */
-export function parseEnvelope(body: string): PushEnvelope {
-  const fields = parseWith(envelopeSchema, parseXml(body), "push envelope");
-  const envelope: PushEnvelope = { encrypt: fields.Encrypt };
-  if (fields.AppId !== undefined && fields.AppId !== "") envelope.appid = fields.AppId;
-  if (fields.ToUserName !== undefined && fields.ToUserName !== "") envelope.toUserName = fields.ToUserName;
-  return envelope;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Component pushes (decrypted)
-// ---------------------------------------------------------------------------------------------
-
-const requiredText = (name: string) => z.string({ error: `${name} is missing` }).min(1, `${name} is empty`);
-
-const unixSeconds = (name: string) =>
-  z
-    .string({ error: `${name} is missing` })
-    .regex(/^\d{1,12}$/, `${name} is not unix seconds`)
-    .transform((value) => Number(value));
+import { parseWith, requiredText, toDate, unixSeconds } from "./push-envelope";
+import { parseXml } from "./xml";
 
 const commonShape = {
   AppId: requiredText("AppId"),
@@ -149,10 +85,6 @@ export const KNOWN_INFO_TYPES = [
   "unauthorized",
   "notify_third_fasteregister",
 ] as const;
-
-function toDate(seconds: number): Date {
-  return new Date(seconds * 1000);
-}
 
 /**
  * Parses the decrypted XML of a push to the event URL. Known InfoTypes are validated strictly on the
@@ -249,80 +181,4 @@ function maskValue(key: string, value: unknown): unknown {
 /** The push as a JSON-safe record with credentials masked (first 4 chars + '…'), for storing and display. */
 export function maskPush(push: ComponentPush): Record<string, unknown> {
   return maskValue("", push) as Record<string, unknown>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Per-authorizer messages (消息与事件接收URL)
-// ---------------------------------------------------------------------------------------------
-
-export const authorizerMessageSchema = z.looseObject({
-  ToUserName: requiredText("ToUserName"),
-  FromUserName: requiredText("FromUserName"),
-  CreateTime: unixSeconds("CreateTime"),
-  MsgType: requiredText("MsgType"),
-  Content: z.string().optional(),
-  Event: z.string().optional(),
-  EventKey: z.string().optional(),
-  MsgId: z.string().optional(),
-});
-
-export type AuthorizerMessage = {
-  ToUserName: string;
-  FromUserName: string;
-  CreateTime: number;
-  createdAt: Date;
-  MsgType: string;
-  Content?: string;
-  Event?: string;
-  EventKey?: string;
-  MsgId?: string;
-  /** Every decrypted field, for message types not modelled here (image, location, ...). */
-  fields: Record<string, unknown>;
-};
-
-/** Parses a decrypted message or event sent to an authorizer's message URL. */
-export function parseAuthorizerMessage(xml: string): AuthorizerMessage {
-  const fields = parseXml(xml);
-  const message = parseWith(authorizerMessageSchema, fields, "authorizer message");
-  const result: AuthorizerMessage = {
-    ToUserName: message.ToUserName,
-    FromUserName: message.FromUserName,
-    CreateTime: message.CreateTime,
-    createdAt: toDate(message.CreateTime),
-    MsgType: message.MsgType,
-    fields,
-  };
-  if (message.Content !== undefined) result.Content = message.Content;
-  if (message.Event !== undefined) result.Event = message.Event;
-  if (message.EventKey !== undefined) result.EventKey = message.EventKey;
-  if (message.MsgId !== undefined) result.MsgId = message.MsgId;
-  return result;
-}
-
-/**
- * The plain passive text reply. `toUser` is the sender of the incoming message (its FromUserName) and
- * `fromUser` the authorizer account (its ToUserName).
- */
-export function buildTextReply(args: { toUser: string; fromUser: string; content: string; createTime?: number }): string {
-  return buildXml({
-    ToUserName: args.toUser,
-    FromUserName: args.fromUser,
-    CreateTime: args.createTime ?? Math.floor(Date.now() / 1000),
-    MsgType: "text",
-    Content: args.content,
-  });
-}
-
-/** Wraps a plain reply for safe mode: `<xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>`. */
-export function buildEncryptedReply(args: {
-  crypto: MessageCrypto;
-  plaintext: string;
-  timestamp: string;
-  nonce: string;
-  random?: Buffer;
-}): string {
-  const sealed = args.crypto.seal({ plaintext: args.plaintext, timestamp: args.timestamp, nonce: args.nonce, random: args.random });
-  // WeChat's own samples send TimeStamp bare and the rest in CDATA.
-  const timestamp = /^\d{1,12}$/.test(args.timestamp) ? Number(args.timestamp) : args.timestamp;
-  return buildXml({ Encrypt: sealed.encrypt, MsgSignature: sealed.msgSignature, TimeStamp: timestamp, Nonce: args.nonce });
 }
