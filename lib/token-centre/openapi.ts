@@ -47,11 +47,13 @@ const SCHEMA_IDS = {
   Error: errorResponseSchema,
 } as const;
 
+type SchemaId = keyof typeof SCHEMA_IDS;
+
 /** OpenAPI 3.1 declares the dialect once; per-schema $schema and $id would only repeat it. */
 const withoutKeys = (schema: JsonSchema, keys: string[]) =>
   Object.fromEntries(Object.entries(schema).filter(([key]) => !keys.includes(key)));
 
-const ref = (id: keyof typeof SCHEMA_IDS) => ({ $ref: `#/components/schemas/${id}` });
+const ref = (id: SchemaId) => ({ $ref: `#/components/schemas/${id}` });
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) for every named schema, referencing each other by $ref. */
 function buildComponentSchemas(): Record<string, JsonSchema> {
@@ -121,6 +123,26 @@ const AUTHORIZER_ERRORS: ApiErrorCode[] = [
   "no_ticket",
 ];
 
+/** An operation on one authorizer (its appid in the path); one with a JSON body may be sent one too large. */
+function authorizerOperation({
+  request,
+  ok,
+  ...operation
+}: Pick<Operation, "operationId" | "summary" | "description" | "tags"> & {
+  request?: SchemaId;
+  ok: { description: string; schema: SchemaId };
+}): Operation {
+  return {
+    ...operation,
+    parameters: [appidParameter],
+    ...(request ? { requestBody: { required: true, content: json(ref(request)) } } : {}),
+    responses: {
+      "200": { description: ok.description, content: json(ref(ok.schema)) },
+      ...errorResponses(request ? [...AUTHORIZER_ERRORS, "payload_too_large"] : AUTHORIZER_ERRORS),
+    },
+  };
+}
+
 function buildPaths(): OpenApiDocument["paths"] {
   return {
     "/component/token": {
@@ -137,48 +159,36 @@ function buildPaths(): OpenApiDocument["paths"] {
       },
     },
     "/authorizers/{appid}/token": {
-      get: {
+      get: authorizerOperation({
         operationId: "getAuthorizerToken",
         summary: "An authorizer's access token",
         description:
           "The authorizer_access_token for calling the authorizer's APIs on its behalf (代调用). Refreshed by the portal ahead of expiry; do not refresh it yourself.\n\nScope: `authorizers` or `authorizer:<this appid>`. A read: read-only keys may call it.",
         tags: ["tokens"],
-        parameters: [appidParameter],
-        responses: {
-          "200": { description: "The current token.", content: json(ref("AuthorizerToken")) },
-          ...errorResponses(AUTHORIZER_ERRORS),
-        },
-      },
+        ok: { description: "The current token.", schema: "AuthorizerToken" },
+      }),
     },
     "/authorizers/{appid}/token/refresh": {
-      post: {
+      post: authorizerOperation({
         operationId: "refreshAuthorizerToken",
         summary: "Replace an authorizer token WeChat rejected",
         description:
           "Report the token WeChat answered 40001 or 42001 to. While it is still the portal's current token, the portal asks WeChat for a new one (this spends the authorizer's api_authorizer_token quota); when the portal already replaced it, the newer token is answered and WeChat is not called. Call this only after a rejection: a valid token is refreshed ahead of expiry without you.\n\nScope: `authorizers` or `authorizer:<this appid>`, and not `read-only`: this is the token centre's one write.",
         tags: ["tokens"],
-        parameters: [appidParameter],
-        requestBody: { required: true, content: json(ref("AuthorizerTokenRefreshRequest")) },
-        responses: {
-          "200": { description: "A token other than the rejected one.", content: json(ref("AuthorizerTokenRefresh")) },
-          ...errorResponses([...AUTHORIZER_ERRORS, "payload_too_large"]),
-        },
-      },
+        request: "AuthorizerTokenRefreshRequest",
+        ok: { description: "A token other than the rejected one.", schema: "AuthorizerTokenRefresh" },
+      }),
     },
     "/authorizers/{appid}/jssdk-signature": {
-      post: {
+      post: authorizerOperation({
         operationId: "createJssdkSignature",
         summary: "A JS-SDK signature for one of the authorizer's pages",
         description:
           "Signs `url` with the authorizer's jsapi_ticket (cached by the portal) for wx.config. The fragment (#...) is not signed, as WeChat requires.\n\nScope: `authorizers` or `authorizer:<this appid>`. A read (nothing is changed): read-only keys may call it.",
         tags: ["jssdk"],
-        parameters: [appidParameter],
-        requestBody: { required: true, content: json(ref("JssdkSignatureRequest")) },
-        responses: {
-          "200": { description: "The wx.config fields.", content: json(ref("JssdkSignature")) },
-          ...errorResponses([...AUTHORIZER_ERRORS, "payload_too_large"]),
-        },
-      },
+        request: "JssdkSignatureRequest",
+        ok: { description: "The wx.config fields.", schema: "JssdkSignature" },
+      }),
     },
     "/openapi.json": {
       get: {
