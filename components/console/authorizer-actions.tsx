@@ -4,6 +4,7 @@ import { useFormatter, useTranslations } from "next-intl";
 import type { ActionResult } from "@/lib/console/safe-action";
 import type { RefreshResult } from "@/lib/console/authorizer-operations";
 import type { ResyncResult } from "@/lib/console/authorizer-sync";
+import { timeWriter } from "@/lib/console/format";
 import { ActionFeedback } from "./action-feedback";
 import { useConsoleAction } from "./use-console-action";
 
@@ -15,7 +16,7 @@ type Props = {
 
 export function AuthorizerActions({ appid, refreshToken, resyncInfo }: Props) {
   const t = useTranslations("console.detail.actions");
-  const format = useFormatter();
+  const when = timeWriter(useFormatter());
   const refresh = useConsoleAction(refreshToken);
   const resync = useConsoleAction(resyncInfo);
   const refreshed = refresh.result?.ok ? refresh.result.data : null;
@@ -44,11 +45,7 @@ export function AuthorizerActions({ appid, refreshToken, resyncInfo }: Props) {
       </div>
       <ActionFeedback
         error={refresh.result && !refresh.result.ok ? refresh.result.error : null}
-        success={
-          refreshed
-            ? t("refreshed", { time: format.dateTime(new Date(refreshed.expiresAt), { dateStyle: "medium", timeStyle: "medium" }) })
-            : null
-        }
+        success={refreshed ? t("refreshed", { time: when(refreshed.expiresAt) }) : null}
       />
       <ActionFeedback
         error={resync.result && !resync.result.ok ? resync.result.error : null}

@@ -7,6 +7,7 @@ import type { OptionValue } from "@/lib/console/authorizer-operations";
 import type { ActionResult } from "@/lib/console/safe-action";
 import type { AuthorizerOptionName } from "@/lib/wechat/api";
 import { ActionFeedback } from "./action-feedback";
+import { DataTable } from "./data-table";
 import { useConsoleAction } from "./use-console-action";
 
 type Props = {
@@ -24,6 +25,35 @@ export function AuthorizerOptions({ appid, canSet, options, readOptions, setOpti
   const [values, setValues] = useState<Partial<Record<AuthorizerOptionName, string>>>({});
   const loaded = read.result?.ok ? read.result.data : null;
   const current = (name: AuthorizerOptionName) => values[name] ?? loaded?.find((o) => o.name === name)?.value ?? "";
+  const valueCell = (name: AuthorizerOptionName) => {
+    const entry = loaded?.find((o) => o.name === name);
+    if (entry?.errcode) return <span className="error-text small">{t("unavailable", { errcode: entry.errcode })}</span>;
+    if (!canSet) return <span>{entry?.value ? t(`values.${name}.${entry.value}`) : "—"}</span>;
+    return (
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          write.run({ appid, name, value: current(name) }, { refresh: false });
+        }}
+      >
+        <select
+          aria-label={t(`names.${name}`)}
+          value={current(name)}
+          onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
+        >
+          {options[name].map((value) => (
+            <option key={value} value={value}>
+              {t(`values.${name}.${value}`)}
+            </option>
+          ))}
+        </select>
+        <button className="button secondary" type="submit" disabled={write.pending}>
+          {t("save")}
+        </button>
+      </form>
+    );
+  };
   return (
     <div data-testid="authorizer-options">
       <button
@@ -36,50 +66,22 @@ export function AuthorizerOptions({ appid, canSet, options, readOptions, setOpti
       </button>
       <ActionFeedback error={read.result && !read.result.ok ? read.result.error : null} />
       {loaded ? (
-        <table className="options-table">
-          <tbody>
-            {(Object.keys(options) as AuthorizerOptionName[]).map((name) => {
-              const entry = loaded.find((o) => o.name === name);
-              return (
-                <tr key={name}>
-                  <th scope="row">
-                    {t(`names.${name}`)} <code className="small">{name}</code>
-                  </th>
-                  <td>
-                    {entry?.errcode ? (
-                      <span className="error-text small">{t("unavailable", { errcode: entry.errcode })}</span>
-                    ) : canSet ? (
-                      <form
-                        className="inline-form"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          write.run({ appid, name, value: current(name) }, { refresh: false });
-                        }}
-                      >
-                        <select
-                          aria-label={t(`names.${name}`)}
-                          value={current(name)}
-                          onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
-                        >
-                          {options[name].map((value) => (
-                            <option key={value} value={value}>
-                              {t(`values.${name}.${value}`)}
-                            </option>
-                          ))}
-                        </select>
-                        <button className="button secondary" type="submit" disabled={write.pending}>
-                          {t("save")}
-                        </button>
-                      </form>
-                    ) : (
-                      <span>{entry?.value ? t(`values.${name}.${entry.value}`) : "—"}</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          className="options-table"
+          columns={[
+            {
+              rowHeader: true,
+              cell: (name) => (
+                <>
+                  {t(`names.${name}`)} <code className="small">{name}</code>
+                </>
+              ),
+            },
+            { cell: valueCell },
+          ]}
+          rows={Object.keys(options) as AuthorizerOptionName[]}
+          rowKey={(name) => name}
+        />
       ) : null}
       <ActionFeedback
         error={write.result && !write.result.ok ? write.result.error : null}

@@ -2,6 +2,8 @@
 // readable without JavaScript. Horizontal positions are percentages, so the chart fills any width
 // without stretching its text; the y-axis labels sit beside it in HTML. The same numbers are in a
 // table underneath for screen readers.
+import { DataTable, type Column } from "./data-table";
+
 export type ChartSeries = { key: string; label: string; color: string };
 export type ChartBucket = { label: string; values: Record<string, number> };
 
@@ -87,29 +89,15 @@ export function BarChart({
       </figcaption>
       {/* In a div: a table with width 1px still lays out at its content's width. */}
       <div className="sr-only">
-        <table>
-          <caption>{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col" />
-              {series.map((s) => (
-                <th key={s.key} scope="col">
-                  {s.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {buckets.map((bucket, i) => (
-              <tr key={bucket.label + i}>
-                <th scope="row">{bucket.label}</th>
-                {series.map((s) => (
-                  <td key={s.key}>{bucket.values[s.key] ?? 0}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption={title}
+          columns={[
+            { rowHeader: true, cell: (bucket) => bucket.label },
+            ...series.map((s): Column<ChartBucket> => ({ header: s.label, cell: (bucket) => bucket.values[s.key] ?? 0 })),
+          ]}
+          rows={buckets}
+          rowKey={(bucket, i) => bucket.label + i}
+        />
       </div>
     </figure>
   );

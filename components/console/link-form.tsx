@@ -5,14 +5,14 @@
 import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import type { PermissionSetGroup } from "@/lib/console/permission-set-groups";
 import type { ActionResult } from "@/lib/console/safe-action";
 import { ActionFeedback } from "./action-feedback";
+import { PermissionSetPicker, useSetSelection } from "./permission-set-picker";
 import { useConsoleAction } from "./use-console-action";
 
-type SetGroup = { label: string; sets: { id: number; name: string }[] };
-
 type Props = {
-  groups: SetGroup[];
+  groups: PermissionSetGroup[];
   createLink: (input: { authType: number; bizAppid?: string; permissionSetIds: number[] }) => Promise<ActionResult<{ id: string }>>;
 };
 
@@ -25,21 +25,14 @@ export function LinkForm({ groups, createLink }: Props) {
   const action = useConsoleAction(createLink);
   const [authType, setAuthType] = useState(3);
   const [bizAppid, setBizAppid] = useState("");
-  const [chosen, setChosen] = useState<Set<number>>(new Set());
-  const toggle = (id: number) =>
-    setChosen((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const selection = useSetSelection();
   return (
     <form
       className="card section"
       onSubmit={(e) => {
         e.preventDefault();
         action.run(
-          { authType, bizAppid: bizAppid.trim() || undefined, permissionSetIds: [...chosen] },
+          { authType, bizAppid: bizAppid.trim() || undefined, permissionSetIds: [...selection.chosen] },
           { refresh: false, onSuccess: (data) => router.push(`/console/links/${data.id}`) },
         );
       }}
@@ -69,24 +62,7 @@ export function LinkForm({ groups, createLink }: Props) {
         </label>
       </div>
       <p className="small muted">{t("setsHelp")}</p>
-      {groups.map((group) => (
-        <details key={group.label} className="set-group">
-          <summary>
-            {group.label} <span className="muted small">({group.sets.filter((s) => chosen.has(s.id)).length})</span>
-          </summary>
-          <fieldset className="set-picker">
-            <legend className="sr-only">{group.label}</legend>
-            {group.sets.map((set) => (
-              <label key={set.id} className="set-option">
-                <input type="checkbox" checked={chosen.has(set.id)} onChange={() => toggle(set.id)} data-set-id={set.id} />
-                <span>
-                  {set.name} <span className="muted small">({set.id})</span>
-                </span>
-              </label>
-            ))}
-          </fieldset>
-        </details>
-      ))}
+      <PermissionSetPicker groups={groups} selection={selection} />
       <button className="button" type="submit" disabled={action.pending} data-testid="create-link">
         {action.pending ? t("creating") : t("create")}
       </button>

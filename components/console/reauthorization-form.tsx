@@ -4,9 +4,9 @@
 // admin confirms, so leaving them out would take them away.
 import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
 import type { ActionResult } from "@/lib/console/safe-action";
 import { ActionFeedback } from "./action-feedback";
+import { PermissionSetCheckbox, useSetSelection } from "./permission-set-picker";
 import { useConsoleAction } from "./use-console-action";
 
 type SetOption = { id: number; name: string; granted: boolean };
@@ -22,20 +22,13 @@ export function ReauthorizationForm({ appid, authType, sets, createLink }: Props
   const t = useTranslations("console.detail.reauthorize");
   const router = useRouter();
   const action = useConsoleAction(createLink);
-  const [chosen, setChosen] = useState<Set<number>>(() => new Set(sets.map((s) => s.id)));
-  const toggle = (id: number) =>
-    setChosen((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const selection = useSetSelection(sets.map((s) => s.id));
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         action.run(
-          { authType, bizAppid: appid, permissionSetIds: [...chosen] },
+          { authType, bizAppid: appid, permissionSetIds: [...selection.chosen] },
           { refresh: false, onSuccess: (data) => router.push(`/console/links/${data.id}`) },
         );
       }}
@@ -46,13 +39,7 @@ export function ReauthorizationForm({ appid, authType, sets, createLink }: Props
         <fieldset className="set-picker">
           <legend className="small muted">{t("legend")}</legend>
           {sets.map((set) => (
-            <label key={set.id} className={set.granted ? "set-option" : "set-option missing"}>
-              <input type="checkbox" checked={chosen.has(set.id)} onChange={() => toggle(set.id)} />
-              <span>
-                {set.name} <span className="muted small">({set.id})</span>
-                {set.granted ? null : <span className="badge warn">{t("missing")}</span>}
-              </span>
-            </label>
+            <PermissionSetCheckbox key={set.id} set={set} selection={selection} missing={set.granted ? null : t("missing")} />
           ))}
         </fieldset>
       )}

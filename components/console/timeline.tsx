@@ -1,18 +1,19 @@
 // A list of pushes and audited actions, newest first. Push payloads were masked when stored.
 import { getFormatter, getTranslations } from "next-intl/server";
 import type { TimelineEntry } from "@/lib/console/authorizer-detail";
+import { timeWriter } from "@/lib/console/format";
 import { AuditAction } from "./audit-action";
 
 export async function Timeline({ entries, emptyLabel, testId }: { entries: TimelineEntry[]; emptyLabel: string; testId: string }) {
   const t = await getTranslations("console.timeline");
-  const format = await getFormatter();
+  const when = timeWriter(await getFormatter());
   if (entries.length === 0) return <p className="muted">{emptyLabel}</p>;
   return (
     <ol className="timeline" data-testid={testId}>
       {entries.map((entry) => (
         <li key={`${entry.kind}:${entry.id}`} data-kind={entry.kind}>
           <time className="small muted" dateTime={entry.at.toISOString()}>
-            {format.dateTime(entry.at, { dateStyle: "medium", timeStyle: "medium" })}
+            {when(entry.at)}
           </time>
           {entry.kind === "push" ? (
             <div>

@@ -1,6 +1,8 @@
 import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
-import { loadOverview } from "@/lib/console/overview";
+import { DataTable, type Column } from "@/components/console/data-table";
+import { timeWriter } from "@/lib/console/format";
+import { loadOverview, type Overview } from "@/lib/console/overview";
 import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +11,12 @@ export default async function ConsoleOverviewPage() {
   const t = await getTranslations("console.overview");
   const format = await getFormatter();
   const overview = await loadOverview();
-  const when = (d: Date) => format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" });
+  const when = timeWriter(format);
+  const activityColumns: Column<Overview["recentAudit"][number]>[] = [
+    { cell: (a) => when(a.createdAt) },
+    { cell: (a) => <code>{a.action}</code> },
+    { cell: (a) => a.target },
+  ];
   return (
     <>
       <h1>{t("title")}</h1>
@@ -44,23 +51,7 @@ export default async function ConsoleOverviewPage() {
       </section>
       <section className="card" style={{ marginTop: 16 }}>
         <h2>{t("recentActivity")}</h2>
-        {overview.recentAudit.length === 0 ? (
-          <p className="muted">{t("noActivity")}</p>
-        ) : (
-          <table>
-            <tbody>
-              {overview.recentAudit.map((a) => (
-                <tr key={a.id}>
-                  <td>{when(a.createdAt)}</td>
-                  <td>
-                    <code>{a.action}</code>
-                  </td>
-                  <td>{a.target}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable columns={activityColumns} rows={overview.recentAudit} rowKey={(a) => a.id} empty={t("noActivity")} />
       </section>
     </>
   );

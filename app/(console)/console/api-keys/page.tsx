@@ -3,9 +3,17 @@
 // create (the key is shown once) and revoke.
 import { getFormatter, getTranslations } from "next-intl/server";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "@/components/console/api-key-forms";
+import { DataTable, type Column } from "@/components/console/data-table";
 import { requireStaff } from "@/lib/auth/session";
+import { timeWriter, type When } from "@/lib/console/format";
 import { mayRun } from "@/lib/console/permissions";
-import { listApiKeys, summarizeApiKeyUsage, type ApiKeyUsageSummary } from "@/lib/token-centre/api-keys";
+import {
+  listApiKeys,
+  summarizeApiKeyUsage,
+  type ApiKeySummary,
+  type ApiKeyUsage,
+  type ApiKeyUsageSummary,
+} from "@/lib/token-centre/api-keys";
 import { DEFAULT_CONSOLE_SCOPE, type ApiKeyScope } from "@/lib/token-centre/scopes";
 import { createApiKeyAction, revokeApiKeyAction } from "./actions";
 
@@ -17,7 +25,6 @@ const SHOWN_APPIDS = 5;
 const TOP_USAGE = 10;
 
 type T = Awaited<ReturnType<typeof getTranslations<"console.apiKeys">>>;
-type When = (d: Date | null) => string;
 
 function ScopeBadges({ scope, t }: { scope: ApiKeyScope; t: T }) {
   const listed = scope.authorizers === "all" ? [] : scope.authorizers;
@@ -45,32 +52,30 @@ function ScopeBadges({ scope, t }: { scope: ApiKeyScope; t: T }) {
 
 function UsageDetails({ usage, t, when }: { usage: ApiKeyUsageSummary | undefined; t: T; when: When }) {
   if (!usage) return <span className="muted small">{t("handedOut.none")}</span>;
+  const columns: Column<ApiKeyUsage>[] = [
+    {
+      header: t("handedOut.target"),
+      cell: (row) => (
+        <>
+          <code>{row.target}</code>
+          {row.targetName ? <span className="muted"> {row.targetName}</span> : null}
+        </>
+      ),
+    },
+    { header: t("handedOut.kind"), className: "nowrap", cell: (row) => t(`handedOut.kinds.${row.kind}`) },
+    { header: t("handedOut.count"), cell: (row) => row.count },
+    { header: t("handedOut.last"), className: "nowrap", cell: (row) => when(row.lastAt) },
+  ];
   return (
     <details data-testid="api-key-usage">
       <summary className="small">{t("handedOut.summary", { issued: usage.issued, targets: usage.targets })}</summary>
-      <table className="small">
-        <thead>
-          <tr>
-            <th scope="col">{t("handedOut.target")}</th>
-            <th scope="col">{t("handedOut.kind")}</th>
-            <th scope="col">{t("handedOut.count")}</th>
-            <th scope="col">{t("handedOut.last")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {usage.top.map((row) => (
-            <tr key={`${row.target}:${row.kind}`} data-testid="api-key-usage-row" data-target={row.target} data-kind={row.kind}>
-              <td>
-                <code>{row.target}</code>
-                {row.targetName ? <span className="muted"> {row.targetName}</span> : null}
-              </td>
-              <td className="nowrap">{t(`handedOut.kinds.${row.kind}`)}</td>
-              <td>{row.count}</td>
-              <td className="nowrap">{when(row.lastAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="small"
+        columns={columns}
+        rows={usage.top}
+        rowKey={(row) => `${row.target}:${row.kind}`}
+        rowData={(row) => ({ "data-testid": "api-key-usage-row", "data-target": row.target, "data-kind": row.kind })}
+      />
       {usage.top.length < usage.targets ? <p className="muted small">{t("handedOut.cliHint")}</p> : null}
     </details>
   );
@@ -85,7 +90,37 @@ export default async function ApiKeysPage() {
     getFormatter(),
   ]);
   const canManage = mayRun(staff.role, "api_key.create");
-  const when: When = (d) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "short" }) : "—");
+  const when = timeWriter(format, "minute");
+  const columns: Column<ApiKeySummary>[] = [
+    { header: t("columns.name"), cell: (key) => key.name },
+    { header: t("columns.prefix"), cell: (key) => <code>{key.prefix}…</code> },
+    { header: t("columns.scope"), cell: (key) => <ScopeBadges scope={key.scope} t={t} /> },
+    { header: t("columns.createdAt"), className: "small nowrap", cell: (key) => when(key.createdAt) },
+    { header: t("columns.lastUsedAt"), className: "small nowrap", cell: (key) => (key.lastUsedAt ? when(key.lastUsedAt) : t("neverUsed")) },
+    { header: t("columns.usage"), cell: (key) => <UsageDetails usage={usage.get(key.id)} t={t} when={when} /> },
+    {
+      header: t("columns.status"),
+      cell: (key) =>
+        key.revokedAt ? (
+          <span className="badge bad">{t("revokedAt", { time: when(key.revokedAt) })}</span>
+        ) : (
+          <span className="badge ok">{t("active")}</span>
+        ),
+    },
+  ];
+  if (canManage) {
+    columns.push({
+      cell: (key) =>
+        key.revokedAt ? null : (
+          <RevokeApiKeyButton
+            id={key.id}
+            label={t("revoke")}
+            confirm={t("revokeConfirm", { name: key.name })}
+            revokeKey={revokeApiKeyAction}
+          />
+        ),
+    });
+  }
   return (
     <>
       <h1>{t("title")}</h1>
@@ -97,63 +132,15 @@ export default async function ApiKeysPage() {
           {t("adminOnly")}
         </p>
       )}
-      {keys.length === 0 ? (
-        <p className="card muted">{t("none")}</p>
-      ) : (
-        <div className="table-scroll card flush">
-          <table data-testid="api-keys-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("columns.name")}</th>
-                <th scope="col">{t("columns.prefix")}</th>
-                <th scope="col">{t("columns.scope")}</th>
-                <th scope="col">{t("columns.createdAt")}</th>
-                <th scope="col">{t("columns.lastUsedAt")}</th>
-                <th scope="col">{t("columns.usage")}</th>
-                <th scope="col">{t("columns.status")}</th>
-                {canManage ? <th scope="col" /> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id} data-testid="api-key-row" data-prefix={key.prefix}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td>
-                    <ScopeBadges scope={key.scope} t={t} />
-                  </td>
-                  <td className="small nowrap">{when(key.createdAt)}</td>
-                  <td className="small nowrap">{key.lastUsedAt ? when(key.lastUsedAt) : t("neverUsed")}</td>
-                  <td>
-                    <UsageDetails usage={usage.get(key.id)} t={t} when={when} />
-                  </td>
-                  <td>
-                    {key.revokedAt ? (
-                      <span className="badge bad">{t("revokedAt", { time: when(key.revokedAt) })}</span>
-                    ) : (
-                      <span className="badge ok">{t("active")}</span>
-                    )}
-                  </td>
-                  {canManage ? (
-                    <td>
-                      {key.revokedAt ? null : (
-                        <RevokeApiKeyButton
-                          id={key.id}
-                          label={t("revoke")}
-                          confirm={t("revokeConfirm", { name: key.name })}
-                          revokeKey={revokeApiKeyAction}
-                        />
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={columns}
+        rows={keys}
+        rowKey={(key) => key.id}
+        rowData={(key) => ({ "data-testid": "api-key-row", "data-prefix": key.prefix })}
+        empty={t("none")}
+        frame="card"
+        testId="api-keys-table"
+      />
     </>
   );
 }

@@ -2,12 +2,15 @@
 import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { AuditAction } from "@/components/console/audit-action";
+import { DataTable, type Column } from "@/components/console/data-table";
+import { FilterField, FilterForm, FilterSelect } from "@/components/console/filter-form";
+import { Pager } from "@/components/console/pager";
 import { requireStaff } from "@/lib/auth/session";
-import { ACTOR_TYPES, auditQuerySchema, listAudit } from "@/lib/console/audit-log";
+import { ACTOR_TYPES, auditQuerySchema, listAudit, type AuditRow } from "@/lib/console/audit-log";
+import { timeWriter } from "@/lib/console/format";
+import type { SearchParams } from "@/lib/console/query-params";
 
 export const dynamic = "force-dynamic";
-
-type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 const APPID = /^wx[0-9a-fA-F]{16}$/;
 
@@ -16,95 +19,69 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
   const query = auditQuerySchema.parse(await searchParams);
   const [{ rows, nextBefore }, t, format] = await Promise.all([listAudit(query), getTranslations("console.audit"), getFormatter()]);
   const actorLabel = await getTranslations("console.timeline.actor");
+  const when = timeWriter(format);
   const nextHref = nextBefore
     ? `/console/audit?${new URLSearchParams({ ...(query.action ? { action: query.action } : {}), ...(query.actor ? { actor: query.actor } : {}), ...(query.target ? { target: query.target } : {}), before: nextBefore })}`
     : null;
+  const columns: Column<AuditRow>[] = [
+    { header: t("time"), className: "small nowrap", cell: (row) => when(row.at) },
+    {
+      header: t("actor"),
+      className: "small",
+      cell: (row) => (
+        <>
+          <span className="badge">{actorLabel(row.actorType)}</span> {row.actor ?? ""}
+          {row.ip ? <div className="muted">{row.ip}</div> : null}
+        </>
+      ),
+    },
+    { header: t("action"), className: "small", cell: (row) => <AuditAction action={row.action} /> },
+    {
+      header: t("target"),
+      className: "small",
+      cell: (row) =>
+        row.target && APPID.test(row.target) ? <Link href={`/console/authorizers/${row.target}`}>{row.target}</Link> : (row.target ?? "—"),
+    },
+    {
+      header: t("details"),
+      className: "small",
+      cell: (row) =>
+        row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? (
+          <code className="details-inline">{JSON.stringify(row.details)}</code>
+        ) : (
+          "—"
+        ),
+    },
+  ];
   return (
     <>
       <h1>{t("title")}</h1>
       <p className="muted">{t("intro")}</p>
-      <form className="filters card" method="get" action="/console/audit" aria-label={t("filtersLabel")}>
-        <label className="field grow">
-          <span>{t("action")}</span>
+      <FilterForm action="/console/audit" label={t("filtersLabel")} apply={t("apply")} reset={t("reset")}>
+        <FilterField label={t("action")} grow>
           <input name="action" defaultValue={query.action ?? ""} placeholder="credential." />
-        </label>
-        <label className="field">
-          <span>{t("actor")}</span>
-          <select name="actor" defaultValue={query.actor ?? ""}>
-            <option value="">{t("any")}</option>
-            {ACTOR_TYPES.map((actor) => (
-              <option key={actor} value={actor}>
-                {actorLabel(actor)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field grow">
-          <span>{t("target")}</span>
+        </FilterField>
+        <FilterSelect
+          label={t("actor")}
+          name="actor"
+          value={query.actor}
+          anyLabel={t("any")}
+          options={ACTOR_TYPES.map((actor) => ({ value: actor, label: actorLabel(actor) }))}
+        />
+        <FilterField label={t("target")} grow>
           <input name="target" defaultValue={query.target ?? ""} placeholder="wx…" />
-        </label>
-        <div className="filter-buttons">
-          <button className="button" type="submit">
-            {t("apply")}
-          </button>
-          <Link className="button secondary" href="/console/audit">
-            {t("reset")}
-          </Link>
-        </div>
-      </form>
-      {rows.length === 0 ? (
-        <p className="card muted">{t("none")}</p>
-      ) : (
-        <div className="table-scroll card flush">
-          <table data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("time")}</th>
-                <th scope="col">{t("actor")}</th>
-                <th scope="col">{t("action")}</th>
-                <th scope="col">{t("target")}</th>
-                <th scope="col">{t("details")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id} data-testid="audit-row" data-action={row.action}>
-                  <td className="small nowrap">{format.dateTime(row.at, { dateStyle: "medium", timeStyle: "medium" })}</td>
-                  <td className="small">
-                    <span className="badge">{actorLabel(row.actorType)}</span> {row.actor ?? ""}
-                    {row.ip ? <div className="muted">{row.ip}</div> : null}
-                  </td>
-                  <td className="small">
-                    <AuditAction action={row.action} />
-                  </td>
-                  <td className="small">
-                    {row.target && APPID.test(row.target) ? (
-                      <Link href={`/console/authorizers/${row.target}`}>{row.target}</Link>
-                    ) : (
-                      (row.target ?? "—")
-                    )}
-                  </td>
-                  <td className="small">
-                    {row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? (
-                      <code className="details-inline">{JSON.stringify(row.details)}</code>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {nextHref ? (
-        <nav className="pager">
-          <span />
-          <Link className="button secondary" href={nextHref}>
-            {t("older")}
-          </Link>
-        </nav>
-      ) : null}
+        </FilterField>
+      </FilterForm>
+      <DataTable
+        columns={columns}
+        rows={rows}
+        rowKey={(row) => row.id}
+        rowData={(row) => ({ "data-testid": "audit-row", "data-action": row.action })}
+        empty={t("none")}
+        frame="card"
+        testId="audit-table"
+      />
+      {nextHref ? <Pager next={{ href: nextHref, label: t("older") }} /> : null}
     </>
   );
 }

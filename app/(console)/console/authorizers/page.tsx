@@ -5,31 +5,87 @@ import Link from "next/link";
 import { AutoRefresh } from "@/components/console/auto-refresh";
 import { Avatar } from "@/components/console/avatar";
 import { KindLabel, StatusBadge, TokenHealthCell, VerificationLabel } from "@/components/console/authorizer-labels";
+import { DataTable, type Column } from "@/components/console/data-table";
+import { FilterField, FilterForm, FilterSelect } from "@/components/console/filter-form";
+import { Pager } from "@/components/console/pager";
 import { PermissionSetBadges } from "@/components/console/permission-set-badges";
 import { requireStaff } from "@/lib/auth/session";
 import { ACCOUNT_KINDS } from "@/lib/console/authorizer-labels";
-import { LIST_SORTS, PAGE_SIZES, listAuthorizers, parseListQuery, type ListQuery } from "@/lib/console/authorizer-list";
+import {
+  LIST_SORTS,
+  PAGE_SIZES,
+  isFiltered,
+  listAuthorizers,
+  listHref,
+  parseListQuery,
+  type AuthorizerRow,
+  type ListQuery,
+} from "@/lib/console/authorizer-list";
+import { timeWriter } from "@/lib/console/format";
+import { permissionSetGroups, permissionSetLocale } from "@/lib/console/permission-set-groups";
 import { mayRun } from "@/lib/console/permissions";
+import type { SearchParams } from "@/lib/console/query-params";
 import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
-import { listPermissionSets, type PermissionSetLocale } from "@/lib/wechat/permission-sets";
 
 export const dynamic = "force-dynamic";
 
-type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-
-/** The current filters as a query string, with a cursor (or none, for the first page). */
-function hrefWith(query: ListQuery, cursor: { after?: string; before?: string } = {}): string {
-  const params = new URLSearchParams();
-  if (query.q) params.set("q", query.q);
-  if (query.kind) params.set("kind", query.kind);
-  if (query.status) params.set("status", query.status);
-  if (query.set !== undefined) params.set("set", String(query.set));
-  if (query.sort !== "authorized_desc") params.set("sort", query.sort);
-  if (query.size !== 50) params.set("size", String(query.size));
-  if (cursor.after) params.set("after", cursor.after);
-  if (cursor.before) params.set("before", cursor.before);
-  const search = params.toString();
-  return `/console/authorizers${search ? `?${search}` : ""}`;
+/** The search and filters above the list; a choice applies on "filter", and "reset" shows once something is narrowed. */
+async function AuthorizerFilters({ query, locale }: { query: ListQuery; locale: string }) {
+  const t = await getTranslations("console.authorizers");
+  const statusLabel = await getTranslations("console.status");
+  const kindLabel = await getTranslations("console.kind");
+  const groupLabel = await getTranslations("console.setGroup");
+  // The filter finds accounts holding any known set, legacy ones included.
+  const setGroups = permissionSetGroups({ locale: permissionSetLocale(locale), offeredOnly: false }).map((group) => ({
+    label: groupLabel(group.accountType),
+    options: group.sets.map((set) => ({ value: set.id, label: `${set.id} · ${set.name}` })),
+  }));
+  return (
+    <FilterForm
+      action="/console/authorizers"
+      role="search"
+      label={t("filtersLabel")}
+      apply={t("apply")}
+      reset={isFiltered(query) ? t("reset") : null}
+    >
+      <FilterField label={t("search")} grow>
+        <input type="search" name="q" defaultValue={query.q ?? ""} placeholder={t("searchPlaceholder")} />
+      </FilterField>
+      <FilterSelect
+        label={t("kind")}
+        name="kind"
+        value={query.kind}
+        anyLabel={t("any")}
+        options={ACCOUNT_KINDS.map((kind) => ({ value: kind, label: kindLabel(kind) }))}
+      />
+      <FilterSelect
+        label={t("status")}
+        name="status"
+        value={query.status}
+        anyLabel={t("any")}
+        options={AUTHORIZER_STATUSES.map((status) => ({ value: status, label: statusLabel(status) }))}
+      />
+      <FilterSelect
+        label={t("permissionSet")}
+        name="set"
+        value={query.set === undefined ? undefined : String(query.set)}
+        anyLabel={t("any")}
+        groups={setGroups}
+      />
+      <FilterSelect
+        label={t("sort")}
+        name="sort"
+        value={query.sort}
+        options={LIST_SORTS.map((sort) => ({ value: sort, label: t(`sorts.${sort}`) }))}
+      />
+      <FilterSelect
+        label={t("pageSize")}
+        name="size"
+        value={String(query.size)}
+        options={PAGE_SIZES.map((size) => ({ value: size, label: String(size) }))}
+      />
+    </FilterForm>
+  );
 }
 
 export default async function AuthorizersPage({ searchParams }: { searchParams: SearchParams }) {
@@ -42,14 +98,44 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
     getFormatter(),
     getLocale(),
   ]);
-  const statusLabel = await getTranslations("console.status");
-  const kindLabel = await getTranslations("console.kind");
-  const setLocale: PermissionSetLocale = locale === "en" ? "en" : "zh-CN";
-  const setGroups = [
-    { label: t("setsOfficial"), sets: listPermissionSets({ accountType: "official_account" }) },
-    { label: t("setsMiniProgram"), sets: listPermissionSets({ accountType: "mini_program" }) },
+  const when = timeWriter(format, "minute");
+  const columns: Column<AuthorizerRow>[] = [
+    {
+      header: t("columns.account"),
+      cell: (row) => (
+        <div className="account-cell">
+          <Avatar src={row.headImg} name={row.nickName} />
+          <div>
+            <Link href={`/console/authorizers/${row.appid}`} className="account-name" data-testid="authorizer-name">
+              {row.nickName ?? t("unnamed")}
+            </Link>
+            <div className="small muted">
+              <code>{row.appid}</code>
+            </div>
+          </div>
+        </div>
+      ),
+    },
+    { header: t("columns.kind"), className: "nowrap", cell: (row) => <KindLabel kind={row.kind} /> },
+    { header: t("columns.principal"), className: "small principal-cell", cell: (row) => row.principalName ?? "—" },
+    { header: t("columns.verification"), className: "small nowrap", cell: (row) => <VerificationLabel verification={row.verification} /> },
+    { header: t("columns.status"), className: "nowrap", cell: (row) => <StatusBadge status={row.status} /> },
+    {
+      header: t("columns.permissionSets"),
+      className: "sets-cell",
+      cell: (row) => (
+        <PermissionSetBadges
+          ids={row.permissionSetIds}
+          locale={permissionSetLocale(locale)}
+          max={4}
+          moreLabel={(count) => t("moreSets", { count })}
+        />
+      ),
+    },
+    { header: t("columns.token"), cell: (row) => <TokenHealthCell token={row.token} now={now} /> },
+    { header: t("columns.authorizedAt"), className: "small nowrap", cell: (row) => when(row.authorizedAt) },
   ];
-  const filtered = !!(query.q || query.kind || query.status || query.set !== undefined);
+  const filtered = isFiltered(query);
   return (
     <>
       <div className="page-head">
@@ -61,166 +147,30 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
         ) : null}
       </div>
 
-      <form className="filters card" method="get" action="/console/authorizers" role="search" aria-label={t("filtersLabel")}>
-        <label className="field grow">
-          <span>{t("search")}</span>
-          <input type="search" name="q" defaultValue={query.q ?? ""} placeholder={t("searchPlaceholder")} />
-        </label>
-        <label className="field">
-          <span>{t("kind")}</span>
-          <select name="kind" defaultValue={query.kind ?? ""}>
-            <option value="">{t("any")}</option>
-            {ACCOUNT_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {kindLabel(kind)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t("status")}</span>
-          <select name="status" defaultValue={query.status ?? ""}>
-            <option value="">{t("any")}</option>
-            {AUTHORIZER_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {statusLabel(status)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t("permissionSet")}</span>
-          <select name="set" defaultValue={query.set === undefined ? "" : String(query.set)}>
-            <option value="">{t("any")}</option>
-            {setGroups.map((group) => (
-              <optgroup key={group.label} label={group.label}>
-                {group.sets.map((set) => (
-                  <option key={set.id} value={set.id}>
-                    {set.id} · {setLocale === "en" ? set.nameEn : set.nameZh}
-                  </option>
-                ))}
-              </optgroup>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t("sort")}</span>
-          <select name="sort" defaultValue={query.sort}>
-            {LIST_SORTS.map((sort) => (
-              <option key={sort} value={sort}>
-                {t(`sorts.${sort}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t("pageSize")}</span>
-          <select name="size" defaultValue={String(query.size)}>
-            {PAGE_SIZES.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="filter-buttons">
-          <button className="button" type="submit">
-            {t("apply")}
-          </button>
-          {filtered ? (
-            <Link className="button secondary" href="/console/authorizers">
-              {t("reset")}
-            </Link>
-          ) : null}
-        </div>
-      </form>
+      <AuthorizerFilters query={query} locale={locale} />
 
       <p className="muted" data-testid="authorizer-total">
         {page.totalCapped ? t("totalCapped", { count: page.total }) : t("total", { count: page.total })}
       </p>
 
-      {page.rows.length === 0 ? (
-        <p className="card muted" data-testid="authorizers-empty">
-          {filtered ? t("noMatch") : t("empty")}
-        </p>
-      ) : (
-        <div className="table-scroll card flush">
-          <table className="authorizers" data-testid="authorizers-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("columns.account")}</th>
-                <th scope="col">{t("columns.kind")}</th>
-                <th scope="col">{t("columns.principal")}</th>
-                <th scope="col">{t("columns.verification")}</th>
-                <th scope="col">{t("columns.status")}</th>
-                <th scope="col">{t("columns.permissionSets")}</th>
-                <th scope="col">{t("columns.token")}</th>
-                <th scope="col">{t("columns.authorizedAt")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((row) => (
-                <tr key={row.appid} data-testid="authorizer-row" data-appid={row.appid}>
-                  <td data-label={t("columns.account")}>
-                    <div className="account-cell">
-                      <Avatar src={row.headImg} name={row.nickName} />
-                      <div>
-                        <Link href={`/console/authorizers/${row.appid}`} className="account-name" data-testid="authorizer-name">
-                          {row.nickName ?? t("unnamed")}
-                        </Link>
-                        <div className="small muted">
-                          <code>{row.appid}</code>
-                        </div>
-                      </div>
-                    </div>
-                  </td>
-                  <td className="nowrap" data-label={t("columns.kind")}>
-                    <KindLabel kind={row.kind} />
-                  </td>
-                  <td className="small principal-cell" data-label={t("columns.principal")}>
-                    {row.principalName ?? "—"}
-                  </td>
-                  <td className="small nowrap" data-label={t("columns.verification")}>
-                    <VerificationLabel verification={row.verification} />
-                  </td>
-                  <td className="nowrap" data-label={t("columns.status")}>
-                    <StatusBadge status={row.status} />
-                  </td>
-                  <td className="sets-cell" data-label={t("columns.permissionSets")}>
-                    <PermissionSetBadges
-                      ids={row.permissionSetIds}
-                      locale={setLocale}
-                      max={4}
-                      moreLabel={(count) => t("moreSets", { count })}
-                    />
-                  </td>
-                  <td data-label={t("columns.token")}>
-                    <TokenHealthCell token={row.token} now={now} />
-                  </td>
-                  <td className="small nowrap" data-label={t("columns.authorizedAt")}>
-                    {format.dateTime(row.authorizedAt, { dateStyle: "medium", timeStyle: "short" })}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={columns}
+        rows={page.rows}
+        rowKey={(row) => row.appid}
+        rowData={(row) => ({ "data-testid": "authorizer-row", "data-appid": row.appid })}
+        empty={filtered ? t("noMatch") : t("empty")}
+        emptyTestId="authorizers-empty"
+        frame="card"
+        labelledCells
+        className="authorizers"
+        testId="authorizers-table"
+      />
 
-      <nav className="pager" aria-label={t("pagination")}>
-        {page.prev ? (
-          <Link className="button secondary" href={hrefWith(query, { before: page.prev })} rel="prev">
-            {t("previous")}
-          </Link>
-        ) : (
-          <span />
-        )}
-        {page.next ? (
-          <Link className="button secondary" href={hrefWith(query, { after: page.next })} rel="next">
-            {t("next")}
-          </Link>
-        ) : null}
-      </nav>
+      <Pager
+        label={t("pagination")}
+        previous={page.prev ? { href: listHref(query, { before: page.prev }), label: t("previous") } : null}
+        next={page.next ? { href: listHref(query, { after: page.next }), label: t("next") } : null}
+      />
       {/* Revocations and new authorizations arrive as pushes: show them within seconds. */}
       <AutoRefresh seconds={4} />
     </>

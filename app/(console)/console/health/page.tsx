@@ -5,8 +5,17 @@ import Link from "next/link";
 import { AutoRefresh } from "@/components/console/auto-refresh";
 import { BarChart, type ChartSeries } from "@/components/console/bar-chart";
 import { formatDuration } from "@/components/console/authorizer-labels";
+import { DataTable, type Column } from "@/components/console/data-table";
 import { requireStaff } from "@/lib/auth/session";
-import { ERROR_CLASSES, loadHealthView, type RecentPush } from "@/lib/console/health-view";
+import { HOUR_OF_DAY, timeWriter } from "@/lib/console/format";
+import {
+  ERROR_CLASSES,
+  loadHealthView,
+  type ErrorBucket,
+  type FailingCredential,
+  type HealthView,
+  type RecentPush,
+} from "@/lib/console/health-view";
 import { classifyErrcode } from "@/lib/wechat/errors";
 
 export const dynamic = "force-dynamic";
@@ -32,8 +41,8 @@ export default async function HealthPage() {
   ]);
   const classLabel = await getTranslations("console.errorClass");
   const { report } = view;
-  const when = (d: Date | string | null) => (d ? format.dateTime(new Date(d), { dateStyle: "medium", timeStyle: "medium" }) : "—");
-  const hourLabel = (d: Date) => format.dateTime(d, { hour: "2-digit", minute: "2-digit" });
+  const when = timeWriter(format);
+  const hourLabel = (d: Date) => format.dateTime(d, HOUR_OF_DAY);
   const tone = report.status === "ok" ? "ok" : report.status === "degraded" ? "warn" : "bad";
   const tokenSeconds = report.componentToken?.expiresAt
     ? Math.round((new Date(report.componentToken.expiresAt).getTime() - now.getTime()) / 1000)
@@ -46,47 +55,72 @@ export default async function HealthPage() {
   ];
   const errorSeries: ChartSeries[] = ERROR_CLASSES.map((c) => ({ key: c, label: classLabel(c), color: CLASS_COLORS[c] }));
 
-  const pushTable = (rows: RecentPush[], testId: string) =>
-    rows.length === 0 ? (
-      <p className="muted">{t("noPushes")}</p>
-    ) : (
-      <div className="table-scroll">
-        <table data-testid={testId}>
-          <thead>
-            <tr>
-              <th scope="col">{t("pushes.receivedAt")}</th>
-              <th scope="col">{t("pushes.infoType")}</th>
-              <th scope="col">{t("pushes.authorizer")}</th>
-              <th scope="col">{t("pushes.state")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((push) => (
-              <tr key={push.id}>
-                <td className="nowrap small">{when(push.receivedAt)}</td>
-                <td>
-                  <code>{push.infoType}</code>
-                </td>
-                <td className="small">
-                  {push.authorizerAppid ? <Link href={`/console/authorizers/${push.authorizerAppid}`}>{push.authorizerAppid}</Link> : "—"}
-                </td>
-                <td className="small">
-                  {push.error ? (
-                    <span className="error-text" title={push.error}>
-                      {t("pushes.failed", { attempts: push.attempts })}: {push.error.slice(0, 120)}
-                    </span>
-                  ) : push.processedAt ? (
-                    <span className="badge ok">{t("pushes.processed")}</span>
-                  ) : (
-                    <span className="badge warn">{t("pushes.waiting")}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
+  const pushColumns: Column<RecentPush>[] = [
+    { header: t("pushes.receivedAt"), className: "nowrap small", cell: (push) => when(push.receivedAt) },
+    { header: t("pushes.infoType"), cell: (push) => <code>{push.infoType}</code> },
+    {
+      header: t("pushes.authorizer"),
+      className: "small",
+      cell: (push) =>
+        push.authorizerAppid ? <Link href={`/console/authorizers/${push.authorizerAppid}`}>{push.authorizerAppid}</Link> : "—",
+    },
+    {
+      header: t("pushes.state"),
+      className: "small",
+      cell: (push) =>
+        push.error ? (
+          <span className="error-text" title={push.error}>
+            {t("pushes.failed", { attempts: push.attempts })}: {push.error.slice(0, 120)}
+          </span>
+        ) : push.processedAt ? (
+          <span className="badge ok">{t("pushes.processed")}</span>
+        ) : (
+          <span className="badge warn">{t("pushes.waiting")}</span>
+        ),
+    },
+  ];
+  const pushTable = (rows: RecentPush[], testId: string) => (
+    <DataTable columns={pushColumns} rows={rows} rowKey={(push) => push.id} empty={t("noPushes")} frame="scroll" testId={testId} />
+  );
+  const classColumns: Column<ErrorBucket>[] = [
+    {
+      rowHeader: true,
+      cell: (c) => (
+        <>
+          <span className="swatch" style={{ background: CLASS_COLORS[c] }} aria-hidden="true" /> {classLabel(c)}
+        </>
+      ),
+    },
+    { cell: (c) => view.errorsByClass[c] },
+  ];
+  const codeColumns: Column<HealthView["errorsByCode"][number]>[] = [
+    { rowHeader: true, cell: (entry) => (entry.code !== null ? <code>{entry.code}</code> : t("noCode")) },
+    {
+      className: "small",
+      cell: (entry) => (
+        <>
+          {classLabel(entry.bucket)}
+          {entry.code !== null ? (
+            <div className="muted">{locale === "en" ? classifyErrcode(entry.code).action : classifyErrcode(entry.code).actionZh}</div>
+          ) : null}
+        </>
+      ),
+    },
+    { cell: (entry) => entry.count },
+  ];
+  const failingColumns: Column<FailingCredential>[] = [
+    { className: "nowrap small", cell: (row) => when(row.at) },
+    { cell: (row) => <Link href={`/console/authorizers/${row.appid}`}>{row.nickName ?? row.appid}</Link> },
+    {
+      className: "small",
+      cell: (row) => (
+        <>
+          {row.code !== null ? <code>{row.code}</code> : null} {classLabel(row.bucket)}
+        </>
+      ),
+    },
+    { className: "small muted", cell: (row) => row.error },
+  ];
 
   return (
     <>
@@ -205,71 +239,29 @@ export default async function HealthPage() {
         <div className="grid">
           <div>
             <h3>{t("byClass")}</h3>
-            <table data-testid="errors-by-class">
-              <tbody>
-                {ERROR_CLASSES.map((c) => (
-                  <tr key={c}>
-                    <th scope="row">
-                      <span className="swatch" style={{ background: CLASS_COLORS[c] }} aria-hidden="true" /> {classLabel(c)}
-                    </th>
-                    <td>{view.errorsByClass[c]}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable columns={classColumns} rows={ERROR_CLASSES} rowKey={(c) => c} testId="errors-by-class" />
           </div>
           <div>
             <h3>{t("byCode")}</h3>
-            {view.errorsByCode.length === 0 ? (
-              <p className="muted">{t("noErrors")}</p>
-            ) : (
-              <table>
-                <tbody>
-                  {view.errorsByCode.map((entry) => (
-                    <tr key={`${entry.code}:${entry.bucket}`}>
-                      <th scope="row">{entry.code !== null ? <code>{entry.code}</code> : t("noCode")}</th>
-                      <td className="small">
-                        {classLabel(entry.bucket)}
-                        {entry.code !== null ? (
-                          <div className="muted">
-                            {locale === "en" ? classifyErrcode(entry.code).action : classifyErrcode(entry.code).actionZh}
-                          </div>
-                        ) : null}
-                      </td>
-                      <td>{entry.count}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              columns={codeColumns}
+              rows={view.errorsByCode}
+              rowKey={(entry) => `${entry.code}:${entry.bucket}`}
+              empty={t("noErrors")}
+            />
           </div>
         </div>
       </section>
 
       <section className="card section">
         <h2>{t("failingCredentials")}</h2>
-        {view.failingCredentials.length === 0 ? (
-          <p className="muted">{t("noErrors")}</p>
-        ) : (
-          <div className="table-scroll">
-            <table>
-              <tbody>
-                {view.failingCredentials.map((row) => (
-                  <tr key={row.appid}>
-                    <td className="nowrap small">{when(row.at)}</td>
-                    <td>
-                      <Link href={`/console/authorizers/${row.appid}`}>{row.nickName ?? row.appid}</Link>
-                    </td>
-                    <td className="small">
-                      {row.code !== null ? <code>{row.code}</code> : null} {classLabel(row.bucket)}
-                    </td>
-                    <td className="small muted">{row.error}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={failingColumns}
+          rows={view.failingCredentials}
+          rowKey={(row) => row.appid}
+          empty={t("noErrors")}
+          frame="scroll"
+        />
       </section>
 
       <section className="card section">

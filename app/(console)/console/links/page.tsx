@@ -2,16 +2,18 @@
 import { getFormatter, getLocale, getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { AutoRefresh } from "@/components/console/auto-refresh";
+import { DataTable, type Column } from "@/components/console/data-table";
 import { LinkForm } from "@/components/console/link-form";
+import { Pager } from "@/components/console/pager";
 import { requireStaff } from "@/lib/auth/session";
-import { ATTEMPT_FILTERS, listAttempts, type AttemptFilter } from "@/lib/console/links";
+import { timeWriter } from "@/lib/console/format";
+import { ATTEMPT_FILTERS, listAttempts, type AttemptFilter, type AttemptRow } from "@/lib/console/links";
+import { permissionSetGroups, permissionSetLocale } from "@/lib/console/permission-set-groups";
 import { mayRun } from "@/lib/console/permissions";
-import { listPermissionSets, type PermissionSetLocale } from "@/lib/wechat/permission-sets";
+import type { SearchParams } from "@/lib/console/query-params";
 import { createLinkAction } from "./actions";
 
 export const dynamic = "force-dynamic";
-
-type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 const STATUS_TONE: Record<AttemptFilter, string> = { pending: "warn", completed: "ok", expired: "", failed: "bad", cancelled: "" };
 
@@ -29,18 +31,44 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
   ]);
   const statusLabel = await getTranslations("console.attemptStatus");
   const types = await getTranslations("console.authType");
-  const setLocale: PermissionSetLocale = locale === "en" ? "en" : "zh-CN";
-  const groups = [
-    { label: t("form.setsOfficial"), accountType: "official_account" as const },
-    { label: t("form.setsMiniProgram"), accountType: "mini_program" as const },
-  ].map((group) => ({
-    label: group.label,
-    sets: listPermissionSets({ accountType: group.accountType })
-      .filter((set) => set.source === "official_current")
-      .map((set) => ({ id: set.id, name: setLocale === "en" ? set.nameEn : set.nameZh })),
-  }));
-  const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "short" }) : "—");
+  // A new link may ask only for the sets WeChat publishes now.
+  const groups = permissionSetGroups({ locale: permissionSetLocale(locale), offeredOnly: true });
+  const when = timeWriter(format, "minute");
   const filterHref = (value?: AttemptFilter) => (value ? `/console/links?status=${value}` : "/console/links");
+  const columns: Column<AttemptRow>[] = [
+    {
+      header: t("columns.createdAt"),
+      className: "nowrap",
+      cell: (row) => <Link href={`/console/links/${row.id}`}>{when(row.createdAt)}</Link>,
+    },
+    { header: t("columns.status"), cell: (row) => <span className={`badge ${STATUS_TONE[row.status]}`}>{statusLabel(row.status)}</span> },
+    {
+      header: t("columns.authType"),
+      className: "small",
+      cell: (row) => (
+        <>
+          {row.authType} · {types(String(row.authType))}
+        </>
+      ),
+    },
+    { header: t("columns.bizAppid"), className: "small", cell: (row) => (row.bizAppid ? <code>{row.bizAppid}</code> : "—") },
+    {
+      header: t("columns.sets"),
+      className: "small",
+      cell: (row) => (row.permissionSetIds.length > 0 ? row.permissionSetIds.join("|") : t("allSets")),
+    },
+    {
+      header: t("columns.authorizer"),
+      className: "small",
+      cell: (row) =>
+        row.authorizerAppid ? (
+          <Link href={`/console/authorizers/${row.authorizerAppid}`}>{row.authorizerName ?? row.authorizerAppid}</Link>
+        ) : (
+          "—"
+        ),
+    },
+    { header: t("columns.createdBy"), className: "small", cell: (row) => row.createdBy ?? "—" },
+  ];
 
   return (
     <>
@@ -64,60 +92,22 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
             </Link>
           ))}
         </nav>
-        {rows.length === 0 ? (
-          <p className="card muted">{t("none")}</p>
-        ) : (
-          <div className="table-scroll card flush">
-            <table data-testid="attempts-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("columns.createdAt")}</th>
-                  <th scope="col">{t("columns.status")}</th>
-                  <th scope="col">{t("columns.authType")}</th>
-                  <th scope="col">{t("columns.bizAppid")}</th>
-                  <th scope="col">{t("columns.sets")}</th>
-                  <th scope="col">{t("columns.authorizer")}</th>
-                  <th scope="col">{t("columns.createdBy")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => (
-                  <tr key={row.id} data-testid="attempt-row" data-attempt={row.id}>
-                    <td className="nowrap">
-                      <Link href={`/console/links/${row.id}`}>{when(row.createdAt)}</Link>
-                    </td>
-                    <td>
-                      <span className={`badge ${STATUS_TONE[row.status]}`}>{statusLabel(row.status)}</span>
-                    </td>
-                    <td className="small">
-                      {row.authType} · {types(String(row.authType))}
-                    </td>
-                    <td className="small">{row.bizAppid ? <code>{row.bizAppid}</code> : "—"}</td>
-                    <td className="small">{row.permissionSetIds.length > 0 ? row.permissionSetIds.join("|") : t("allSets")}</td>
-                    <td className="small">
-                      {row.authorizerAppid ? (
-                        <Link href={`/console/authorizers/${row.authorizerAppid}`}>{row.authorizerName ?? row.authorizerAppid}</Link>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td className="small">{row.createdBy ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          columns={columns}
+          rows={rows}
+          rowKey={(row) => row.id}
+          rowData={(row) => ({ "data-testid": "attempt-row", "data-attempt": row.id })}
+          empty={t("none")}
+          frame="card"
+          testId="attempts-table"
+        />
         {nextBefore ? (
-          <nav className="pager">
-            <span />
-            <Link
-              className="button secondary"
-              href={`/console/links?${new URLSearchParams({ ...(status ? { status } : {}), before: nextBefore.toISOString() })}`}
-            >
-              {t("older")}
-            </Link>
-          </nav>
+          <Pager
+            next={{
+              href: `/console/links?${new URLSearchParams({ ...(status ? { status } : {}), before: nextBefore.toISOString() })}`,
+              label: t("older"),
+            }}
+          />
         ) : null}
       </section>
       <AutoRefresh seconds={5} />

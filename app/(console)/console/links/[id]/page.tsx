@@ -8,9 +8,10 @@ import { CopyField } from "@/components/console/copy-field";
 import { PermissionSetBadges } from "@/components/console/permission-set-badges";
 import { QrCode } from "@/components/console/qr-code";
 import { requireStaff } from "@/lib/auth/session";
+import { timeWriter } from "@/lib/console/format";
 import { loadAttempt } from "@/lib/console/links";
+import { permissionSetLocale } from "@/lib/console/permission-set-groups";
 import { getEnv } from "@/lib/env";
-import type { PermissionSetLocale } from "@/lib/wechat/permission-sets";
 
 export const dynamic = "force-dynamic";
 
@@ -24,8 +25,7 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
   const statusLabel = await getTranslations("console.attemptStatus");
   const types = await getTranslations("console.authType");
   const copy = await getTranslations("console.copy");
-  const setLocale: PermissionSetLocale = locale === "en" ? "en" : "zh-CN";
-  const when = (d: Date | null) => (d ? format.dateTime(d, { dateStyle: "medium", timeStyle: "medium" }) : "—");
+  const when = timeWriter(format);
   const base = getEnv().publicBaseUrl;
   const pcPage = `${base}/authorize?attempt=${encodeURIComponent(attempt.id)}`;
   const phonePage = `${base}/m/authorize?attempt=${encodeURIComponent(attempt.id)}`;
@@ -55,7 +55,11 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
         <dd>{attempt.bizAppid ? <code>{attempt.bizAppid}</code> : "—"}</dd>
         <dt>{t("sets")}</dt>
         <dd>
-          {attempt.permissionSetIds.length > 0 ? <PermissionSetBadges ids={attempt.permissionSetIds} locale={setLocale} /> : t("allSets")}
+          {attempt.permissionSetIds.length > 0 ? (
+            <PermissionSetBadges ids={attempt.permissionSetIds} locale={permissionSetLocale(locale)} />
+          ) : (
+            t("allSets")
+          )}
         </dd>
         <dt>{t("createdAt")}</dt>
         <dd>
