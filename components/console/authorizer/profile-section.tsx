@@ -1,0 +1,46 @@
+// The account as WeChat describes it (principal, names, types, categories) and when its authorization changed.
+import { getFormatter, getTranslations } from "next-intl/server";
+import type { AuthorizerDetail } from "@/lib/console/authorizer-detail";
+import { timeWriter } from "@/lib/console/format";
+
+export async function ProfileSection({ authorizer }: { authorizer: AuthorizerDetail }) {
+  const t = await getTranslations("console.detail.info");
+  const when = timeWriter(await getFormatter());
+  return (
+    <section className="card section">
+      <h2>{t("title")}</h2>
+      <dl className="facts">
+        <dt>{t("principal")}</dt>
+        <dd>{authorizer.principalName ?? "—"}</dd>
+        <dt>{t("userName")}</dt>
+        <dd>
+          <code>{authorizer.userName ?? "—"}</code>
+        </dd>
+        <dt>{t("alias")}</dt>
+        <dd>{authorizer.alias || "—"}</dd>
+        <dt>{t("signature")}</dt>
+        <dd>{authorizer.signature || "—"}</dd>
+        <dt>{t("serviceType")}</dt>
+        <dd>{authorizer.serviceType ?? "—"}</dd>
+        <dt>{t("verifyType")}</dt>
+        <dd>{authorizer.verifyType ?? "—"}</dd>
+        {authorizer.miniProgramCategories.length > 0 ? (
+          <>
+            <dt>{t("categories")}</dt>
+            <dd>{authorizer.miniProgramCategories.map((c) => `${c.first} / ${c.second}`).join("；")}</dd>
+          </>
+        ) : null}
+        <dt>{t("authorizedAt")}</dt>
+        <dd>{when(authorizer.authorizedAt)}</dd>
+        <dt>{t("updatedAt")}</dt>
+        <dd>{when(authorizer.updatedAuthorizationAt)}</dd>
+        <dt>{t("revokedAt")}</dt>
+        <dd>{when(authorizer.revokedAt)}</dd>
+        <dt>{t("statusChangedAt")}</dt>
+        <dd>{when(authorizer.statusChangedAt)}</dd>
+        <dt>{t("syncedAt")}</dt>
+        <dd>{when(authorizer.infoSyncedAt)}</dd>
+      </dl>
+    </section>
+  );
+}
