@@ -1,4 +1,4 @@
-// npx tsx bench/console-list.ts [--rows 100000] [--runs 30] [--trgm]
+// npx tsx --import ./scripts/server-only.mjs bench/console-list.ts [--rows 100000] [--runs 30] [--trgm]
 // Seeds N authorizers (permission sets and credentials included) into a fresh database on
 // DATABASE_URL's server, or on an embedded PostgreSQL server of its own (dropped afterwards). Then
 // times the console's list (lib/console/authorizer-list.ts, the very function the page calls: page

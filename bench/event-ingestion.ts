@@ -1,7 +1,7 @@
 // Event ingestion: encrypted component pushes per second and p50/p99 latency against the portal's
 // production build on PostgreSQL, and in the same run a minimal node:http server doing the same
 // verify + decrypt + insert, so the figure is a ratio (what the framework and the product add).
-//   npx tsx bench/event-ingestion.ts [total=3000] [concurrency=32]
+//   npx tsx --import ./scripts/server-only.mjs bench/event-ingestion.ts [total=3000] [concurrency=32]
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";

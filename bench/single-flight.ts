@@ -1,7 +1,7 @@
 // Single-flight across processes: 1,000 concurrent token-centre requests spread over 3 portal
 // processes (production build, one PostgreSQL) while the component token has expired. Prints how
 // many api_component_token calls the sandbox saw (target: exactly 1) and the request latencies.
-//   npx tsx bench/single-flight.ts [requests=1000] [processes=3]
+//   npx tsx --import ./scripts/server-only.mjs bench/single-flight.ts [requests=1000] [processes=3]
 import pino from "pino";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
 import { createApiKey } from "../lib/token-centre/api-keys";
@@ -25,7 +25,11 @@ try {
   process.env.TOKEN_ENCRYPTION_KEY = benchKeys.TOKEN_ENCRYPTION_KEY;
   const database = openDatabase({ url: db.url });
   useDatabase(database);
-  const { key } = await createApiKey({ name: "bench", scope: { component: true, authorizers: [], readOnly: true }, actor: { actorType: "system" } });
+  const { key } = await createApiKey({
+    name: "bench",
+    scope: { component: true, authorizers: [], readOnly: true },
+    actor: { actorType: "system" },
+  });
   await sandbox.pushTicket();
 
   const get = (i: number) =>

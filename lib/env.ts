@@ -1,4 +1,5 @@
 // Every setting the portal reads, validated once. Nothing else reads process.env for configuration.
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -66,7 +67,8 @@ const schema = z
     // generated keys, whichever database it uses. Only a server pointed at the sandbox (the demo,
     // the e2e tests) may fall back to them.
     if (env.NODE_ENV !== "production" || !talksToRealWeChat(env)) return;
-    if (env.PASSWORD_HASH_COST < 10) ctx.addIssue({ code: "custom", path: ["PASSWORD_HASH_COST"], message: "must be at least 10 in production" });
+    if (env.PASSWORD_HASH_COST < 10)
+      ctx.addIssue({ code: "custom", path: ["PASSWORD_HASH_COST"], message: "must be at least 10 in production" });
     for (const name of [
       "WECHAT_COMPONENT_APPID",
       "WECHAT_COMPONENT_APPSECRET",
@@ -75,7 +77,12 @@ const schema = z
       "TOKEN_ENCRYPTION_KEY",
       "AUTH_SECRET",
     ] as const) {
-      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production (NODE_ENV=production talking to WeChat's hosts)" });
+      if (!env[name])
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "is required in production (NODE_ENV=production talking to WeChat's hosts)",
+        });
     }
   });
 

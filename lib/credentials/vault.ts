@@ -2,6 +2,7 @@
 // stored beside the ciphertext so keys can be rotated (new values use the first key; all decrypt).
 // The context (e.g. "authorizer:wx123:refresh_token") is bound as associated data, so a ciphertext
 // copied into another row or column fails to open instead of yielding someone else's token.
+import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { getEnv, type EncryptionKey } from "../env";
 

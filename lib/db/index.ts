@@ -1,6 +1,7 @@
 // The one way into the database: PostgreSQL through node-postgres, either DATABASE_URL or the
 // embedded server under .data/postgres (a real PostgreSQL the project starts; see embedded-server.ts).
 // Nothing outside this folder knows which one runs.
+import "server-only";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";

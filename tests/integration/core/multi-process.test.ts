@@ -9,7 +9,7 @@ import { sandboxCalls, startTestSandbox, type TestSandbox } from "../../helpers/
 
 function runWorker(env: Record<string, string>): Promise<{ tokens: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/race-worker.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/server-only.mjs", "tests/helpers/race-worker.ts"], {
       env: { ...process.env, ...env, LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -16,18 +16,22 @@ import { ensureComponent, NOWHERE, sandboxAppids, seedSandboxAuthorizer, seedTic
 
 /** A portal process refreshing `appid` through the proxy; resolves with its exit signal. */
 function startRefreshProcess({ t, proxy, appid }: { t: TestDatabase; proxy: HoldProxy; appid: string }) {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "tests/integration/faults/refresh-worker.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.url,
-      WECHAT_API_BASE: proxy.url,
-      WECHAT_MP_BASE: proxy.url,
-      WECHAT_OPEN_BASE: proxy.url,
-      AUTHORIZER_APPID: appid,
-      LOG_LEVEL: "silent",
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "--import", "./scripts/server-only.mjs", "tests/integration/faults/refresh-worker.ts"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: t.url,
+        WECHAT_API_BASE: proxy.url,
+        WECHAT_MP_BASE: proxy.url,
+        WECHAT_OPEN_BASE: proxy.url,
+        AUTHORIZER_APPID: appid,
+        LOG_LEVEL: "silent",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

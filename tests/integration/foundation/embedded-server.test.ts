@@ -20,7 +20,7 @@ const dataFolder = () => {
 function runCli(script: string, args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const { DATABASE_URL: _unset, TEST_DATABASE_SERVER_URL: _alsoUnset, ...env } = process.env;
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/server-only.mjs", script, ...args], {
       env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -35,7 +35,9 @@ async function tables(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");
+    const result = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
     return result.rows.map((row) => row.name);
   } finally {
     await client.end();

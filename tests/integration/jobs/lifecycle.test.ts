@@ -64,7 +64,7 @@ describe(`starting and stopping the jobs (${databaseKind})`, () => {
   it("stops gracefully on SIGTERM and then lets the process end", async () => {
     const script = fileURLToPath(new URL("./run-jobs-until-signal.ts", import.meta.url));
     // The child is another process on the same database.
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/server-only.mjs", script], {
       cwd: process.cwd(),
       env: { ...process.env, LOG_LEVEL: "info", DATABASE_URL: t.url },
       stdio: ["ignore", "pipe", "pipe"],
