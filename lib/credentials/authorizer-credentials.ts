@@ -56,14 +56,15 @@ export async function storeGrant(tx: Tx, tokens: IssuedTokens): Promise<void> {
   });
 }
 
-/** A refresh's answer, under the refresh's row lock: `version` is the one it read, plus one. */
+/** A refresh's answer, under the refresh's row lock: the version it read there becomes the next one. */
 export async function storeRefreshedTokens(
   tx: Tx,
-  { version, ...tokens }: IssuedTokens & { version: number },
-): Promise<{ expiresAt: Date; refreshAt: Date }> {
+  { readVersion, ...tokens }: IssuedTokens & { readVersion: number },
+): Promise<{ version: number; expiresAt: Date; refreshAt: Date }> {
   const columns = sealAuthorizerTokens(tokens);
+  const version = readVersion + 1;
   await tx.authorizerCredential.update({ where: { authorizerAppid: tokens.appid }, data: { ...columns, version } });
-  return { expiresAt: columns.accessTokenExpiresAt, refreshAt: columns.accessTokenRefreshAt };
+  return { version, expiresAt: columns.accessTokenExpiresAt, refreshAt: columns.accessTokenRefreshAt };
 }
 
 /**

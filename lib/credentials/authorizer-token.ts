@@ -113,16 +113,15 @@ async function refreshLocked(
         });
       },
       store: async (tx, row, issued) => {
-        const version = row.version + 1;
         const stored = await storeRefreshedTokens(tx, {
           appid,
           accessToken: issued.authorizerAccessToken,
           expiresIn: issued.expiresIn,
           // A recovered refresh token is saved too, even if WeChat did not rotate it in this answer.
           refreshToken: issued.authorizerRefreshToken ?? options.refreshTokenOverride,
-          version,
+          readVersion: row.version,
         });
-        return { appid, token: issued.authorizerAccessToken, version, ...stored };
+        return { appid, token: issued.authorizerAccessToken, ...stored };
       },
     });
     return { kind: "token", token };
