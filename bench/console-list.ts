@@ -26,7 +26,7 @@ const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
 
 // Renamed: a "use…" name reads as a React hook to the linter.
-const { openDatabase, useDatabase: installDatabase } = await import("../lib/db");
+const { openDatabase, installDatabase } = await import("../lib/db");
 const { migrate } = await import("../lib/db/migrate");
 const { getEnv } = await import("../lib/env");
 const { createScratchDatabase, scratchServer } = await import("../lib/db/scratch");

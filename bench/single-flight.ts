@@ -3,7 +3,7 @@
 // many api_component_token calls the sandbox saw (target: exactly 1) and the request latencies.
 //   npx tsx --import ./scripts/server-only.mjs bench/single-flight.ts [requests=1000] [processes=3]
 import pino from "pino";
-import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
+import { openDatabase, installDatabase, closeDatabase } from "../lib/db";
 import { createApiKey } from "../lib/token-centre/api-keys";
 import { startSandbox } from "../sandbox/server";
 import { benchKeys, freshDatabase, load, startPortals } from "./support";
@@ -24,7 +24,7 @@ const portals = await startPortals({ ports, databaseUrl: db.url, wechatBase: san
 try {
   process.env.TOKEN_ENCRYPTION_KEY = benchKeys.TOKEN_ENCRYPTION_KEY;
   const database = openDatabase({ url: db.url });
-  useDatabase(database);
+  installDatabase(database);
   const { key } = await createApiKey({
     name: "bench",
     scope: { component: true, authorizers: [], readOnly: true },

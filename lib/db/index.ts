@@ -99,7 +99,7 @@ export function getDatabase(): Database {
 export const db = (): PrismaClient => getDatabase().prisma;
 
 /** Makes `database` the process-wide one (tests, and scripts that open a specific target). */
-export function useDatabase(database: Database): void {
+export function installDatabase(database: Database): void {
   holder.__portalDatabase = database;
 }
 

@@ -1,7 +1,7 @@
 // A fresh, migrated database for one test file: a new database on the tests' PostgreSQL server
 // (DATABASE_URL's, or the embedded one tests/setup/database-server.ts starts). Made the
 // process-wide one for lib/ code.
-import { openDatabase, useDatabase, type Database } from "@/lib/db";
+import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import { migrate } from "@/lib/db/migrate";
 import { createScratchDatabase } from "@/lib/db/scratch";
 
@@ -28,7 +28,7 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const test = await createEmptyDatabase();
   await migrate(test.database);
-  useDatabase(test.database);
+  installDatabase(test.database);
   return test;
 }
 

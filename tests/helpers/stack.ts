@@ -1,6 +1,6 @@
 // The stack most integration tests need: a fresh database, the portal's event route served over
 // HTTP, the sandbox pushing to it, a ticket already received, and the sandbox's seeded accounts.
-import { useDatabase as installDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import type { StartSandboxOptions } from "@/sandbox/server";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { serveRoute, type AfterQueue, type ServedRoute } from "./routes";

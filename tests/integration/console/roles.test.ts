@@ -32,7 +32,7 @@ import { openStaffSession } from "@/lib/auth/staff-sessions";
 import { verifyPassword } from "@/lib/auth/password";
 import { changeStaffRole } from "@/lib/console/staff-users";
 import type { ActionResult } from "@/lib/console/safe-action";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 
 const APPID = "wx00000000000000aa";
@@ -72,7 +72,7 @@ describe(`console roles and staff actions (${databaseKind})`, () => {
     await t.drop();
   });
   beforeEach(() => {
-    useDatabase(t.database);
+    installDatabase(t.database);
   });
 
   const refusals = () => t.database.prisma.auditLog.count({ where: { action: "console.action_refused" } });

@@ -12,7 +12,7 @@ import { POST as receivePush } from "@/app/api/wechat/component/events/route";
 import { createAttempt, getAttempt } from "@/lib/authorization/attempts";
 import { handleAuthorizationCallback } from "@/lib/authorization/callback";
 import { hashCode } from "@/lib/authorization/complete";
-import { openDatabase, useDatabase as installDatabase, type Database } from "@/lib/db";
+import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import type { TestDatabase } from "../../helpers/database";
 import type { ServedRoute } from "../../helpers/routes";
 import { confirmOnPhone, sandboxCalls, sandboxControl, type TestSandbox } from "../../helpers/sandbox";

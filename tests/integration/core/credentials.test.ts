@@ -7,7 +7,7 @@ vi.mock("next/server", async (importOriginal) => ({
 }));
 
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { getComponentAccessToken, withComponentToken } from "@/lib/credentials/component-token";
 import { refreshContext } from "@/lib/credentials/authorizer-credentials";
 import { getAuthorizerAccessToken, refreshAuthorizerToken, withAuthorizerToken } from "@/lib/credentials/authorizer-token";
@@ -61,7 +61,7 @@ describe(`credentials (${databaseKind} + sandbox)`, () => {
   beforeEach(async () => {
     vi.restoreAllMocks();
     await portal.idle();
-    useDatabase(t.database);
+    installDatabase(t.database);
   });
 
   it("without a ticket: a clear error, and WeChat is asked to push one (which then arrives)", async () => {

@@ -7,7 +7,7 @@ vi.mock("next/server", async (importOriginal) => ({
 }));
 
 import { POST } from "@/app/api/wechat/component/events/route";
-import { openDatabase, useDatabase } from "@/lib/db";
+import { openDatabase, installDatabase } from "@/lib/db";
 import { openColumn } from "@/lib/credentials/vault";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { MessageCrypto } from "@/lib/wechat/crypto";
@@ -71,7 +71,7 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
   });
   beforeEach(async () => {
     await portal.idle();
-    useDatabase(t.database);
+    installDatabase(t.database);
     await t.database.prisma.receivedPush.deleteMany();
   });
 
@@ -231,12 +231,12 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
   it("answers 5xx while the database is down, then stores WeChat's retry exactly once", async () => {
     const push = ticketPush("ticket@@@outage", Math.floor(Date.now() / 1000) + 1000);
     const down = openDatabase({ url: "postgresql://nobody@127.0.0.1:1/nothing" });
-    useDatabase(down);
+    installDatabase(down);
     const during = await post(push);
     expect(during.status).toBe(503);
     expect(await during.text()).not.toBe("success");
     await down.close();
-    useDatabase(t.database);
+    installDatabase(t.database);
     expect(await pushCount()).toBe(0);
     const retry = await post(push);
     expect(await retry.text()).toBe("success");

@@ -11,7 +11,7 @@ vi.mock("next/server", async (importOriginal) => ({
 
 import { POST } from "@/app/api/wechat/component/events/route";
 import { receiveComponentPush } from "@/lib/authorization/pushes";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { MessageCrypto } from "@/lib/wechat/crypto";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { buildXml } from "@/lib/wechat/xml";
@@ -59,7 +59,7 @@ describe(`freshness window of pushes (${databaseKind} + sandbox on a fast clock)
   });
   beforeEach(async () => {
     await portal.idle();
-    useDatabase(t.database);
+    installDatabase(t.database);
     await t.database.prisma.receivedPush.deleteMany();
   });
 

@@ -16,7 +16,7 @@ vi.mock("next/server", async (importOriginal) => ({
 }));
 
 import { POST } from "@/app/api/wechat/component/events/route";
-import { openDatabase, useDatabase, type Database } from "@/lib/db";
+import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import { ensureEmbeddedServer, type EmbeddedServer } from "@/lib/db/embedded-server";
 import { migrate } from "@/lib/db/migrate";
 import { readOwedReconciliation } from "@/lib/authorization/push-gaps";
@@ -55,7 +55,7 @@ describe("database outage while WeChat pushes and retries (a PostgreSQL server o
     // A short connect timeout: while the server is down every request fails fast.
     database = openDatabase({ url: server.url, max: 5, connectTimeoutMs: 1000 });
     await migrate(database);
-    useDatabase(database);
+    installDatabase(database);
     portal = await serveRoute({ handler: POST, queue: afterQueue });
     // More retries than WeChat's 3, so the test decides when the outage ends, not the retry budget.
     sandbox = await startTestSandbox({

@@ -5,7 +5,7 @@
 // (The long version, against the built portal: npm run soak.)
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { refreshContext } from "@/lib/credentials/authorizer-credentials";
 import { refreshAuthorizerToken } from "@/lib/credentials/authorizer-token";
 import { openColumn } from "@/lib/credentials/vault";
@@ -83,7 +83,7 @@ describe(`kill -9 mid-refresh, refresh token rotating on every refresh (${databa
     await t?.drop();
   });
   beforeEach(async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     await fetch(`${sandbox.url}/sandbox/api/faults`, { method: "DELETE" });
   });
 

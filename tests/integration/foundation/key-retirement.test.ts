@@ -11,7 +11,7 @@ import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { getJsapiTicket } from "@/lib/credentials/jsapi-ticket";
 import { countUnderOlderKeys, reencryptAll, SEALED_COLUMNS, sealedColumnLabel } from "@/lib/credentials/reencrypt";
 import { openColumn } from "@/lib/credentials/vault";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { parseComponentPush } from "@/lib/wechat/component-push";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -53,7 +53,7 @@ describe(`retiring an encryption key (${databaseKind} + sandbox over HTTP)`, () 
     sandbox = await startTestSandbox({ eventUrl: NOWHERE, pushRetries: 0 });
     appids = (await pickAccounts(sandbox, "official_account")).slice(0, 3).map((account) => account.appid);
   });
-  beforeEach(() => useDatabase(t.database));
+  beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     await sandbox.close();
     await t.drop();

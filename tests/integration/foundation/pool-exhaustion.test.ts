@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as readAttempt } from "@/app/api/authorize/attempts/[id]/route";
 import { GET as componentToken } from "@/app/api/v1/component/token/route";
-import { DatabaseUnavailableError, isDatabaseUnavailable, openDatabase, useDatabase, type Database } from "@/lib/db";
+import { DatabaseUnavailableError, isDatabaseUnavailable, openDatabase, installDatabase, type Database } from "@/lib/db";
 import { guardDatabase } from "@/lib/http";
 import { createApiKey } from "@/lib/token-centre/api-keys";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -62,7 +62,7 @@ describe(`a pool with no free connection (${databaseKind})`, () => {
   });
 
   it("answers the portal's own routes 503 instead of hanging: the merchant pages' attempt API and the token centre", async () => {
-    useDatabase(small);
+    installDatabase(small);
     try {
       const attempt = await readAttempt(new Request("http://portal.test/api/authorize/attempts/x"), {
         params: Promise.resolve({ id: "0123456789abcdef0123456789abcdef" }),
@@ -72,7 +72,7 @@ describe(`a pool with no free connection (${databaseKind})`, () => {
       expect(token.status).toBe(503);
       expect(await token.json()).toMatchObject({ error: "unavailable" });
     } finally {
-      useDatabase(t.database);
+      installDatabase(t.database);
     }
   });
 

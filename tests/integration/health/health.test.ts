@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/health/route";
-import { openDatabase, useDatabase, type Database } from "@/lib/db";
+import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
 import { storeComponentPush } from "@/lib/authorization/pushes";
@@ -36,7 +36,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
     await t?.drop();
   });
   beforeEach(async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     await removeAuthorizers();
     await t.database.prisma.receivedPush.deleteMany();
     ticket = await seedTicket({ sandbox });
@@ -136,7 +136,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
   describe("down (503)", () => {
     let other: Database | undefined;
     afterAll(async () => {
-      useDatabase(t.database);
+      installDatabase(t.database);
       await other?.close().catch(() => {});
     });
 
@@ -144,7 +144,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
       other = openDatabase({ url: t.url });
       await other.prisma.$queryRaw`SELECT 1`;
       await other.close();
-      useDatabase(other);
+      installDatabase(other);
       const { status, body } = await getHealth();
       expect(status).toBe(503);
       expect(body).toMatchObject({
@@ -158,7 +158,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
 
     it("when the database server does not answer", async () => {
       other = openDatabase({ url: "postgresql://postgres@127.0.0.1:1/nowhere" });
-      useDatabase(other);
+      installDatabase(other);
       const started = Date.now();
       const { status, body } = await getHealth();
       expect(status).toBe(503);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
 import { storeComponentPush } from "@/lib/authorization/pushes";
@@ -39,7 +39,7 @@ describe(`credential tick (${databaseKind} + sandbox over HTTP)`, () => {
     await t?.drop();
   });
   beforeEach(async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     await clearJobs(t.database);
     await removeAuthorizers();
     await t.database.prisma.receivedPush.deleteMany();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { eventually } from "../../helpers/eventually";
@@ -17,7 +17,7 @@ describe(`refresh ahead of expiry on a fast WeChat clock (${databaseKind} + sand
   beforeAll(async () => {
     t = await createTestDatabase();
     sandbox = await startTestSandbox({ eventUrl: NOWHERE, clock: CLOCK });
-    useDatabase(t.database);
+    installDatabase(t.database);
     await ensureComponent();
     runner = await startJobRunner({ database: t.database, connectionString: t.url, schedule: false, pollingIntervalSeconds: 0.5 });
   });

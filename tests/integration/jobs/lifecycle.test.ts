@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { getRunningBoss, startJobs, stopJobs } from "@/lib/jobs";
 import { parseEnv } from "@/lib/env";
 import { resetPortalCaches } from "../../helpers/sandbox";
@@ -39,7 +39,7 @@ describe(`starting and stopping the jobs (${databaseKind})`, () => {
   });
 
   it("with JOBS_ENABLED=false starts nothing, not even pg-boss's tables", async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     process.env.JOBS_ENABLED = "false";
     resetPortalCaches(); // settings are read once per process
     expect(await startJobs({ database: t.database, connectionString: t.url })).toBeUndefined();
@@ -48,7 +48,7 @@ describe(`starting and stopping the jobs (${databaseKind})`, () => {
   });
 
   it("starts once per process, registers the minute schedule, and stops", async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     const [a, b] = await Promise.all([
       startJobs({ database: t.database, connectionString: t.url }),
       startJobs({ database: t.database, connectionString: t.url }),

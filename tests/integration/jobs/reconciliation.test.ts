@@ -12,7 +12,7 @@ vi.mock("next/server", async (importOriginal) => ({
 }));
 
 import { POST } from "@/app/api/wechat/component/events/route";
-import { openDatabase, useDatabase, type Database } from "@/lib/db";
+import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { readOwedReconciliation } from "@/lib/authorization/push-gaps";
 import { refreshAuthorizerToken } from "@/lib/credentials/authorizer-token";
@@ -210,14 +210,14 @@ describe(`reconciliation after lost pushes (${databaseKind} + sandbox over HTTP)
   it("pushes refused while the database was down ask for one once pushes are stored again", async () => {
     const appid = pick("official_account", 3);
     const down = openDatabase({ url: "postgresql://nobody@127.0.0.1:1/nothing" });
-    useDatabase(down);
+    installDatabase(down);
     try {
       await sandboxControl(sandbox, "authorize", { appid, push: true });
       // WeChat's three retries within seconds, every one answered 503: the push is gone.
       const lost = await eventually(() => sandbox.state.deliveries.find((d) => d.infoType === "authorized" && d.state === "failed"));
       expect(lost.attempts.map((a) => a.status)).toEqual([503, 503, 503, 503]);
     } finally {
-      useDatabase(t.database);
+      installDatabase(t.database);
       await down.close();
     }
     expect(await readOwedReconciliation()).toBeNull();

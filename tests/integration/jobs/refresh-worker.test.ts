@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { getAuthorizerAccessToken } from "@/lib/credentials/authorizer-token";
 import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -43,7 +43,7 @@ describe(`refresh-authorizer worker (${databaseKind} + sandbox over HTTP)`, () =
     await t?.drop();
   });
   beforeEach(async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     await clearJobs(t.database);
     await removeAuthorizers();
     await seedTicket({ sandbox });

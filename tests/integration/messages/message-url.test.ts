@@ -11,7 +11,7 @@ vi.mock("next/server", async (importOriginal) => ({
 
 import { POST as postEvent } from "@/app/api/wechat/component/events/route";
 import { GET as getMessage, POST as postMessage } from "@/app/api/wechat/messages/[appid]/route";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { MAX_MESSAGE_BYTES } from "@/lib/messages/receive";
 import { MessageCrypto } from "@/lib/wechat/crypto";
@@ -149,7 +149,7 @@ describe(`message URL (${databaseKind} + sandbox over HTTP)`, () => {
     await portal.idle();
   });
   beforeEach(async () => {
-    useDatabase(t.database);
+    installDatabase(t.database);
     await portal.idle();
     afterQueue.length = 0;
   });

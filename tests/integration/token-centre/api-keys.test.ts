@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, useDatabase } from "@/lib/db";
+import { openDatabase, installDatabase } from "@/lib/db";
 import { defaultMigrationsDir, migrate } from "@/lib/db/migrate";
 import {
   ApiKeyNotFoundError,
@@ -27,7 +27,7 @@ describe(`API keys (${databaseKind})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
   });
-  beforeEach(() => useDatabase(t.database));
+  beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     discardPendingIssuance();
     await t.drop();
@@ -81,10 +81,10 @@ describe(`API keys (${databaseKind})`, () => {
         ]),
       );
       await migrate(old.database);
-      useDatabase(old.database);
+      installDatabase(old.database);
       expect(await verifyApiKey({ presented: legacy })).toMatchObject({ ok: true, key: { name: "legacy", scope: FULL_SCOPE } });
     } finally {
-      useDatabase(t.database);
+      installDatabase(t.database);
       discardPendingIssuance();
       rmSync(before, { recursive: true, force: true });
       await old.drop();
@@ -151,11 +151,11 @@ describe(`API keys (${databaseKind})`, () => {
     const at = new Date("2026-03-02T08:00:00.000Z");
     await verifyApiKey({ presented: key, now: at });
     const unreachable = openDatabase({ url: t.url.replace(/\/[^/]*$/, "/cp_no_such_database"), connectTimeoutMs: 2_000 });
-    useDatabase(unreachable);
+    installDatabase(unreachable);
     try {
       await expect(flushIssuance()).rejects.toThrow();
     } finally {
-      useDatabase(t.database);
+      installDatabase(t.database);
       await unreachable.close();
     }
     await flushIssuance();

@@ -6,7 +6,7 @@ import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GET as getOpenApiRoute } from "@/app/api/v1/openapi.json/route";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -298,7 +298,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     readOnlyKey = await seedApiKey("reader", { component: true, authorizers: "all", readOnly: true });
     doc = (await getOpenApiRoute().json()) as Document;
   });
-  beforeEach(() => useDatabase(t.database));
+  beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     discardPendingIssuance();
     await sandbox.close();

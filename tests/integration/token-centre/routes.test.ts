@@ -10,7 +10,7 @@ import { getApiKeyUsage, revokeApiKey, summarizeApiKeyUsage } from "@/lib/token-
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
 import type { ApiKeyScope } from "@/lib/token-centre/scopes";
 import { openColumn } from "@/lib/credentials/vault";
-import { useDatabase } from "@/lib/db";
+import { installDatabase } from "@/lib/db";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
 import { signJsapi } from "@/lib/wechat/jssdk";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
@@ -112,7 +112,7 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
     await t.database.prisma.authorizer.update({ where: { appid: reauthAppid }, data: { status: "needs_reauthorization" } });
     key = await seedApiKey();
   });
-  beforeEach(() => useDatabase(t.database));
+  beforeEach(() => installDatabase(t.database));
   afterEach(async () => {
     for (const [endpoint, limit] of Object.entries(DEFAULT_QUOTAS)) await setQuota(endpoint, limit);
     await fetch(new URL("/sandbox/api/faults", sandbox.url), { method: "DELETE" });
