@@ -4,9 +4,9 @@
 import { db } from "../db";
 import { logger } from "../logger";
 import type { AuthorizationAttempt } from "../generated/prisma/client";
-import { CredentialError } from "../credentials/errors";
 import { safeEqual } from "../wechat/crypto";
-import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
+import { WeChatApiError } from "../wechat/errors";
+import { classifyUpstreamFailure } from "../upstream-errors";
 import { canComplete, failAttempt } from "./attempts";
 import { createCallbackThrottle } from "./callback-throttle";
 import { CodeExchangeBusy, completeAuthorization, hashCode, type Completion } from "./complete";
@@ -113,12 +113,7 @@ export async function handleAuthorizationCallback({
       if (error.errcode === 61010) await failAttempt({ id: attemptId, status: "failed", reason: "code_rejected", errcode: 61010 });
       return { ok: false, attemptId, error: "code_rejected", errcode: error.errcode };
     }
-    if (
-      error instanceof WeChatApiError ||
-      error instanceof WeChatTransportError ||
-      error instanceof CredentialError ||
-      error instanceof CodeExchangeBusy
-    ) {
+    if (classifyUpstreamFailure(error) || error instanceof CodeExchangeBusy) {
       logger.error({ err: error, attemptId }, "authorization callback could not reach WeChat");
       return { ok: false, attemptId, error: "unavailable", ...(error instanceof WeChatApiError ? { errcode: error.errcode } : {}) };
     }
