@@ -9,7 +9,7 @@ import { wechatApi } from "../upstream";
 import { buildTextCustomMessage } from "../wechat/api";
 import type { AuthorizerMessage } from "../wechat/authorizer-message";
 
-/** The test groups' official accounts and mini programs (see the protocol notes). */
+/** The test groups' official accounts and mini programs (docs/wechat/event-and-message-urls.md, release checks). */
 export const RELEASE_TEST_APPIDS: ReadonlySet<string> = new Set([
   "wx570bc396a51b8ff8",
   "wx9252c5e0bb1836fc",

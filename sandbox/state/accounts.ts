@@ -57,7 +57,7 @@ const MP_CATEGORIES = [
   { first: "工具", second: "预约/报名" },
 ];
 
-/** The dedicated test groups WeChat uses for 全网发布 (from the protocol notes). */
+/** The dedicated test groups WeChat uses for 全网发布 (docs/wechat/event-and-message-urls.md, release checks). */
 export const RELEASE_TEST_ACCOUNTS = {
   official_account: [
     { appid: "wx570bc396a51b8ff8", userName: "gh_3c884a361561" },
