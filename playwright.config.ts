@@ -4,13 +4,25 @@ import { E2E } from "./e2e/config";
 // Debian's chromium (Playwright cannot download browsers here). Flags keep it off the network.
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
 };
 
 export default defineConfig({
   testDir: "e2e",
   outputDir: "artifacts/test-results",
-  reporter: [["list"], ["html", { outputFolder: "artifacts/playwright-report", open: "never" }], ["json", { outputFile: "artifacts/playwright.json" }]],
+  reporter: [
+    ["list"],
+    ["html", { outputFolder: "artifacts/playwright-report", open: "never" }],
+    ["json", { outputFile: "artifacts/playwright.json" }],
+  ],
   fullyParallel: false,
   workers: 1,
   retries: process.env.CI ? 1 : 0,
@@ -22,8 +34,10 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
-    { name: "mobile", use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    // Once per run, before the rest: a ticket in the portal, the admin's session saved (e2e/*.setup.ts).
+    { name: "setup", testMatch: /\.setup\.ts$/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    { name: "desktop", dependencies: ["setup"], use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    { name: "mobile", dependencies: ["setup"], use: { ...devices["Pixel 7"], launchOptions: chromium } },
   ],
   webServer: [
     {

@@ -1,0 +1,215 @@
+// What the specs share: the sandbox's control API, accounts of a test's own, the signed-in staff's
+// saved session (made once by the setup project, e2e/auth.setup.ts), sign-in, the attempt a page
+// shows, screenshots and client addresses. Specs import `test` and `expect` from here.
+import { mkdirSync } from "node:fs";
+import { devices, expect, test as base, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { E2E } from "./config";
+
+export { expect };
+
+/**
+ * Where the setup project leaves the seeded admin's session (artifacts/ is not committed): one file
+ * per portal port, as a second suite on other ports signs in to a portal of its own.
+ */
+export const STAFF_STATE = `artifacts/.auth/staff-${E2E.portalPort}.json`;
+
+export const WECHAT_UA = `${devices["Pixel 7"].userAgent} MicroMessenger/8.0.47.2560(0x28002F30) NetType/WIFI Language/zh_CN`;
+
+export type SandboxAccount = {
+  appid: string;
+  kind: string;
+  nickName: string;
+  releaseTest: boolean;
+  serviceTypeId: number;
+  permissionSets: number[];
+};
+
+type SandboxAuthorization = { authorizer_appid: string; func_ids: number[]; auth_time: number; status: "authorized" | "revoked" };
+
+/**
+ * The sandbox's control API (sandbox/README.md), through fetch rather than a test's `request`, so
+ * it also works in beforeAll/afterAll hooks, where each hook gets a request context of its own.
+ */
+export function sandboxControl(url: string) {
+  async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
+    return (await response.json()) as T;
+  }
+  const authorizations = async () => (await call<{ authorizations: SandboxAuthorization[] }>("GET", "/sandbox/api/state")).authorizations;
+  const revoke = (appid: string) => call("POST", "/sandbox/api/revoke", { appid });
+  const unauthorizedPushes = async () =>
+    (
+      await call<{ deliveries: { id: number; plaintext: string; state: string }[] }>(
+        "GET",
+        "/sandbox/api/deliveries?infoType=unauthorized&limit=5000",
+      )
+    ).deliveries;
+
+  return {
+    url,
+    accounts: async () => (await call<{ accounts: SandboxAccount[] }>("GET", "/sandbox/api/accounts")).accounts,
+    authorizations,
+    /** The permission sets the sandbox holds as granted to `appid` (none if it never was). */
+    grantedSets: async (appid: string) => (await authorizations()).find((entry) => entry.authorizer_appid === appid)?.func_ids ?? [],
+    /** A component_verify_ticket pushed now, answered once the portal has answered the push. */
+    pushTicket: () => call<{ delivery: { state: string } }>("POST", "/sandbox/api/push-ticket", { wait: true }),
+    authorize: (appid: string, ids: number[]) => call("POST", "/sandbox/api/authorize", { appid, ids }),
+    revoke,
+    /** Revokes `appid` and waits until the portal has taken the unauthorized push. */
+    async revokeDelivered(appid: string) {
+      const earlier = new Set((await unauthorizedPushes()).map((delivery) => delivery.id));
+      await revoke(appid);
+      const delivery = async () => (await unauthorizedPushes()).find((d) => !earlier.has(d.id) && d.plaintext.includes(appid))?.state;
+      await expect.poll(delivery, { message: `the unauthorized push of ${appid}`, timeout: 15_000 }).toBe("delivered");
+    },
+    preAuthCode: async () => (await call<{ pre_auth_code: string }>("POST", "/sandbox/api/pre-auth-code")).pre_auth_code,
+    /** Whether the portal has read `appid`'s account info since `unixSeconds` (the last step of taking a grant). */
+    readByPortalSince: async (appid: string, unixSeconds: number) =>
+      (
+        await call<{ calls: { at: string; errcode: number; authorizerAppid?: string }[] }>(
+          "GET",
+          "/sandbox/api/calls?endpoint=api_get_authorizer_info&limit=5000",
+        )
+      ).calls.some((c) => c.authorizerAppid === appid && c.errcode === 0 && Date.parse(c.at) >= unixSeconds * 1000),
+    preAuthCodesIssued: async () =>
+      (await call<{ total: number }>("GET", "/sandbox/api/calls?endpoint=api_create_preauthcode&limit=1")).total,
+  };
+}
+
+export type SandboxControl = ReturnType<typeof sandboxControl>;
+
+/**
+ * Revokes an account a test authorized, so that the portal ends where the sandbox is. The portal must
+ * have taken the grant first, or the revocation could overtake it; and pushes carry whole seconds, so
+ * the revocation goes out in a later second than anything the portal recorded, or it would look
+ * older than the grant and be set aside.
+ */
+async function revokeSettled(sandbox: SandboxControl, appid: string, authTime: number) {
+  await expect.poll(() => sandbox.readByPortalSince(appid, authTime), { message: `the portal took ${appid}`, timeout: 15_000 }).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+  await sandbox.revokeDelivered(appid);
+}
+
+/**
+ * Seeded sandbox accounts lent to one test (or one serial describe) at a time. The sandbox has no
+ * way to create an account that is not yet authorized, so "its own" means: one nothing holds
+ * authorized now, and no other lease of this run has out; given back revoked (in the sandbox and, by
+ * its push, in the portal), so the next borrower authorizes it afresh whatever ran before.
+ */
+export function accountLease(sandbox: SandboxControl) {
+  const lent: SandboxAccount[] = [];
+  const authorizedNow = async () =>
+    new Map(
+      (await sandbox.authorizations())
+        .filter((entry) => entry.status === "authorized")
+        .map((entry) => [entry.authorizer_appid, entry.auth_time]),
+    );
+  return {
+    async take(kind: "official_account" | "mini_program"): Promise<SandboxAccount> {
+      const [accounts, authorized] = await Promise.all([sandbox.accounts(), authorizedNow()]);
+      const held = new Set([...authorized.keys(), ...lent.map((account) => account.appid)]);
+      const account = accounts.find((candidate) => candidate.kind === kind && !candidate.releaseTest && !held.has(candidate.appid));
+      if (!account) throw new Error(`no ${kind} account left in the sandbox that nothing holds authorized`);
+      lent.push(account);
+      return account;
+    },
+    async giveBack() {
+      const authorized = await authorizedNow();
+      for (const { appid } of lent.splice(0)) {
+        const authTime = authorized.get(appid);
+        if (authTime !== undefined) await revokeSettled(sandbox, appid, authTime);
+      }
+    },
+  };
+}
+
+export type AccountLease = ReturnType<typeof accountLease>;
+
+type WorkerFixtures = {
+  /** The sandbox the test's portal talks to; a spec with a stack of its own sets it with test.use. */
+  sandboxUrl: string;
+  sandbox: SandboxControl;
+};
+
+type Fixtures = {
+  /** Accounts of this test's own, given back when it ends. */
+  accounts: AccountLease;
+};
+
+// Playwright calls a fixture's second argument `use`; named `provide` here, which React's hooks lint leaves alone.
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  sandboxUrl: [E2E.sandboxUrl, { option: true, scope: "worker" }],
+  sandbox: [async ({ sandboxUrl }, provide) => provide(sandboxControl(sandboxUrl)), { scope: "worker" }],
+  accounts: async ({ sandbox }, provide) => {
+    const lease = accountLease(sandbox);
+    await provide(lease);
+    await lease.giveBack();
+  },
+});
+
+export type Staff = { email: string; password: string };
+
+/** Fills in the sign-in form the page shows and sends it. */
+export async function submitSignIn(page: Page, who: Staff = E2E.admin) {
+  await page.getByLabel("邮箱").fill(who.email);
+  await page.getByLabel("密码").fill(who.password);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+/** Opens the sign-in page (`path`, by default on its way to /console) and signs in as `who`. */
+export async function signIn(
+  page: Page,
+  { who = E2E.admin, path = "/signin?callbackUrl=%2Fconsole" }: { who?: Staff; path?: string } = {},
+) {
+  await page.goto(path);
+  await submitSignIn(page, who);
+}
+
+/** The attempt the page is showing, once it has put the id into the address bar. */
+export async function attemptIdOf(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/[?&]attempt=[A-Za-z0-9_-]{22}/, { timeout: 15_000 });
+  return new URL(page.url()).searchParams.get("attempt") ?? "";
+}
+
+/** An authorization attempt as the merchant pages' API shows it. */
+export type ApiAttempt = {
+  id: string;
+  status: string;
+  expiresInMs: number;
+  phoneUrl: string;
+  links: { pc: string; h5: string } | null;
+  codeExpiresInMs: number | null;
+  authorizer: { nickName: string | null } | null;
+  grantedPermissionSets: { id: number }[] | null;
+};
+
+/** The attempt from the portal at the test's baseURL. */
+export async function readAttempt(request: APIRequestContext, id: string): Promise<ApiAttempt> {
+  const response = await request.get(`/api/authorize/attempts/${id}`);
+  expect(response.ok()).toBe(true);
+  return (await response.json()) as ApiAttempt;
+}
+
+/** A full-page screenshot under artifacts/screenshots/merchant/<project>/, attached to the report too. */
+export async function snap(page: Page, testInfo: TestInfo, name: string) {
+  const dir = `artifacts/screenshots/merchant/${testInfo.project.name}`;
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: "image/png" });
+}
+
+/**
+ * A client address of the test's own (the `n`th, for a test with several clients), to present as
+ * X-Forwarded-For the way a load balancer would: the portal throttles per address, and the whole
+ * suite does more than one client would in ten minutes. The e2e portal trusts one proxy hop.
+ */
+export function clientAddress(testInfo: TestInfo, n = 0): string {
+  let hash = 0;
+  for (const char of `${testInfo.project.name}:${testInfo.testId}:${n}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `198.51.${100 + (hash % 50)}.${1 + ((hash >>> 8) % 250)}`;
+}
