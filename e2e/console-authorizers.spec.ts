@@ -3,41 +3,22 @@
 // both listed with their names, types and permission sets by name; filters and search; refresh a
 // token; a revocation in the sandbox shows in the list within seconds; health and API keys; and a
 // mutation refused on the server once the staff member is a viewer.
-// Desktop and mobile run against the same portal one after the other: each picks its own accounts.
-import { expect, test, type APIRequestContext, type Browser, type Page, type TestInfo } from "@playwright/test";
+// It starts from the admin session the setup project saved; the member it creates signs in themselves.
+import { type Browser, type Page } from "@playwright/test";
 import { E2E } from "./config";
+import { accountLease, expect, signIn, STAFF_STATE, test, type AccountLease, type SandboxAccount, type Staff } from "./fixtures";
 
-type Account = { appid: string; kind: string; nickName: string; releaseTest: boolean; serviceTypeId: number; permissionSets: number[] };
-
-const sandbox = (path: string) => `${E2E.sandboxUrl}${path}`;
-
-async function sandboxAccounts(request: APIRequestContext): Promise<Account[]> {
-  const response = await request.get(sandbox("/sandbox/api/accounts"));
-  return ((await response.json()) as { accounts: Account[] }).accounts.filter((a) => !a.releaseTest);
-}
-
-/** Each project its own accounts, so the second run does not find the first one's. */
-// Accounts no other spec authorizes (merchant.spec.ts and sandbox.spec.ts take the first ones), one
-// pair per project: desktop and mobile share one e2e stack, and a second authorization of the same
-// account would read 已更新授权.
-const slot = (testInfo: TestInfo) => (testInfo.project.name === "mobile" ? 1 : 0);
-const OFFICIAL_FREE = [3, 4] as const;
-const MINI_FREE = [2, 3] as const;
-
-async function signIn(page: Page, { email, password }: { email: string; password: string }) {
-  await page.goto("/signin?callbackUrl=%2Fconsole");
-  await page.getByLabel("邮箱").fill(email);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page).toHaveURL(/\/console$/);
-}
-
-async function newSignedInPage(browser: Browser, testInfo: TestInfo, who: { email: string; password: string }) {
-  const { viewport, userAgent, isMobile, hasTouch, deviceScaleFactor } = testInfo.project.use;
-  const context = await browser.newContext({ baseURL: E2E.portalUrl, viewport, userAgent, isMobile, hasTouch, deviceScaleFactor });
+/** A member's own browser (not the admin's saved session), signed in on /console. */
+async function newSignedInPage(browser: Browser, who: Staff) {
+  const context = await browser.newContext({ storageState: undefined });
   const page = await context.newPage();
-  await signIn(page, who);
+  await signInToConsole(page, who);
   return page;
+}
+
+async function signInToConsole(page: Page, who: Staff) {
+  await signIn(page, { who });
+  await expect(page).toHaveURL(/\/console$/);
 }
 
 /** Phones must not scroll sideways: wide tables scroll inside their own box. */
@@ -63,26 +44,29 @@ async function expectNoSidewaysScroll(page: Page) {
 const rowOf = (page: Page, appid: string) => page.locator(`tr[data-testid="authorizer-row"][data-appid="${appid}"]`);
 
 test.describe.configure({ mode: "serial" });
+test.use({ storageState: STAFF_STATE });
 
 test.describe("console: authorized accounts", () => {
-  let official: Account;
-  let mini: Account;
+  // Its own pair for the whole describe (the tests build on each other), given back at the end.
+  let lease: AccountLease;
+  let official: SandboxAccount;
+  let mini: SandboxAccount;
 
-  test.beforeAll(async ({ request }, testInfo) => {
-    // The portal needs a component_verify_ticket before it can make links; the sandbox's own first
-    // push may have come before the portal listened.
-    const pushed = await request.post(sandbox("/sandbox/api/push-ticket"), { data: { wait: true } });
-    expect(pushed.ok()).toBe(true);
-    const accounts = await sandboxAccounts(request);
-    official = accounts.filter((a) => a.kind === "official_account" && !a.releaseTest)[OFFICIAL_FREE[slot(testInfo)]]!;
-    mini = accounts.filter((a) => a.kind === "mini_program" && !a.releaseTest)[MINI_FREE[slot(testInfo)]]!;
+  test.beforeAll(async ({ sandbox }) => {
+    lease = accountLease(sandbox);
+    official = await lease.take("official_account");
+    mini = await lease.take("mini_program");
+  });
+
+  test.afterAll(async () => {
+    await lease.giveBack();
   });
 
   test("accounts authorized through the sandbox appear with names, types and permission sets; filters and search work", async ({
     page,
-    request,
+    sandbox,
   }, testInfo) => {
-    await signIn(page, E2E.admin);
+    await page.goto("/console");
 
     // 1. A link made in the console, narrowed to three permission sets, confirmed on the phone page.
     await page.getByRole("link", { name: "授权链接" }).first().click();
@@ -112,8 +96,7 @@ test.describe("console: authorized accounts", () => {
     await expect(page.getByTestId("attempt-authorizer")).toHaveText(official.nickName);
 
     // 2. A mini program authorized from the sandbox's control API (the push tells the portal).
-    const authorized = await request.post(sandbox("/sandbox/api/authorize"), { data: { appid: mini.appid, ids: [17, 18] } });
-    expect(authorized.ok()).toBe(true);
+    await sandbox.authorize(mini.appid, [17, 18]);
 
     await page.getByRole("link", { name: "已授权账号" }).first().click();
     await expect(page.getByRole("heading", { name: "已授权账号" })).toBeVisible();
@@ -161,7 +144,6 @@ test.describe("console: authorized accounts", () => {
   });
 
   test("an account's page: refresh its token now, permission sets with names, credential history", async ({ page }, testInfo) => {
-    await signIn(page, E2E.admin);
     await page.goto(`/console/authorizers?q=${official.appid}`);
     await rowOf(page, official.appid).getByTestId("authorizer-name").click();
     await expect(page.getByTestId("detail-name")).toHaveText(official.nickName);
@@ -177,14 +159,12 @@ test.describe("console: authorized accounts", () => {
     await page.screenshot({ path: testInfo.outputPath("authorizer-refreshed.png"), fullPage: true });
   });
 
-  test("revoking in the sandbox shows as revoked in the list within seconds", async ({ page, request }, testInfo) => {
-    await signIn(page, E2E.admin);
+  test("revoking in the sandbox shows as revoked in the list within seconds", async ({ page, sandbox }, testInfo) => {
     await page.goto("/console/authorizers");
     const row = rowOf(page, mini.appid);
     await expect(row.getByTestId("authorizer-status")).toHaveText("已授权");
 
-    const revoked = await request.post(sandbox("/sandbox/api/revoke"), { data: { appid: mini.appid } });
-    expect(revoked.ok()).toBe(true);
+    await sandbox.revoke(mini.appid);
     // No reload: the page re-renders itself every few seconds.
     await expect(row.getByTestId("authorizer-status")).toHaveText("已取消授权", { timeout: 10_000 });
     await expect(row.getByTestId("token-health")).toHaveAttribute("data-state", "disabled");
@@ -200,7 +180,7 @@ test.describe("console: authorized accounts", () => {
   });
 
   test("health shows the ticket, the token and charts; an API key is shown once", async ({ page }, testInfo) => {
-    await signIn(page, E2E.admin);
+    await page.goto("/console");
     await page.getByRole("link", { name: "健康状况" }).first().click();
     await expect(page.getByRole("heading", { name: "健康状况", level: 1 })).toBeVisible();
     await expect(page.getByTestId("health-status")).toBeVisible();
@@ -230,7 +210,7 @@ test.describe("console: authorized accounts", () => {
 
   test("a viewer's mutation is refused by the server; the role change ends the member's session", async ({ page, browser }, testInfo) => {
     const member = { email: `operator-${testInfo.project.name}-${Date.now()}@e2e.test`, password: "operator-password-2026" };
-    await signIn(page, E2E.admin);
+    await page.goto("/console");
     await page.getByRole("link", { name: "员工" }).first().click();
     await page.getByLabel("邮箱").fill(member.email);
     await page.getByRole("combobox", { name: /^角色/ }).selectOption("operator");
@@ -240,7 +220,7 @@ test.describe("console: authorized accounts", () => {
     await expect(memberRow.getByTestId("staff-role")).toHaveText("运营");
 
     // The operator opens an account: the buttons are there.
-    const operator = await newSignedInPage(browser, testInfo, member);
+    const operator = await newSignedInPage(browser, member);
     await operator.goto(`/console/authorizers/${official.appid}`);
     await expect(operator.getByTestId("refresh-token")).toBeVisible();
 
@@ -256,7 +236,7 @@ test.describe("console: authorized accounts", () => {
     await operator.reload();
     await expect(operator).toHaveURL(/\/signin/);
     // Signed in again, they work as a viewer.
-    await signIn(operator, member);
+    await signInToConsole(operator, member);
     await operator.goto(`/console/authorizers/${official.appid}`);
     await expect(operator.getByTestId("refresh-token")).toHaveCount(0);
     await expect(operator.getByTestId("read-only-note")).toBeVisible();

@@ -3,13 +3,11 @@
 // needs, in the console and on the merchant pages; the API answers carry the static headers; a
 // session cookie kept from before sign-out opens nothing; a hostile callbackUrl ends on /console;
 // the audit log has the address the load balancer saw, not one the client wrote itself.
-import { devices, expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+// Each test signs in itself, in a context of its own, not from the setup project's saved session:
+// signing in and out is part of what they check.
+import { devices, type BrowserContext } from "@playwright/test";
 import { E2E } from "./config";
-
-const WECHAT_UA = `${devices["Pixel 7"].userAgent} MicroMessenger/8.0.47.2560(0x28002F30) NetType/WIFI Language/zh_CN`;
-
-/** A client address of this spec's own (the e2e portal trusts one proxy: the last X-Forwarded-For entry). */
-const addressOf = (testInfo: TestInfo, n: number) => `192.0.2.${(testInfo.project.name === "mobile" ? 100 : 0) + n}`;
+import { clientAddress, expect, signIn, test, WECHAT_UA } from "./fixtures";
 
 /** Every CSP violation the page reports, from the browser's own event and its console. */
 async function watchCsp(context: BrowserContext): Promise<string[]> {
@@ -17,7 +15,9 @@ async function watchCsp(context: BrowserContext): Promise<string[]> {
   await context.exposeFunction("__reportCsp", (line: string) => violations.push(line));
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      (window as unknown as { __reportCsp(line: string): void }).__reportCsp(`${e.violatedDirective} ${e.blockedURI} at ${location.pathname}`);
+      (window as unknown as { __reportCsp(line: string): void }).__reportCsp(
+        `${e.violatedDirective} ${e.blockedURI} at ${location.pathname}`,
+      );
     });
   });
   context.on("console", (message) => {
@@ -26,25 +26,7 @@ async function watchCsp(context: BrowserContext): Promise<string[]> {
   return violations;
 }
 
-async function newContext(browser: Browser, testInfo: TestInfo, options: Parameters<Browser["newContext"]>[0] = {}) {
-  const { viewport, userAgent, isMobile, hasTouch, deviceScaleFactor } = testInfo.project.use;
-  return browser.newContext({ baseURL: E2E.portalUrl, viewport, userAgent, isMobile, hasTouch, deviceScaleFactor, ...options });
-}
-
-async function signIn(page: Page, path = "/signin?callbackUrl=%2Fconsole") {
-  await page.goto(path);
-  await page.getByLabel("邮箱").fill(E2E.admin.email);
-  await page.getByLabel("密码").fill(E2E.admin.password);
-  await page.getByRole("button", { name: "登录" }).click();
-}
-
 test.describe("web security", () => {
-  test.beforeAll(async ({ request }) => {
-    // /authorize needs a component_verify_ticket to make its links.
-    const pushed = await request.post(`${E2E.sandboxUrl}/sandbox/api/push-ticket`, { data: { wait: true } });
-    expect(pushed.ok()).toBe(true);
-  });
-
   test("a page's CSP: frame-ancestors, object-src, base-uri, and its nonce on every script Next.js wrote", async ({ request }) => {
     const response = await request.get("/signin");
     const headers = response.headers();
@@ -67,13 +49,21 @@ test.describe("web security", () => {
   });
 
   test("the console works under its CSP: nothing blocked on any page", async ({ browser }, testInfo) => {
-    const context = await newContext(browser, testInfo, { extraHTTPHeaders: { "x-forwarded-for": addressOf(testInfo, 1) } });
+    const context = await browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": clientAddress(testInfo, 1) } });
     const violations = await watchCsp(context);
     const page = await context.newPage();
+    // Signed in here, not from the setup project's session: the sign-in form's scripts run under the CSP too.
     await signIn(page);
     await expect(page).toHaveURL(/\/console$/);
     await expect(page.getByRole("heading", { name: "概览" })).toBeVisible();
-    for (const path of ["/console/authorizers", "/console/links", "/console/health", "/console/api-keys", "/console/users", "/console/audit"]) {
+    for (const path of [
+      "/console/authorizers",
+      "/console/links",
+      "/console/health",
+      "/console/api-keys",
+      "/console/users",
+      "/console/audit",
+    ]) {
       await page.goto(path);
       await expect(page.locator("h1").first()).toBeVisible();
     }
@@ -94,7 +84,7 @@ test.describe("web security", () => {
     };
     const violations: string[][] = [];
     for (const [i, context] of Object.values(contexts).entries()) {
-      await context.setExtraHTTPHeaders({ "x-forwarded-for": addressOf(testInfo, 2 + i) });
+      await context.setExtraHTTPHeaders({ "x-forwarded-for": clientAddress(testInfo, 2 + i) });
       violations.push(await watchCsp(context));
     }
     const page = await contexts.desktop.newPage();
@@ -124,8 +114,8 @@ test.describe("web security", () => {
     }
   });
 
-  test("a session cookie kept from before sign-out opens nothing", async ({ browser }, testInfo) => {
-    const context = await newContext(browser, testInfo);
+  test("a session cookie kept from before sign-out opens nothing", async ({ browser }) => {
+    const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page);
     await expect(page).toHaveURL(/\/console$/);
@@ -133,7 +123,7 @@ test.describe("web security", () => {
     await page.getByRole("button", { name: "退出登录" }).click();
     await expect(page).toHaveURL(/\/signin/);
 
-    const thief = await newContext(browser, testInfo);
+    const thief = await browser.newContext();
     await thief.addCookies(kept);
     const stolen = await thief.newPage();
     await stolen.goto("/console");
@@ -143,10 +133,10 @@ test.describe("web security", () => {
     await thief.close();
   });
 
-  test("a hostile callbackUrl ends on /console, before and after signing in", async ({ browser }, testInfo) => {
-    const context = await newContext(browser, testInfo);
+  test("a hostile callbackUrl ends on /console, before and after signing in", async ({ browser }) => {
+    const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, "/signin?callbackUrl=/%5Cevil.example/x");
+    await signIn(page, { path: "/signin?callbackUrl=/%5Cevil.example/x" });
     await expect(page).toHaveURL(`${E2E.portalUrl}/console`);
     for (const hostile of ["/%5Cevil.example/x", "/%09/evil.example", "//evil.example", "https://evil.example", "javascript:alert(1)"]) {
       await page.goto(`/signin?callbackUrl=${hostile}`);
@@ -156,8 +146,8 @@ test.describe("web security", () => {
   });
 
   test("the audit log has the address the load balancer saw, not what the client put before it", async ({ browser }, testInfo) => {
-    const address = addressOf(testInfo, 4);
-    const context = await newContext(browser, testInfo, { extraHTTPHeaders: { "x-forwarded-for": `6.6.6.6, ${address}` } });
+    const address = clientAddress(testInfo, 4);
+    const context = await browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": `6.6.6.6, ${address}` } });
     const page = await context.newPage();
     await signIn(page);
     await expect(page).toHaveURL(/\/console$/);

@@ -1,5 +1,7 @@
-import { expect, test } from "@playwright/test";
+// The staff console's door: the seeded admin signs in, a wrong password is refused, English sticks,
+// private API routes answer 401. These tests start signed out (not from the setup project's session).
 import { E2E } from "./config";
+import { expect, submitSignIn, test } from "./fixtures";
 
 test.describe("staff console", () => {
   test("the console needs a session, and the seeded admin gets in", async ({ page }, testInfo) => {
@@ -8,9 +10,7 @@ test.describe("staff console", () => {
     await expect(page.getByRole("heading", { name: "员工登录" })).toBeVisible();
     await page.screenshot({ path: testInfo.outputPath("signin.png"), fullPage: true });
 
-    await page.getByLabel("邮箱").fill(E2E.admin.email);
-    await page.getByLabel("密码").fill(E2E.admin.password);
-    await page.getByRole("button", { name: "登录" }).click();
+    await submitSignIn(page);
 
     await expect(page).toHaveURL(/\/console$/);
     await expect(page.getByRole("heading", { name: "概览" })).toBeVisible();
@@ -20,9 +20,7 @@ test.describe("staff console", () => {
 
   test("a wrong password is refused with a clear message", async ({ page }) => {
     await page.goto("/signin");
-    await page.getByLabel("邮箱").fill(E2E.admin.email);
-    await page.getByLabel("密码").fill("not-the-password");
-    await page.getByRole("button", { name: "登录" }).click();
+    await submitSignIn(page, { email: E2E.admin.email, password: "not-the-password" });
     // Next.js keeps its own (empty) route announcer with role=alert; ours is the one with text.
     await expect(page.getByRole("alert").filter({ hasText: "邮箱或密码不正确。" })).toBeVisible();
     await expect(page).toHaveURL(/\/signin/);

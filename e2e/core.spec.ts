@@ -1,15 +1,15 @@
 // The running portal (production build) and the sandbox, end to end over HTTP: a ticket arrives,
 // the token centre and health answer, and WeChat's release check (全网发布) passes.
-import { expect, test } from "@playwright/test";
 import { E2E } from "./config";
+import { expect, test } from "./fixtures";
 
 test.describe("core against the sandbox", () => {
   // API-level: once is enough, not once per viewport.
   test.skip(({ isMobile }) => isMobile, "API checks run in the desktop project only");
 
-  test.beforeAll(async ({ request }) => {
-    const pushed = await request.post(`${E2E.sandboxUrl}/sandbox/api/push-ticket`, { data: { wait: true } });
-    expect(pushed.ok()).toBe(true);
+  // A ticket of its own, so the age health reports is this spec's (the setup project pushed one already).
+  test.beforeAll(async ({ sandbox }) => {
+    await sandbox.pushTicket();
   });
 
   test("the ticket push was stored and health reports it", async ({ request }) => {

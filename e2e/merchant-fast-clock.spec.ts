@@ -6,14 +6,15 @@
 // database) on the e2e ports + 2, so the main stack keeps WeChat's real clock.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devices, expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { devices, type APIRequestContext } from "@playwright/test";
 import { ensureEmbeddedServer, type EmbeddedServer } from "../lib/db/embedded-server";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { E2E } from "./config";
+import { attemptIdOf, expect, readAttempt, snap, test, WECHAT_UA } from "./fixtures";
 
 const require = createRequire(import.meta.url);
 const PORTAL_PORT = E2E.portalPort + 2;
@@ -22,22 +23,13 @@ const PORTAL = `http://localhost:${PORTAL_PORT}`;
 const SANDBOX = `http://localhost:${SANDBOX_PORT}`;
 const CLOCK = 20;
 const CODE_LIFETIME_MS = (600 / CLOCK) * 1000;
-const WECHAT_UA = `${devices["Pixel 7"].userAgent} MicroMessenger/8.0.47.2560(0x28002F30) NetType/WIFI Language/zh_CN`;
-const SHOTS = "artifacts/screenshots/merchant";
-
-type ApiAttempt = {
-  id: string;
-  status: string;
-  expiresInMs: number;
-  phoneUrl: string;
-  links: { pc: string; h5: string } | null;
-  codeExpiresInMs: number | null;
-};
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
+// The fixtures' request, readAttempt, sandbox and accounts talk to this file's stack.
+test.use({ baseURL: PORTAL, sandboxUrl: SANDBOX });
 
-let sandbox: ChildProcess | undefined;
-let portal: ChildProcess | undefined;
+let sandboxProcess: ChildProcess | undefined;
+let portalProcess: ChildProcess | undefined;
 let database: EmbeddedServer | undefined;
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
@@ -53,10 +45,10 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ sandbox }) => {
   test.setTimeout(120_000);
   const common = { ...process.env, LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" };
-  sandbox = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
+  sandboxProcess = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
     stdio: "inherit",
     env: {
       ...common,
@@ -86,59 +78,23 @@ test.beforeAll(async () => {
     AUTH_SECRET: randomBytes(32).toString("base64url"),
   };
   delete portalEnv.DATABASE_URL;
-  portal = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORTAL_PORT)], {
+  portalProcess = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORTAL_PORT)], {
     stdio: "inherit",
     env: portalEnv,
   });
   await Promise.all([waitFor(`${SANDBOX}/sandbox/api/state`, 60_000), waitFor(`${PORTAL}/signin`, 90_000)]);
-  const pushed = await fetch(`${SANDBOX}/sandbox/api/push-ticket`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: '{"wait":true}',
-  });
-  expect(pushed.ok).toBe(true);
+  await sandbox.pushTicket();
 });
 
 test.afterAll(async () => {
-  for (const child of [portal, sandbox]) child?.kill("SIGTERM");
-  await new Promise((resolve) => (portal && portal.exitCode === null ? portal.once("exit", resolve) : resolve(undefined)));
+  for (const child of [portalProcess, sandboxProcess]) child?.kill("SIGTERM");
+  await new Promise((resolve) =>
+    portalProcess && portalProcess.exitCode === null ? portalProcess.once("exit", resolve) : resolve(undefined),
+  );
   await database?.stop().catch(() => {});
 });
 
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  const dir = `${SHOTS}/${testInfo.project.name}`;
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}/${name}.png`;
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: "image/png" });
-}
-
-async function attemptIdOf(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/[?&]attempt=[A-Za-z0-9_-]{22}/, { timeout: 15_000 });
-  return new URL(page.url()).searchParams.get("attempt") ?? "";
-}
-
-async function readAttempt(request: APIRequestContext, id: string): Promise<ApiAttempt> {
-  return (await (await request.get(`${PORTAL}/api/authorize/attempts/${id}`)).json()) as ApiAttempt;
-}
-
 const preAuthCodeOf = (link: string | null) => (link ? new URL(link).searchParams.get("pre_auth_code") : null);
-
-async function preAuthCodesIssued(request: APIRequestContext): Promise<number> {
-  const body = (await (await request.get(`${SANDBOX}/sandbox/api/calls?endpoint=api_create_preauthcode&limit=1`)).json()) as {
-    total: number;
-  };
-  return body.total;
-}
-
-async function firstOfficialAccount(request: APIRequestContext): Promise<{ appid: string; nickName: string }> {
-  const { accounts } = (await (await request.get(`${SANDBOX}/sandbox/api/accounts`)).json()) as {
-    accounts: { appid: string; kind: string; nickName: string; releaseTest: boolean }[];
-  };
-  const account = accounts.find((candidate) => candidate.kind === "official_account" && !candidate.releaseTest);
-  if (!account) throw new Error("no official account in the sandbox");
-  return account;
-}
 
 /** Until the attempt's current code has lapsed (on the sandbox's fast clock). */
 async function codeLapsed(request: APIRequestContext, id: string) {
@@ -151,27 +107,29 @@ test("the PC button asks for a code only when pressed; pressed after it lapsed, 
   page,
   browser,
   request,
+  sandbox,
+  accounts,
 }, testInfo) => {
-  const account = await firstOfficialAccount(request);
-  const before = await preAuthCodesIssued(request);
+  const account = await accounts.take("official_account");
+  const before = await sandbox.preAuthCodesIssued();
   await page.goto(`${PORTAL}/authorize?auth_type=1`);
   const id = await attemptIdOf(page);
   await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
   const qrBefore = await page.getByTestId("qr-frame").boundingBox();
   const qrValue = await page.locator("svg[data-qr-value]").getAttribute("data-qr-value");
-  expect(await preAuthCodesIssued(request)).toBe(before);
+  expect(await sandbox.preAuthCodesIssued()).toBe(before);
 
   await page.getByTestId("open-pc").click();
   await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
   const first = preAuthCodeOf(page.url());
   expect(first).toBeTruthy();
-  expect(await preAuthCodesIssued(request)).toBe(before + 1);
+  expect(await sandbox.preAuthCodesIssued()).toBe(before + 1);
 
   // Back on the portal's page, the code lapses; nothing happens until the merchant presses again.
   await page.goBack();
   await expect(page.getByTestId("attempt-status")).toHaveText("等待管理员扫码并确认…");
   await codeLapsed(request, id);
-  expect(await preAuthCodesIssued(request)).toBe(before + 1);
+  expect(await sandbox.preAuthCodesIssued()).toBe(before + 1);
   expect(await page.getByTestId("qr-frame").boundingBox()).toEqual(qrBefore);
   expect(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value")).toBe(qrValue);
   await snap(page, testInfo, "pc-code-lapsed");
@@ -180,7 +138,7 @@ test("the PC button asks for a code only when pressed; pressed after it lapsed, 
   await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
   const second = preAuthCodeOf(page.url());
   expect(second).not.toBe(first);
-  expect(await preAuthCodesIssued(request)).toBe(before + 2);
+  expect(await sandbox.preAuthCodesIssued()).toBe(before + 2);
 
   // WeChat's PC page with the new code goes through.
   const sandboxPhone = String(await page.getByTestId("phone-link").getAttribute("href"));

@@ -3,58 +3,15 @@
 // own PC page, the H5 flow inside WeChat, the phone page outside WeChat, cancel (on the portal and
 // on the phone), a refused code, the 授权发起页域名 check, bad links, English, keyboard and 320 px.
 // Each runs in the desktop and the mobile project; screenshots land in artifacts/screenshots/merchant/.
-import { mkdirSync } from "node:fs";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { QRCodeSVG } from "qrcode.react";
-import {
-  devices,
-  expect,
-  test,
-  type APIRequestContext,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type TestInfo,
-} from "@playwright/test";
+import { devices, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { E2E } from "./config";
+import { attemptIdOf, clientAddress, expect, readAttempt, snap, test, WECHAT_UA, type ApiAttempt, type SandboxAccount } from "./fixtures";
 
 const SANDBOX = E2E.sandboxUrl;
 const PORTAL = E2E.portalUrl;
-const WECHAT_UA = `${devices["Pixel 7"].userAgent} MicroMessenger/8.0.47.2560(0x28002F30) NetType/WIFI Language/zh_CN`;
-const SHOTS = "artifacts/screenshots/merchant";
-
-type Account = { appid: string; kind: string; nickName: string; releaseTest: boolean; permissionSets: number[] };
-type ApiAttempt = {
-  id: string;
-  status: string;
-  expiresInMs: number;
-  phoneUrl: string;
-  links: { pc: string; h5: string } | null;
-  authorizer: { nickName: string | null } | null;
-  grantedPermissionSets: { id: number }[] | null;
-};
-
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  const dir = `${SHOTS}/${testInfo.project.name}`;
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}/${name}.png`;
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: "image/png" });
-}
-
-async function pickAccount(request: APIRequestContext, kind: string, index: number): Promise<Account> {
-  const { accounts } = (await (await request.get(`${SANDBOX}/sandbox/api/accounts`)).json()) as { accounts: Account[] };
-  const account = accounts.filter((candidate) => candidate.kind === kind && !candidate.releaseTest)[index];
-  if (!account) throw new Error(`no ${kind} account #${index} in the sandbox`);
-  return account;
-}
-
-async function readAttempt(request: APIRequestContext, id: string): Promise<ApiAttempt> {
-  const response = await request.get(`${PORTAL}/api/authorize/attempts/${id}`);
-  expect(response.ok()).toBe(true);
-  return (await response.json()) as ApiAttempt;
-}
 
 /** What the PC button asks for: the attempt with the links of a pre_auth_code that has time left. */
 async function codeFor(request: APIRequestContext, id: string): Promise<ApiAttempt> {
@@ -63,38 +20,14 @@ async function codeFor(request: APIRequestContext, id: string): Promise<ApiAttem
   return (await response.json()) as ApiAttempt;
 }
 
-async function preAuthCodesIssued(request: APIRequestContext): Promise<number> {
-  const body = (await (await request.get(`${SANDBOX}/sandbox/api/calls?endpoint=api_create_preauthcode&limit=1`)).json()) as {
-    total: number;
-  };
-  return body.total;
-}
-
-/**
- * The client address each test's browsers present (X-Forwarded-For, as a load balancer would set
- * it): the portal throttles attempt creation per address, and the whole suite creates more than one
- * merchant would in ten minutes.
- */
-function addressFor(testInfo: TestInfo): string {
-  let hash = 0;
-  for (const char of `${testInfo.project.name}:${testInfo.testId}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `198.51.${100 + (hash % 50)}.${1 + ((hash >>> 8) % 250)}`;
-}
-
 /** The admin's phone: WeChat's in-app browser on a Pixel 7 (or narrower). */
 async function openPhone(browser: Browser, viewport?: { width: number; height: number }): Promise<BrowserContext> {
   return browser.newContext({
     ...devices["Pixel 7"],
     userAgent: WECHAT_UA,
-    extraHTTPHeaders: { "x-forwarded-for": addressFor(test.info()) },
+    extraHTTPHeaders: { "x-forwarded-for": clientAddress(test.info()) },
     ...(viewport ? { viewport } : {}),
   });
-}
-
-/** The attempt the page is showing, once it has put the id into the address bar. */
-async function attemptIdOf(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/[?&]attempt=[A-Za-z0-9_-]{22}/, { timeout: 15_000 });
-  return new URL(page.url()).searchParams.get("attempt") ?? "";
 }
 
 /** The QR code really encodes `value`: the same module pattern qrcode.react draws for it. */
@@ -107,7 +40,7 @@ async function expectQrEncodes(page: Page, value: string) {
 }
 
 /** On the sandbox's H5 account list: pick the account, untick `untick` sets, confirm. */
-async function confirmOnPhone(phone: Page, account: Account, untick: number[] = []) {
+async function confirmOnPhone(phone: Page, account: SandboxAccount, untick: number[] = []) {
   await phone.locator(`a[data-appid="${account.appid}"]`).click();
   await expect(phone.getByTestId("account-name")).toHaveText(account.nickName);
   for (const id of untick) await phone.locator(`input[name="func"][value="${id}"]`).uncheck();
@@ -120,15 +53,16 @@ async function expectNoHorizontalScroll(page: Page, width: number) {
 
 test.describe("merchant authorization pages", () => {
   test.beforeEach(async ({ context }, testInfo) => {
-    await context.setExtraHTTPHeaders({ "x-forwarded-for": addressFor(testInfo) });
+    await context.setExtraHTTPHeaders({ "x-forwarded-for": clientAddress(testInfo) });
   });
 
   test("PC page: the QR code is decoded and scanned by a phone in WeChat; the desktop shows the account and the sets granted", async ({
     page,
     browser,
     request,
+    accounts,
   }, testInfo) => {
-    const account = await pickAccount(request, "official_account", 0);
+    const account = await accounts.take("official_account");
     await page.goto("/authorize?auth_type=1&category_id_list=1|2|7|11");
     await expect(page).toHaveURL(/\/authorize\?attempt=[A-Za-z0-9_-]{22}$/, { timeout: 15_000 });
     await expect(page.getByRole("heading", { level: 1, name: "授权你的微信账号" })).toBeVisible();
@@ -182,9 +116,9 @@ test.describe("merchant authorization pages", () => {
   test("PC button: WeChat's own PC page opens from the portal, the phone confirms, the desktop lands on the result", async ({
     page,
     browser,
-    request,
+    accounts,
   }, testInfo) => {
-    const account = await pickAccount(request, "mini_program", 0);
+    const account = await accounts.take("mini_program");
     await page.goto("/authorize?auth_type=2");
     await expect(page.getByTestId("published-sets")).toBeHidden();
     await page.getByText("查看全部").click();
@@ -212,9 +146,9 @@ test.describe("merchant authorization pages", () => {
 
   test("H5 flow inside WeChat at 320 px: straight to WeChat's page, confirm, the result on the phone", async ({
     browser,
-    request,
+    accounts,
   }, testInfo) => {
-    const account = await pickAccount(request, "mini_program", 1);
+    const account = await accounts.take("mini_program");
     const context = await openPhone(browser, { width: 320, height: 740 });
     const phone = await context.newPage();
     const scripts: string[] = [];
@@ -249,7 +183,7 @@ test.describe("merchant authorization pages", () => {
     const phoneContext = await browser.newContext({
       ...devices["Pixel 7"],
       viewport: { width: 320, height: 740 },
-      extraHTTPHeaders: { "x-forwarded-for": addressFor(testInfo) },
+      extraHTTPHeaders: { "x-forwarded-for": clientAddress(testInfo) },
     });
     await phoneContext.grantPermissions(["clipboard-read", "clipboard-write"], { origin: PORTAL });
     const phone = await phoneContext.newPage();
@@ -279,7 +213,7 @@ test.describe("merchant authorization pages", () => {
 
     const desktop = await browser.newContext({
       ...devices["Desktop Chrome"],
-      extraHTTPHeaders: { "x-forwarded-for": addressFor(testInfo) },
+      extraHTTPHeaders: { "x-forwarded-for": clientAddress(testInfo) },
     });
     const page = await desktop.newPage();
     await page.goto("/m/authorize?auth_type=1");
@@ -321,9 +255,9 @@ test.describe("merchant authorization pages", () => {
   test("cancel on the phone: the desktop keeps waiting with a working QR code, and a second scan completes", async ({
     page,
     browser,
-    request,
+    accounts,
   }) => {
-    const account = await pickAccount(request, "official_account", 2);
+    const account = await accounts.take("official_account");
     await page.goto("/authorize?auth_type=1");
     const phoneUrl = String(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value"));
     const phoneContext = await openPhone(browser);
@@ -340,10 +274,7 @@ test.describe("merchant authorization pages", () => {
     await phoneContext.close();
   });
 
-  test("a code WeChat refuses ends on a clear result page with a retry", async ({
-    page,
-    browser,
-  }, testInfo) => {
+  test("a code WeChat refuses ends on a clear result page with a retry", async ({ page, browser }, testInfo) => {
     await page.goto("/authorize?auth_type=1");
     const id = await attemptIdOf(page);
     // Where the callback sends the browser when WeChat refuses the code (61009); see the next test.
@@ -409,8 +340,8 @@ test.describe("merchant authorization pages", () => {
     await phoneContext.close();
   });
 
-  test("a bad link is explained on the page and creates no attempt", async ({ page, request }, testInfo) => {
-    const before = await preAuthCodesIssued(request);
+  test("a bad link is explained on the page and creates no attempt", async ({ page, request, sandbox }, testInfo) => {
+    const before = await sandbox.preAuthCodesIssued();
     await page.goto("/authorize?auth_type=9&biz_appid=not-an-appid&category_id_list=1|x");
     await expect(page.getByRole("heading", { name: "授权链接有误" })).toBeVisible();
     await expect(page.getByTestId("attempt-failure")).toContainText("auth_type 应为 1 到 6 之间的数字");
@@ -421,15 +352,16 @@ test.describe("merchant authorization pages", () => {
     await expect(page.getByRole("heading", { name: "授权链接有误" })).toBeVisible();
     await page.goto("/authorize?attempt=no-such-attempt-000000");
     await expect(page.getByRole("heading", { name: "找不到这次授权" })).toBeVisible();
-    expect(await preAuthCodesIssued(request)).toBe(before);
+    expect(await sandbox.preAuthCodesIssued()).toBe(before);
     expect((await request.get(`${PORTAL}/api/authorize/attempts/nope`)).status()).toBe(404);
   });
 
   test("a crawler is throttled: after 30 new attempts from one address the pages say so, and none of it asks WeChat for anything", async ({
     request,
+    sandbox,
   }, testInfo) => {
     const headers = { "x-forwarded-for": `203.0.113.${testInfo.project.name === "desktop" ? 1 : 2}` };
-    const before = await preAuthCodesIssued(request);
+    const before = await sandbox.preAuthCodesIssued();
     for (let i = 0; i < 30; i++) {
       const created = await request.get("/authorize?auth_type=1", { headers, maxRedirects: 0 });
       expect(created.status()).toBe(307);
@@ -439,7 +371,7 @@ test.describe("merchant authorization pages", () => {
     expect(await (await request.get("/m/authorize?auth_type=1", { headers: { ...headers, "user-agent": WECHAT_UA } })).text()).toContain(
       "请求过于频繁",
     );
-    expect(await preAuthCodesIssued(request)).toBe(before);
+    expect(await sandbox.preAuthCodesIssued()).toBe(before);
   });
 
   test("English, keyboard and narrow screens", async ({ page, browser }, testInfo) => {
@@ -462,7 +394,7 @@ test.describe("merchant authorization pages", () => {
 
     const narrow = await browser.newContext({
       viewport: { width: 320, height: 700 },
-      extraHTTPHeaders: { "x-forwarded-for": addressFor(testInfo) },
+      extraHTTPHeaders: { "x-forwarded-for": clientAddress(testInfo) },
     });
     await narrow.addCookies([{ name: "portal_locale", value: "en", url: PORTAL }]);
     const small = await narrow.newPage();

@@ -1,39 +1,28 @@
 // The WeChat sandbox's merchant pages in a real browser, without the portal: the PC page (QR + phone
 // link + polling redirect), the H5 page at 320 px, unticking a permission set, cancel, and WeChat's
 // refusals (foreign Referer, used pre_auth_code). redirect_uri points at the sandbox's own echo page.
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
 import { E2E } from "./config";
+import { expect, test, type SandboxControl } from "./fixtures";
 
 const SANDBOX_URL = (process.env.SANDBOX_URL ?? E2E.sandboxUrl).replace(/\/$/, "");
 // The sandbox runs with SANDBOX_AUTH_DOMAIN=localhost:<portal port>: links must come "from" the portal.
 const PORTAL_REFERER = `http://localhost:${E2E.portalPort}/authorize`;
 const COMPONENT_APPID = "wxe940405705046cf5";
 
-type Account = { appid: string; kind: string; nickName: string; releaseTest: boolean; permissionSets: number[] };
+test.use({ sandboxUrl: SANDBOX_URL });
 
-async function pickAccount(request: APIRequestContext, kind: string, index = 0): Promise<Account> {
-  const response = await request.get(`${SANDBOX_URL}/sandbox/api/accounts`);
-  const { accounts } = (await response.json()) as { accounts: Account[] };
-  const account = accounts.filter((candidate) => candidate.kind === kind && !candidate.releaseTest)[index];
-  if (!account) throw new Error(`no ${kind} account in the sandbox`);
-  return account;
-}
-
-async function createLink(request: APIRequestContext, args: { path: string; authType: string; attempt: string; extra?: Record<string, string> }): Promise<string> {
-  const response = await request.post(`${SANDBOX_URL}/sandbox/api/pre-auth-code`);
-  const { pre_auth_code: preAuthCode } = (await response.json()) as { pre_auth_code: string };
+async function createLink(
+  sandbox: SandboxControl,
+  args: { path: string; authType: string; attempt: string; extra?: Record<string, string> },
+): Promise<string> {
   const url = new URL(args.path, SANDBOX_URL);
   url.searchParams.set("component_appid", COMPONENT_APPID);
-  url.searchParams.set("pre_auth_code", preAuthCode);
+  url.searchParams.set("pre_auth_code", await sandbox.preAuthCode());
   url.searchParams.set("redirect_uri", `${SANDBOX_URL}/sandbox/echo?attempt=${args.attempt}`);
   url.searchParams.set("auth_type", args.authType);
   for (const [name, value] of Object.entries(args.extra ?? {})) url.searchParams.set(name, value);
   return url.toString();
-}
-
-async function grantedSets(request: APIRequestContext, appid: string): Promise<number[]> {
-  const state = (await (await request.get(`${SANDBOX_URL}/sandbox/api/state`)).json()) as { authorizations: { authorizer_appid: string; func_ids: number[] }[] };
-  return state.authorizations.find((entry) => entry.authorizer_appid === appid)?.func_ids ?? [];
 }
 
 async function echoedQuery(page: Page): Promise<Record<string, string>> {
@@ -41,9 +30,14 @@ async function echoedQuery(page: Page): Promise<Record<string, string>> {
 }
 
 test.describe("WeChat sandbox merchant pages", () => {
-  test("PC: QR and phone link; confirming on the phone sends the desktop to redirect_uri", async ({ page, browser, request }, testInfo) => {
-    const account = await pickAccount(request, "official_account", 1);
-    const link = await createLink(request, { path: "/cgi-bin/componentloginpage", authType: "1", attempt: "pc-1" });
+  test("PC: QR and phone link; confirming on the phone sends the desktop to redirect_uri", async ({
+    page,
+    browser,
+    sandbox,
+    accounts,
+  }, testInfo) => {
+    const account = await accounts.take("official_account");
+    const link = await createLink(sandbox, { path: "/cgi-bin/componentloginpage", authType: "1", attempt: "pc-1" });
     await page.goto(link, { referer: PORTAL_REFERER });
     await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
     await expect(page.getByTestId("qr").locator("svg")).toBeVisible();
@@ -73,15 +67,24 @@ test.describe("WeChat sandbox merchant pages", () => {
     expect(Number(query.expires_in)).toBeGreaterThan(0);
     await page.screenshot({ path: testInfo.outputPath("pc-redirected.png"), fullPage: true });
 
-    const granted = await grantedSets(request, account.appid);
+    const granted = await sandbox.grantedSets(account.appid);
     expect(granted).not.toContain(untickedId);
     expect(granted.length).toBe(account.permissionSets.length - 1);
     await phoneContext.close();
   });
 
-  test("H5 at 320 px: the phone goes straight to redirect_uri; the used link is then refused", async ({ browser, request }, testInfo) => {
-    const account = await pickAccount(request, "mini_program", 1);
-    const link = await createLink(request, { path: "/wxaopen/safe/bindcomponent", authType: "2", attempt: "h5-1", extra: { action: "bindcomponent", no_scan: "1" } });
+  test("H5 at 320 px: the phone goes straight to redirect_uri; the used link is then refused", async ({
+    browser,
+    sandbox,
+    accounts,
+  }, testInfo) => {
+    const account = await accounts.take("mini_program");
+    const link = await createLink(sandbox, {
+      path: "/wxaopen/safe/bindcomponent",
+      authType: "2",
+      attempt: "h5-1",
+      extra: { action: "bindcomponent", no_scan: "1" },
+    });
     const context = await browser.newContext({ viewport: { width: 320, height: 720 } });
     const phone = await context.newPage();
     await phone.goto(`${link}#wechat_redirect`, { referer: PORTAL_REFERER });
@@ -95,7 +98,7 @@ test.describe("WeChat sandbox merchant pages", () => {
     await expect(phone).toHaveURL(/\/sandbox\/echo\?/);
     const query = await echoedQuery(phone);
     expect(query).toMatchObject({ attempt: "h5-1", auth_code: expect.stringMatching(/^queryauthcode@@@/) });
-    expect(await grantedSets(request, account.appid)).toEqual(account.permissionSets);
+    expect(await sandbox.grantedSets(account.appid)).toEqual(account.permissionSets);
 
     await phone.goto(link, { referer: PORTAL_REFERER });
     await expect(phone.getByTestId("refusal-message")).toHaveText("预授权码已经被授权过，不能重复使用，请重新从源头页面进入授权页");
@@ -103,11 +106,10 @@ test.describe("WeChat sandbox merchant pages", () => {
     await context.close();
   });
 
-  test("cancel on the phone shows on both screens and authorizes nothing", async ({ page, browser, request }, testInfo) => {
-    const countAuthorizations = async () =>
-      ((await (await request.get(`${SANDBOX_URL}/sandbox/api/state`)).json()) as { authorizations: unknown[] }).authorizations.length;
+  test("cancel on the phone shows on both screens and authorizes nothing", async ({ page, browser, sandbox }, testInfo) => {
+    const countAuthorizations = async () => (await sandbox.authorizations()).length;
     const before = await countAuthorizations();
-    const link = await createLink(request, { path: "/cgi-bin/componentloginpage", authType: "6", attempt: "cancel-1" });
+    const link = await createLink(sandbox, { path: "/cgi-bin/componentloginpage", authType: "6", attempt: "cancel-1" });
     await page.goto(link, { referer: PORTAL_REFERER });
     const phoneUrl = String(await page.getByTestId("phone-link").getAttribute("href"));
     const phoneContext = await browser.newContext({ viewport: { width: 360, height: 720 } });
@@ -122,8 +124,8 @@ test.describe("WeChat sandbox merchant pages", () => {
     await phoneContext.close();
   });
 
-  test("refuses a page opened from another domain, or typed in, with WeChat's wording", async ({ page, request }, testInfo) => {
-    const link = await createLink(request, { path: "/cgi-bin/componentloginpage", authType: "3", attempt: "referer-1" });
+  test("refuses a page opened from another domain, or typed in, with WeChat's wording", async ({ page, sandbox }, testInfo) => {
+    const link = await createLink(sandbox, { path: "/cgi-bin/componentloginpage", authType: "3", attempt: "referer-1" });
     await page.goto(link, { referer: "http://evil.example.com/landing" });
     await expect(page.getByTestId("refusal-message")).toHaveText(
       "请确认授权入口页所在域名，与授权后回调页所在域名相同，并且，此两者都必须与申请第三方平台时填写的授权发起页域名相同。授权入口页所在域名：evil.example.com",
