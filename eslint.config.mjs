@@ -6,7 +6,19 @@ const config = [
   ...nextTs,
   // Leaving keys out by destructuring (`const { secret: _, ...rest } = obj`) is how the code omits fields.
   { rules: { "@typescript-eslint/no-unused-vars": ["warn", { ignoreRestSiblings: true, argsIgnorePattern: "^_" }] } },
-  { ignores: ["lib/generated/**", ".next/**", ".next-*/**", ".scratch/**", ".data/**", "artifacts/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  {
+    ignores: [
+      "lib/generated/**",
+      ".next/**",
+      ".next-*/**",
+      ".scratch/**",
+      ".data/**",
+      "artifacts/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+    ],
+  },
 ];
 
 export default config;

@@ -17,12 +17,16 @@ export default async function HomePage() {
           <section className="card">
             <h2>{t("home.merchantTitle")}</h2>
             <p className="muted">{t("home.merchantBody")}</p>
-            <Link className="button" href="/authorize">{t("home.authorize")}</Link>
+            <Link className="button" href="/authorize">
+              {t("home.authorize")}
+            </Link>
           </section>
           <section className="card">
             <h2>{t("home.staffTitle")}</h2>
             <p className="muted">{t("home.staffBody")}</p>
-            <Link className="button" href="/console">{t("home.console")}</Link>
+            <Link className="button" href="/console">
+              {t("home.console")}
+            </Link>
           </section>
         </div>
       </main>

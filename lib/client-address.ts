@@ -33,4 +33,3 @@ export function normalizeAddress(value: string): string {
   const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i.exec(address);
   return (mapped ? mapped[1]! : address).toLowerCase();
 }
-

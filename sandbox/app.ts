@@ -13,7 +13,10 @@ export function createApp(ctx: SandboxContext): Hono {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    ctx.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, "request");
+    ctx.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
   });
 
   mountApiRoutes(app, ctx);

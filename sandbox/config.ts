@@ -117,10 +117,16 @@ const jsonString = <T extends z.ZodType>(schema: T) =>
 const envSchema = z.object({
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SANDBOX_HOST: z.string().min(1).optional(),
-  SANDBOX_COMPONENT_APPID: z.string().regex(/^wx[0-9a-f]{16}$/i, "a wx... appid").optional(),
+  SANDBOX_COMPONENT_APPID: z
+    .string()
+    .regex(/^wx[0-9a-f]{16}$/i, "a wx... appid")
+    .optional(),
   SANDBOX_COMPONENT_APPSECRET: z.string().min(1).optional(),
   SANDBOX_COMPONENT_TOKEN: z.string().min(1).optional(),
-  SANDBOX_COMPONENT_AES_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}$/, "43 base64 characters").optional(),
+  SANDBOX_COMPONENT_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}$/, "43 base64 characters")
+    .optional(),
   SANDBOX_EVENT_URL: z.url().optional(),
   SANDBOX_MESSAGE_URL: z.string().includes("$APPID$", { message: "must contain $APPID$" }).optional(),
   SANDBOX_TICKET_INTERVAL_S: z.coerce.number().min(0).optional(),

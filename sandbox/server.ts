@@ -67,7 +67,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const app = createApp(context);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const instance = serve({ fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) }, () => resolve(instance));
+    const instance = serve({ fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) }, () =>
+      resolve(instance),
+    );
     instance.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -90,7 +92,14 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       : undefined;
 
   logger.info(
-    { url: `http://localhost:${port}`, publicUrl, component: config.component.appid, eventUrl: config.eventUrl, clock: config.clock, ticketIntervalSeconds: config.ticketIntervalSeconds },
+    {
+      url: `http://localhost:${port}`,
+      publicUrl,
+      component: config.component.appid,
+      eventUrl: config.eventUrl,
+      clock: config.clock,
+      ticketIntervalSeconds: config.ticketIntervalSeconds,
+    },
     "WeChat sandbox listening",
   );
 

@@ -12,7 +12,9 @@ if (!existsSync(path)) {
     spawnSync("apt-get", ["install", "-y", "-qq", "chromium", "fonts-noto-cjk"], { stdio: "inherit" });
   }
   if (!existsSync(path)) {
-    console.error(`chromium not found at ${path}: install it with "sudo apt-get install -y chromium fonts-noto-cjk" (or set CHROMIUM_PATH), then run npm test again.`);
+    console.error(
+      `chromium not found at ${path}: install it with "sudo apt-get install -y chromium fonts-noto-cjk" (or set CHROMIUM_PATH), then run npm test again.`,
+    );
     process.exit(1);
   }
 }

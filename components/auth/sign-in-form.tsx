@@ -51,7 +51,13 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
       </div>
       <div className="field">
         <label htmlFor="password">{t("password")}</label>
-        <input id="password" type="password" autoComplete="current-password" aria-invalid={!!formState.errors.password} {...register("password")} />
+        <input
+          id="password"
+          type="password"
+          autoComplete="current-password"
+          aria-invalid={!!formState.errors.password}
+          {...register("password")}
+        />
         {formState.errors.password && <span className="error">{formState.errors.password.message}</span>}
       </div>
       {error && (

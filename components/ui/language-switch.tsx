@@ -18,13 +18,17 @@ export function LanguageSwitch() {
       <select
         value={locale}
         disabled={pending}
-        onChange={(e) => startTransition(async () => {
-          await setLocale(e.target.value);
-          router.refresh();
-        })}
+        onChange={(e) =>
+          startTransition(async () => {
+            await setLocale(e.target.value);
+            router.refresh();
+          })
+        }
       >
         {LOCALES.map((l) => (
-          <option key={l} value={l}>{LABELS[l]}</option>
+          <option key={l} value={l}>
+            {LABELS[l]}
+          </option>
         ))}
       </select>
     </label>

@@ -17,7 +17,13 @@ import { endStaffSession, findSessionStaff } from "./staff-sessions";
 const credentials = z.object({ email: z.string().trim().email().max(320), password: z.string().min(1).max(200) });
 
 /** The error codes the sign-in form shows (next-auth passes a thrown message through as `error`). */
-export const SIGN_IN_ERRORS = { invalid: "invalid", throttled: "throttled", busy: "busy", unavailable: "unavailable", failed: "failed" } as const;
+export const SIGN_IN_ERRORS = {
+  invalid: "invalid",
+  throttled: "throttled",
+  busy: "busy",
+  unavailable: "unavailable",
+  failed: "failed",
+} as const;
 
 /** Thrown from the jwt callback: next-auth then clears the cookie and answers "no session". */
 const SESSION_ENDED = "staff session ended";

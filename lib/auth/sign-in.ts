@@ -42,7 +42,8 @@ export async function signInWithPassword({
   const user = await prisma.staffUser.findUnique({ where: { email: normalized } });
   let valid: boolean;
   try {
-    valid = user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
+    valid =
+      user && !user.disabledAt ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password).then(() => false);
   } catch (error) {
     if (!(error instanceof PasswordCheckBusy)) throw error;
     return { ok: false, reason: "busy" };

@@ -15,7 +15,6 @@ import lockfile from "proper-lockfile";
 import pg from "pg";
 import { EMBEDDED_DATABASE, SUPERUSER, runningPort, urlFor } from "./embedded";
 
-
 export type EmbeddedServer = {
   /** postgresql:// URL of the server's maintenance database (`postgres`). */
   serverUrl: string;
@@ -39,7 +38,9 @@ function binaries(): { initdb: string; pgCtl: string } {
     // The package exports only dist/index.js; its binaries sit beside dist/ in native/.
     root = dirname(dirname(require.resolve(pkg)));
   } catch {
-    throw new Error(`No embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed). Set DATABASE_URL to use your own PostgreSQL.`);
+    throw new Error(
+      `No embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed). Set DATABASE_URL to use your own PostgreSQL.`,
+    );
   }
   const bin = join(root, "native", "bin");
   return { initdb: join(bin, "initdb"), pgCtl: join(bin, "pg_ctl") };
@@ -61,12 +62,19 @@ function run(command: string, args: string[], owner: { uid: number; gid: number 
   return new Promise((resolve, reject) => {
     // Its own process group: a Ctrl+C in the terminal that started it must not reach the server,
     // which other processes may be using.
-    const child = spawn(command, args, { ...owner, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
+    const child = spawn(command, args, {
+      ...owner,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C" },
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command.split("/").at(-1)} ${args[0]} failed (${code}): ${output.trim()}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command.split("/").at(-1)} ${args[0]} failed (${code}): ${output.trim()}`)),
+    );
   });
 }
 

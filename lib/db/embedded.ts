@@ -28,4 +28,3 @@ function processAlive(pid: number): boolean {
 }
 
 export const urlFor = (port: number, database: string) => `postgresql://${SUPERUSER}@127.0.0.1:${port}/${database}`;
-

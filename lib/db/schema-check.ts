@@ -33,16 +33,25 @@ export function shapeOfSchema(schema: string): SchemaShape {
   const enums = new Map<string, string[]>();
   const enumNames = new Map<string, string>();
   for (const block of blocks(text, "enum")) {
-    const lines = block.body.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = block.body
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     const dbName = mapped(lines.find((l) => l.startsWith("@@map")) ?? "") ?? block.name;
     enumNames.set(block.name, dbName);
-    enums.set(dbName, lines.filter((l) => !l.startsWith("@@")).map((l) => mapped(l) ?? l.split(/\s+/)[0]!));
+    enums.set(
+      dbName,
+      lines.filter((l) => !l.startsWith("@@")).map((l) => mapped(l) ?? l.split(/\s+/)[0]!),
+    );
   }
   const models = blocks(text, "model");
   const modelNames = new Set(models.map((m) => m.name));
   const tables = new Map<string, Map<string, Column>>();
   for (const model of models) {
-    const lines = model.body.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = model.body
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     const table = mapped(lines.find((l) => l.startsWith("@@map")) ?? "") ?? model.name;
     const columns = new Map<string, Column>();
     for (const line of lines) {
@@ -96,19 +105,26 @@ export function compareShapes(expected: SchemaShape, actual: SchemaShape): strin
     for (const [column, want] of columns) {
       const have = found.get(column);
       if (!have) problems.push(`column ${table}.${column} is in the schema but no migration creates it`);
-      else if (have.type !== want.type) problems.push(`column ${table}.${column} is ${have.type} after the migrations, the schema says ${want.type}`);
+      else if (have.type !== want.type)
+        problems.push(`column ${table}.${column} is ${have.type} after the migrations, the schema says ${want.type}`);
       else if (have.nullable !== want.nullable)
-        problems.push(`column ${table}.${column} is ${have.nullable ? "nullable" : "NOT NULL"} after the migrations, the schema says ${want.nullable ? "optional" : "required"}`);
+        problems.push(
+          `column ${table}.${column} is ${have.nullable ? "nullable" : "NOT NULL"} after the migrations, the schema says ${want.nullable ? "optional" : "required"}`,
+        );
     }
-    for (const column of found.keys()) if (!columns.has(column)) problems.push(`column ${table}.${column} is created by a migration but not in the schema`);
+    for (const column of found.keys())
+      if (!columns.has(column)) problems.push(`column ${table}.${column} is created by a migration but not in the schema`);
   }
-  for (const table of actual.tables.keys()) if (!expected.tables.has(table)) problems.push(`table ${table} is created by a migration but not in the schema`);
+  for (const table of actual.tables.keys())
+    if (!expected.tables.has(table)) problems.push(`table ${table} is created by a migration but not in the schema`);
   for (const [name, values] of expected.enums) {
     const have = actual.enums.get(name);
     if (!have) problems.push(`enum ${name} is in the schema but no migration creates it`);
-    else if (have.join(",") !== values.join(",")) problems.push(`enum ${name} has (${have.join(", ")}) after the migrations, the schema says (${values.join(", ")})`);
+    else if (have.join(",") !== values.join(","))
+      problems.push(`enum ${name} has (${have.join(", ")}) after the migrations, the schema says (${values.join(", ")})`);
   }
-  for (const name of actual.enums.keys()) if (!expected.enums.has(name)) problems.push(`enum ${name} is created by a migration but not in the schema`);
+  for (const name of actual.enums.keys())
+    if (!expected.enums.has(name)) problems.push(`enum ${name} is created by a migration but not in the schema`);
   return problems;
 }
 

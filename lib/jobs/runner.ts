@@ -87,9 +87,9 @@ async function runRefreshBatch(boss: PgBoss, jobs: PgBoss.Job<unknown>[]): Promi
         await boss.complete(QUEUES.refreshAuthorizer, job.id, output);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await boss.fail(QUEUES.refreshAuthorizer, job.id, { message }).catch((failure: unknown) =>
-          logger.error({ err: failure, jobId: job.id }, "refresh job could not be marked failed"),
-        );
+        await boss
+          .fail(QUEUES.refreshAuthorizer, job.id, { message })
+          .catch((failure: unknown) => logger.error({ err: failure, jobId: job.id }, "refresh job could not be marked failed"));
       }
     }),
   );

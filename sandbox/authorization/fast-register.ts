@@ -37,7 +37,11 @@ export function fastRegister(
   const info = request.info ?? defaultInfo(request);
   if (request.status !== 0) {
     // Failed registrations carry no new account and no code.
-    return { appid: "", authCode: "", delivery: pushFastRegister(ctx, { status: request.status, msg: request.msg, appid: "", authCode: "", info }) };
+    return {
+      appid: "",
+      authCode: "",
+      delivery: pushFastRegister(ctx, { status: request.status, msg: request.msg, appid: "", authCode: "", info }),
+    };
   }
   const index = ctx.state.data.registeredAccounts.length + 1;
   const account: SeededAccount = {

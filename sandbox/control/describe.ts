@@ -67,7 +67,12 @@ export function describeState(ctx: SandboxContext) {
       biz_appid: session.bizAppid ?? null,
       authorizer_appid: session.authorizerAppid ?? null,
     })),
-    quota: { startedAt: iso(data.quota.startedAt), counts: data.quota.counts, limits: data.quotaLimits, clearsThisMonth: data.clearQuotaUses.length },
+    quota: {
+      startedAt: iso(data.quota.startedAt),
+      counts: data.quota.counts,
+      limits: data.quotaLimits,
+      clearsThisMonth: data.clearQuotaUses.length,
+    },
     faults: data.faults,
     counts: { calls: ctx.state.calls.length, deliveries: ctx.state.deliveries.length, customMessages: data.customMessages.length },
   };

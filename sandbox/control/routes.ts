@@ -14,13 +14,23 @@ import { describeState } from "./describe";
 import { renderControlPage } from "./page";
 
 const idList = z.preprocess((value) => {
-  if (typeof value === "string") return value.split(/[\s,|]+/).filter(Boolean).map(Number);
+  if (typeof value === "string")
+    return value
+      .split(/[\s,|]+/)
+      .filter(Boolean)
+      .map(Number);
   if (Array.isArray(value)) return value.map(Number);
   return value;
 }, z.array(z.number().int().positive()).min(1));
 
-const formNumber = z.preprocess((value) => (typeof value === "string" ? (value.trim() === "" ? undefined : Number(value)) : value), z.number());
-const formBoolean = z.preprocess((value) => (typeof value === "string" ? value === "true" || value === "on" || value === "1" : value), z.boolean());
+const formNumber = z.preprocess(
+  (value) => (typeof value === "string" ? (value.trim() === "" ? undefined : Number(value)) : value),
+  z.number(),
+);
+const formBoolean = z.preprocess(
+  (value) => (typeof value === "string" ? value === "true" || value === "on" || value === "1" : value),
+  z.boolean(),
+);
 
 const schemas = {
   reset: z.object({ pushTicket: formBoolean.optional() }),
@@ -125,7 +135,13 @@ export function mountControlRoutes(app: Hono, ctx: SandboxContext): void {
   app.post("/sandbox/api/set-permission-sets", async (c) => {
     const input = await parseInput(c, schemas.setPermissionSets);
     const result = changePermissionSets(ctx, { appid: input.appid, funcIds: input.ids });
-    return reply(c, { ok: true, appid: input.appid, infoType: result.infoType, auth_code: result.code.value, func_ids: result.code.funcIds });
+    return reply(c, {
+      ok: true,
+      appid: input.appid,
+      infoType: result.infoType,
+      auth_code: result.code.value,
+      func_ids: result.code.funcIds,
+    });
   });
 
   app.post("/sandbox/api/authorize", async (c) => {
@@ -165,7 +181,9 @@ export function mountControlRoutes(app: Hono, ctx: SandboxContext): void {
 
   app.get("/sandbox/api/faults", (c) => c.json({ faults: ctx.state.data.faults }));
   app.post("/sandbox/api/faults", async (c) => {
-    const input = isForm(c) ? { faults: [await parseInput(c, faultFormSchema.pipe(faultSpecSchema))] } : await parseInput(c, schemas.faults);
+    const input = isForm(c)
+      ? { faults: [await parseInput(c, faultFormSchema.pipe(faultSpecSchema))] }
+      : await parseInput(c, schemas.faults);
     const specs = "faults" in input ? input.faults : [input];
     const added = specs.map((spec) => ctx.state.addFault(spec));
     return reply(c, { faults: added }, 201);
@@ -200,9 +218,7 @@ export function mountControlRoutes(app: Hono, ctx: SandboxContext): void {
   app.get("/sandbox/api/calls", (c) => {
     const { endpoint, since_id: sinceId, limit } = c.req.query();
     const max = Math.min(Number(limit) || 1000, 5000);
-    const calls = ctx.state.calls.filter(
-      (call) => (!endpoint || call.endpoint === endpoint) && (!sinceId || call.id > Number(sinceId)),
-    );
+    const calls = ctx.state.calls.filter((call) => (!endpoint || call.endpoint === endpoint) && (!sinceId || call.id > Number(sinceId)));
     return c.json({ total: calls.length, calls: calls.slice(-max) });
   });
 

@@ -21,7 +21,16 @@ export const REFUSALS = {
   qrExpired: "二维码失效",
 } as const;
 
-export type RefusalCode = "domain" | "component_appid" | "pre_auth_code_missing" | "pre_auth_code_invalid" | "pre_auth_code_expired" | "pre_auth_code_used" | "redirect_uri" | "params" | "category_id_list";
+export type RefusalCode =
+  | "domain"
+  | "component_appid"
+  | "pre_auth_code_missing"
+  | "pre_auth_code_invalid"
+  | "pre_auth_code_expired"
+  | "pre_auth_code_used"
+  | "redirect_uri"
+  | "params"
+  | "category_id_list";
 
 export type Refusal = { code: RefusalCode; message: string };
 

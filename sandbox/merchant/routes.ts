@@ -5,14 +5,7 @@ import type { SandboxContext } from "../core/context";
 import type { AuthSession } from "../state/types";
 import { renderAvatarSvg, renderQrSvg } from "./assets";
 import { readAuthorizationLink, type Refusal } from "./link";
-import {
-  renderAccountList,
-  renderEchoPage,
-  renderPcLoginPage,
-  renderPermissionPage,
-  renderRefusalPage,
-  renderResultPage,
-} from "./pages";
+import { renderAccountList, renderEchoPage, renderPcLoginPage, renderPermissionPage, renderRefusalPage, renderResultPage } from "./pages";
 import { cancelSession, confirmSession, createSession, describeSession, listCandidateAccounts, listOfferedSets } from "./sessions";
 
 // WeChat answers refusals with a 200 page; the header lets tests and scripts tell them apart.

@@ -49,7 +49,10 @@ export function listOfferedSets(session: AuthSession, account: SeededAccount): r
 }
 
 /** Live status for the PC page's polling; an unconfirmed session dies with its pre_auth_code. */
-export function describeSession(ctx: SandboxContext, session: AuthSession): { status: AuthSession["status"] | "expired"; redirectTo?: string } {
+export function describeSession(
+  ctx: SandboxContext,
+  session: AuthSession,
+): { status: AuthSession["status"] | "expired"; redirectTo?: string } {
   if (session.status === "confirmed") return { status: "confirmed", ...(session.redirectTo ? { redirectTo: session.redirectTo } : {}) };
   if (session.status === "cancelled") return { status: "cancelled" };
   const preAuth = checkPreAuthCode(ctx, session.preAuthCode);
@@ -74,7 +77,12 @@ export function confirmSession(ctx: SandboxContext, args: { session: AuthSession
   }
   let granted;
   try {
-    granted = grantAuthorization(ctx, { appid: account.appid, funcIds: args.funcIds, source: "merchant", preAuthCode: session.preAuthCode });
+    granted = grantAuthorization(ctx, {
+      appid: account.appid,
+      funcIds: args.funcIds,
+      source: "merchant",
+      preAuthCode: session.preAuthCode,
+    });
   } catch (error) {
     if (error instanceof AuthorizationError) return { refusal: { code: "params", message: REFUSALS.invalidPermissionSets } };
     throw error;

@@ -91,7 +91,15 @@ async function deliverWithRetries(ctx: SandboxContext, args: { delivery: Deliver
     };
     delivery.attempts.push(record);
     ctx.logger.info(
-      { delivery: delivery.id, infoType: delivery.infoType, attempt, status: result.status, error: result.error, durationMs: result.durationMs, ok: record.ok },
+      {
+        delivery: delivery.id,
+        infoType: delivery.infoType,
+        attempt,
+        status: result.status,
+        error: result.error,
+        durationMs: result.durationMs,
+        ok: record.ok,
+      },
       record.ok ? "push delivered" : "push not acknowledged",
     );
     if (record.ok) {

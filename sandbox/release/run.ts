@@ -61,7 +61,11 @@ function buildMessage(account: SeededAccount, fields: XmlFields): string {
 /** POST an encrypted message the way WeChat does, log it as a delivery, return the raw answer. */
 async function sendMessage(ctx: SandboxContext, args: { account: SeededAccount; plaintext: string; label: string }) {
   const url = messageUrlFor(ctx, args.account.appid);
-  const sealed = sealForReceiver(ctx, { plaintext: args.plaintext, envelope: { ToUserName: args.account.userName }, openid: RELEASE_OPENID });
+  const sealed = sealForReceiver(ctx, {
+    plaintext: args.plaintext,
+    envelope: { ToUserName: args.account.userName },
+    openid: RELEASE_OPENID,
+  });
   const delivery = ctx.state.createDelivery({
     kind: "message",
     infoType: args.label,
@@ -122,7 +126,8 @@ function expectTextReply(ctx: SandboxContext, args: { answer: string; account: S
   if (reply.MsgType !== "text") fail(`reply MsgType is ${String(reply.MsgType)}, expected text`);
   if (reply.Content !== args.content) fail(`reply Content is "${String(reply.Content)}", expected "${args.content}"`);
   if (reply.ToUserName !== RELEASE_OPENID) fail(`reply ToUserName is ${String(reply.ToUserName)}, expected the sender ${RELEASE_OPENID}`);
-  if (reply.FromUserName !== args.account.userName) fail(`reply FromUserName is ${String(reply.FromUserName)}, expected ${args.account.userName}`);
+  if (reply.FromUserName !== args.account.userName)
+    fail(`reply FromUserName is ${String(reply.FromUserName)}, expected ${args.account.userName}`);
 }
 
 async function runTicketCase(ctx: SandboxContext): Promise<string> {
@@ -130,7 +135,9 @@ async function runTicketCase(ctx: SandboxContext): Promise<string> {
   const done = await delivery;
   if (done.state !== "delivered") {
     const last = done.attempts.at(-1);
-    fail(`ticket push not acknowledged with "success" (${done.state}${last ? `: ${last.error ?? `HTTP ${last.status} "${(last.answer ?? "").slice(0, 60)}"`}` : ""})`);
+    fail(
+      `ticket push not acknowledged with "success" (${done.state}${last ? `: ${last.error ?? `HTTP ${last.status} "${(last.answer ?? "").slice(0, 60)}"`}` : ""})`,
+    );
   }
   return `ticket push answered "success" after ${done.attempts.length} attempt(s)`;
 }
@@ -143,7 +150,13 @@ async function runTextCase(ctx: SandboxContext, account: SeededAccount): Promise
 }
 
 async function runEventCase(ctx: SandboxContext, account: SeededAccount): Promise<string> {
-  const plaintext = buildMessage(account, { MsgType: "event", Event: RELEASE_EVENT, Latitude: "23.137466", Longitude: "113.352425", Precision: "119.385040" });
+  const plaintext = buildMessage(account, {
+    MsgType: "event",
+    Event: RELEASE_EVENT,
+    Latitude: "23.137466",
+    Longitude: "113.352425",
+    Precision: "119.385040",
+  });
   const answer = await sendMessage(ctx, { account, plaintext, label: "release:event" });
   expectTextReply(ctx, { answer, account, content: `${RELEASE_EVENT}from_callback` });
   return `replied ${RELEASE_EVENT}from_callback`;
@@ -208,6 +221,9 @@ export async function runReleaseCheck(ctx: SandboxContext, args: { appid?: strin
     }
   }
   const result = { ok: results.every((entry) => entry.ok), appid, messageUrl: messageUrlFor(ctx, appid), cases: results };
-  ctx.logger.info({ ok: result.ok, cases: results.map((entry) => `${entry.name}:${entry.ok ? "pass" : "fail"}`) }, "release check finished");
+  ctx.logger.info(
+    { ok: result.ok, cases: results.map((entry) => `${entry.name}:${entry.ok ? "pass" : "fail"}`) },
+    "release check finished",
+  );
   return result;
 }

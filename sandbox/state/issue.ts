@@ -1,7 +1,16 @@
 // Minting WeChat credentials with WeChat's lifetimes and look-alike formats (`ticket@@@…`, `queryauthcode@@@…`).
 // Lifetimes are WeChat seconds; the clock scales them.
 import type { SandboxContext } from "../core/context";
-import type { AuthCode, AuthCodeSource, AuthorizerTokenOrigin, ComponentToken, AuthorizerToken, JsapiTicket, PreAuthCode, Ticket } from "./types";
+import type {
+  AuthCode,
+  AuthCodeSource,
+  AuthorizerTokenOrigin,
+  ComponentToken,
+  AuthorizerToken,
+  JsapiTicket,
+  PreAuthCode,
+  Ticket,
+} from "./types";
 
 export const LIFETIMES = {
   ticket: 12 * 3600,
@@ -68,7 +77,10 @@ export function issueAuthCode(
   return code;
 }
 
-export function issueAuthorizerToken(ctx: SandboxContext, args: { authorizerAppid: string; origin: AuthorizerTokenOrigin }): AuthorizerToken {
+export function issueAuthorizerToken(
+  ctx: SandboxContext,
+  args: { authorizerAppid: string; origin: AuthorizerTokenOrigin },
+): AuthorizerToken {
   const times = expiry(ctx, LIFETIMES.authorizerToken);
   supersede(
     ctx,

@@ -5,14 +5,7 @@
 import { createEntropyStreams, createStreams, type RngStreams } from "../core/random";
 import type { FaultSpec } from "../config";
 import { seedAccounts, type SeededAccount } from "./accounts";
-import type {
-  AuthSession,
-  Authorization,
-  CallRecord,
-  Delivery,
-  Fault,
-  PersistedState,
-} from "./types";
+import type { AuthSession, Authorization, CallRecord, Delivery, Fault, PersistedState } from "./types";
 
 const LOG_LIMIT = 5000;
 

@@ -20,21 +20,33 @@ beforeEach(async () => {
   await control(sandbox, "reset", { pushTicket: false });
 });
 
-const tokenBody = (ticket: string) => ({ component_appid: COMPONENT.appid, component_appsecret: COMPONENT.appsecret, component_verify_ticket: ticket });
+const tokenBody = (ticket: string) => ({
+  component_appid: COMPONENT.appid,
+  component_appsecret: COMPONENT.appsecret,
+  component_verify_ticket: ticket,
+});
 
 describe("validation", () => {
   it("answers 400 with the offending fields", async () => {
-    const response = await fetch(`${sandbox.url}/sandbox/api/faults`, { method: "POST", body: JSON.stringify({ kind: "meteor", share: 3 }) });
+    const response = await fetch(`${sandbox.url}/sandbox/api/faults`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "meteor", share: 3 }),
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: string; issues: { path: string }[] };
     expect(body.error).toBe("invalid request");
     expect(body.issues.length).toBeGreaterThan(0);
     expect((await fetch(`${sandbox.url}/sandbox/api/revoke`, { method: "POST", body: "{oops" })).status).toBe(400);
-    expect((await fetch(`${sandbox.url}/sandbox/api/revoke`, { method: "POST", body: JSON.stringify({ appid: "nope" }) })).status).toBe(400);
+    expect((await fetch(`${sandbox.url}/sandbox/api/revoke`, { method: "POST", body: JSON.stringify({ appid: "nope" }) })).status).toBe(
+      400,
+    );
   });
 
   it("answers 409 when the action does not apply", async () => {
-    const response = await fetch(`${sandbox.url}/sandbox/api/revoke`, { method: "POST", body: JSON.stringify({ appid: firstAccount(sandbox, "official_account").appid }) });
+    const response = await fetch(`${sandbox.url}/sandbox/api/revoke`, {
+      method: "POST",
+      body: JSON.stringify({ appid: firstAccount(sandbox, "official_account").appid }),
+    });
     expect(response.status).toBe(409);
   });
 });
@@ -50,10 +62,16 @@ describe("API faults", () => {
   it("HTTP 5xx", async () => {
     const ticket = await latestTicket(sandbox);
     await control(sandbox, "faults", { kind: "http5xx", endpoint: "api_component_token" });
-    const response = await fetch(`${sandbox.url}/cgi-bin/component/api_component_token`, { method: "POST", body: JSON.stringify(tokenBody(ticket)) });
+    const response = await fetch(`${sandbox.url}/cgi-bin/component/api_component_token`, {
+      method: "POST",
+      body: JSON.stringify(tokenBody(ticket)),
+    });
     expect(response.status).toBe(503);
     // Other endpoints are untouched.
-    expect(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret })).toEqual({ errcode: 0, errmsg: "ok" });
+    expect(await api(sandbox, "clear_quota/v2", { component_appid: COMPONENT.appid, appsecret: COMPONENT.appsecret })).toEqual({
+      errcode: 0,
+      errmsg: "ok",
+    });
   });
 
   it("latency", async () => {
@@ -79,7 +97,8 @@ describe("API faults", () => {
     const ticket = await latestTicket(sandbox);
     await control(sandbox, "faults", { kind: "errcode-1", endpoint: "api_component_token", share: 0.5 });
     const outcomes: number[] = [];
-    for (let index = 0; index < 40; index += 1) outcomes.push(Number((await api(sandbox, "api_component_token", tokenBody(ticket))).errcode ?? 0));
+    for (let index = 0; index < 40; index += 1)
+      outcomes.push(Number((await api(sandbox, "api_component_token", tokenBody(ticket))).errcode ?? 0));
     const failures = outcomes.filter((errcode) => errcode === -1).length;
     expect(failures).toBeGreaterThan(8);
     expect(failures).toBeLessThan(32);
@@ -88,7 +107,8 @@ describe("API faults", () => {
     const again = await latestTicket(sandbox);
     await control(sandbox, "faults", { kind: "errcode-1", endpoint: "api_component_token", share: 0.5 });
     const replay: number[] = [];
-    for (let index = 0; index < 40; index += 1) replay.push(Number((await api(sandbox, "api_component_token", tokenBody(again))).errcode ?? 0));
+    for (let index = 0; index < 40; index += 1)
+      replay.push(Number((await api(sandbox, "api_component_token", tokenBody(again))).errcode ?? 0));
     expect(replay).toEqual(outcomes);
   });
 
@@ -128,7 +148,10 @@ describe("reset and state", () => {
     const accountsBefore = sandbox.state.listAccounts().map((account) => account.appid);
     await control(sandbox, "authorize", { appid: accountsBefore[0], push: false });
     await control(sandbox, "reset", { pushTicket: false });
-    expectWeChatError(await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }), 40001);
+    expectWeChatError(
+      await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }),
+      40001,
+    );
     const state = (await (await fetch(`${sandbox.url}/sandbox/api/state`)).json()) as { authorizations: unknown[] };
     expect(state.authorizations).toEqual([]);
     expect(sandbox.state.listAccounts().map((account) => account.appid)).toEqual(accountsBefore);
@@ -142,7 +165,9 @@ describe("reset and state", () => {
       expect(other.state.listAccounts()[0]?.appid).not.toBe(sandbox.state.listAccounts()[0]?.appid);
       const kinds = new Set(sandbox.state.listAccounts().map((account) => account.kind));
       expect(kinds).toEqual(new Set(["official_account", "mini_program", "channels", "promoter"]));
-      const officialAccounts = sandbox.state.listAccounts().filter((account) => account.kind === "official_account" && !account.releaseTest);
+      const officialAccounts = sandbox.state
+        .listAccounts()
+        .filter((account) => account.kind === "official_account" && !account.releaseTest);
       expect(new Set(officialAccounts.map((account) => account.serviceTypeId))).toEqual(new Set([0, 1, 2]));
       expect(new Set(officialAccounts.map((account) => account.verifyTypeId)).has(-1)).toBe(true);
     } finally {
@@ -163,7 +188,12 @@ describe("reset and state", () => {
 
       const second = await startTestSandbox({ stateFile });
       try {
-        const answer = await api(second, "api_get_authorizer_info", { component_appid: COMPONENT.appid, authorizer_appid: account.appid }, { component_access_token: token });
+        const answer = await api(
+          second,
+          "api_get_authorizer_info",
+          { component_appid: COMPONENT.appid, authorizer_appid: account.appid },
+          { component_access_token: token },
+        );
         expect((answer.authorizer_info as { nick_name: string }).nick_name).toBe(account.nickName);
       } finally {
         await second.close();
@@ -176,7 +206,10 @@ describe("reset and state", () => {
   it("advances the clock on request", async () => {
     const token = await getComponentToken(sandbox);
     await control(sandbox, "clock/advance", { seconds: 7200 });
-    expectWeChatError(await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }), 42001);
+    expectWeChatError(
+      await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }),
+      42001,
+    );
   });
 
   it("serves the control page with the authorizations and a revoke button", async () => {
@@ -201,14 +234,27 @@ describe("configuration", () => {
   });
 
   it("reads SANDBOX_* variables and scales the ticket interval with the clock unless set", () => {
-    const options = readSandboxEnv({ SANDBOX_PORT: "3201", SANDBOX_CLOCK: "600", SANDBOX_AUTH_DOMAIN: "localhost:3200", SANDBOX_FAULTS: '[{"kind":"latency","ms":5}]' });
+    const options = readSandboxEnv({
+      SANDBOX_PORT: "3201",
+      SANDBOX_CLOCK: "600",
+      SANDBOX_AUTH_DOMAIN: "localhost:3200",
+      SANDBOX_FAULTS: '[{"kind":"latency","ms":5}]',
+    });
     const config = resolveConfig(options);
-    expect(config).toMatchObject({ port: 3201, clock: 600, authDomain: "localhost:3200", ticketIntervalSeconds: 1, faults: [{ kind: "latency", ms: 5 }] });
+    expect(config).toMatchObject({
+      port: 3201,
+      clock: 600,
+      authDomain: "localhost:3200",
+      ticketIntervalSeconds: 1,
+      faults: [{ kind: "latency", ms: 5 }],
+    });
     expect(resolveConfig(readSandboxEnv({ SANDBOX_CLOCK: "600", SANDBOX_TICKET_INTERVAL_S: "30" })).ticketIntervalSeconds).toBe(30);
   });
 
   it("rejects bad variables with a readable message", () => {
-    expect(() => readSandboxEnv({ SANDBOX_MESSAGE_URL: "http://x/messages", SANDBOX_COMPONENT_AES_KEY: "short" })).toThrow(/SANDBOX_MESSAGE_URL[\s\S]*SANDBOX_COMPONENT_AES_KEY|SANDBOX_COMPONENT_AES_KEY[\s\S]*SANDBOX_MESSAGE_URL/);
+    expect(() => readSandboxEnv({ SANDBOX_MESSAGE_URL: "http://x/messages", SANDBOX_COMPONENT_AES_KEY: "short" })).toThrow(
+      /SANDBOX_MESSAGE_URL[\s\S]*SANDBOX_COMPONENT_AES_KEY|SANDBOX_COMPONENT_AES_KEY[\s\S]*SANDBOX_MESSAGE_URL/,
+    );
     expect(() => readSandboxEnv({ SANDBOX_FAULTS: "[{" })).toThrow(/SANDBOX_FAULTS/);
   });
 });

@@ -22,7 +22,12 @@ describe("a fast clock", () => {
       component_verify_ticket: await latestTicket(sandbox),
     });
     expect(answer.expires_in).toBe(2);
-    const code = await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: String(answer.component_access_token) });
+    const code = await api(
+      sandbox,
+      "api_create_preauthcode",
+      { component_appid: COMPONENT.appid },
+      { component_access_token: String(answer.component_access_token) },
+    );
     expect(code.expires_in).toBe(1);
   });
 
@@ -40,9 +45,17 @@ describe("a fast clock", () => {
     expect(granted.expires_in).toBe(1);
     // An hour of WeChat time (one real second at 3600×), without waiting for it.
     await control(sandbox, "clock/advance", { seconds: 3601 });
-    const expired = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: granted.auth_code }, { component_access_token: token });
+    const expired = await api(
+      sandbox,
+      "api_query_auth",
+      { component_appid: COMPONENT.appid, authorization_code: granted.auth_code },
+      { component_access_token: token },
+    );
     expectWeChatError(expired, 61010);
     await control(sandbox, "clock/advance", { seconds: 3601 });
-    expectWeChatError(await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }), 42001);
+    expectWeChatError(
+      await api(sandbox, "api_create_preauthcode", { component_appid: COMPONENT.appid }, { component_access_token: token }),
+      42001,
+    );
   });
 });

@@ -86,9 +86,13 @@ describe("Referer (授权发起页域名)", () => {
 describe("link parameters", () => {
   it("refuses missing or wrong parameters with WeChat's messages", async () => {
     const params = await baseParams();
-    expect((await open("/cgi-bin/componentloginpage", { ...params, component_appid: "wx0000000000000000" })).text).toContain("ComponentAppID非法");
+    expect((await open("/cgi-bin/componentloginpage", { ...params, component_appid: "wx0000000000000000" })).text).toContain(
+      "ComponentAppID非法",
+    );
     expect((await open("/cgi-bin/componentloginpage", { ...params, pre_auth_code: "" })).text).toContain("参数缺少preauthcode");
-    expect((await open("/cgi-bin/componentloginpage", { ...params, pre_auth_code: "preauthcode@@@forged" })).text).toContain("PreAuthCode无效");
+    expect((await open("/cgi-bin/componentloginpage", { ...params, pre_auth_code: "preauthcode@@@forged" })).text).toContain(
+      "PreAuthCode无效",
+    );
     expect((await open("/cgi-bin/componentloginpage", { ...params, redirect_uri: "" })).text).toContain("参数缺少redirecturl");
     expect((await open("/cgi-bin/componentloginpage", { ...params, auth_type: "9" })).refusal).toBe("params");
     expect((await open("/cgi-bin/componentloginpage", { ...params, category_id_list: "1|999999" })).text).toContain("不合法的权限集列表");
@@ -107,7 +111,9 @@ describe("link parameters", () => {
     expect([...pinned.text.matchAll(/data-appid="(wx[0-9a-f]{16})"/g)].map((match) => match[1])).toEqual([miniProgram.appid]);
 
     const channels = await open("/wxaopen/safe/bindcomponent", await baseParams({ auth_type: "5" }));
-    const channelAppids = [...channels.text.matchAll(/data-appid="(wx[0-9a-f]{16})"/g)].map((match) => sandbox.state.findAccount(String(match[1]))?.kind);
+    const channelAppids = [...channels.text.matchAll(/data-appid="(wx[0-9a-f]{16})"/g)].map(
+      (match) => sandbox.state.findAccount(String(match[1]))?.kind,
+    );
     expect(new Set(channelAppids)).toEqual(new Set(["channels"]));
   });
 
@@ -140,7 +146,12 @@ describe("H5 flow", () => {
 
     // What the admin unticked is not granted.
     const token = await getComponentToken(sandbox);
-    const answer = await api(sandbox, "api_query_auth", { component_appid: COMPONENT.appid, authorization_code: target.searchParams.get("auth_code") }, { component_access_token: token });
+    const answer = await api(
+      sandbox,
+      "api_query_auth",
+      { component_appid: COMPONENT.appid, authorization_code: target.searchParams.get("auth_code") },
+      { component_access_token: token },
+    );
     const info = answer.authorization_info as { func_info: { funcscope_category: { id: number } }[] };
     expect(info.func_info.map((entry) => entry.funcscope_category.id)).toEqual([1, 2, 3]);
   });
@@ -191,7 +202,8 @@ describe("PC flow", () => {
     expect(page.text).toContain("<svg");
     const sessionId = sessionIdFrom(page.text);
     expect(page.text).toContain(`${sandbox.url}/sandbox/phone/${sessionId}`);
-    const poll = async () => (await (await fetch(`${sandbox.url}/sandbox/session/${sessionId}`)).json()) as { status: string; redirectTo?: string };
+    const poll = async () =>
+      (await (await fetch(`${sandbox.url}/sandbox/session/${sessionId}`)).json()) as { status: string; redirectTo?: string };
     expect((await poll()).status).toBe("waiting");
     await fetch(`${sandbox.url}/sandbox/phone/${sessionId}`);
     expect((await poll()).status).toBe("scanned");

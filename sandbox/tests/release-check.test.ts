@@ -66,10 +66,13 @@ async function startPortal(behaviour: Behaviour, sandboxUrl: () => string): Prom
       method: "POST",
       body: JSON.stringify({ component_appid: COMPONENT.appid, component_appsecret: COMPONENT.appsecret, component_verify_ticket: ticket }),
     }).then((r) => r.json() as Promise<{ component_access_token: string }>);
-    const auth = await fetch(`${base}/cgi-bin/component/api_query_auth?component_access_token=${encodeURIComponent(token.component_access_token)}`, {
-      method: "POST",
-      body: JSON.stringify({ component_appid: COMPONENT.appid, authorization_code: code }),
-    }).then((r) => r.json() as Promise<{ authorization_info: { authorizer_access_token: string } }>);
+    const auth = await fetch(
+      `${base}/cgi-bin/component/api_query_auth?component_access_token=${encodeURIComponent(token.component_access_token)}`,
+      {
+        method: "POST",
+        body: JSON.stringify({ component_appid: COMPONENT.appid, authorization_code: code }),
+      },
+    ).then((r) => r.json() as Promise<{ authorization_info: { authorizer_access_token: string } }>);
     await fetch(`${base}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(auth.authorization_info.authorizer_access_token)}`, {
       method: "POST",
       body: JSON.stringify({ touser: message.FromUserName, msgtype: "text", text: { content: `${code}_from_api` } }),
@@ -113,7 +116,9 @@ describe("release check", () => {
     expect(result.appid).toBe("wx570bc396a51b8ff8");
     // The messages really went to the per-authorizer URL, and the portal exchanged the code itself.
     expect(portal?.requests.some((request) => request.url.pathname === "/messages/wx570bc396a51b8ff8" && request.query.openid)).toBe(true);
-    const calls = (await (await fetch(`${running.url}/sandbox/api/calls?endpoint=api_query_auth`)).json()) as { calls: { errcode: number }[] };
+    const calls = (await (await fetch(`${running.url}/sandbox/api/calls?endpoint=api_query_auth`)).json()) as {
+      calls: { errcode: number }[];
+    };
     expect(calls.calls.map((call) => call.errcode)).toEqual([0]);
   });
 
@@ -142,7 +147,11 @@ describe("release check", () => {
   });
 
   it("fails the ticket case when the event URL does not answer success", async () => {
-    const running = await startTestSandbox({ eventUrl: "http://127.0.0.1:9/events", messageUrl: "http://127.0.0.1:9/m/$APPID$", releaseCheckWaitMs: 200 });
+    const running = await startTestSandbox({
+      eventUrl: "http://127.0.0.1:9/events",
+      messageUrl: "http://127.0.0.1:9/m/$APPID$",
+      releaseCheckWaitMs: 200,
+    });
     sandbox = running;
     const result = (await control(running, "release-check")) as unknown as CheckResult;
     expect(result.cases.every((entry) => !entry.ok)).toBe(true);
@@ -151,13 +160,19 @@ describe("release check", () => {
 
   it("refuses an appid that is not a release-test account (400)", async () => {
     const running = await setUp({});
-    const response = await fetch(`${running.url}/sandbox/api/release-check`, { method: "POST", body: JSON.stringify({ appid: "wx0000000000000000" }) });
+    const response = await fetch(`${running.url}/sandbox/api/release-check`, {
+      method: "POST",
+      body: JSON.stringify({ appid: "wx0000000000000000" }),
+    });
     expect(response.status).toBe(400);
   });
 
   it("the CLI prints one line per case and exits 0 on pass, 1 on failure", async () => {
     const passing = await setUp({});
-    const ok = await run(process.execPath, ["--import", "tsx", "sandbox/release-check.ts"], { cwd: repoRoot, env: { ...process.env, SANDBOX_URL: passing.url } });
+    const ok = await run(process.execPath, ["--import", "tsx", "sandbox/release-check.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, SANDBOX_URL: passing.url },
+    });
     expect(ok.stdout).toMatch(/PASS {2}component_verify_ticket/);
     expect(ok.stdout).toMatch(/PASS {2}query_auth_code/);
     expect(ok.stdout).toContain("release check passed");
@@ -165,9 +180,10 @@ describe("release check", () => {
     await portal?.close();
 
     const failing = await setUp({ textReply: () => "nope" });
-    const failed = await run(process.execPath, ["--import", "tsx", "sandbox/release-check.ts"], { cwd: repoRoot, env: { ...process.env, SANDBOX_URL: failing.url } }).catch(
-      (error: { code: number; stdout: string }) => error,
-    );
+    const failed = await run(process.execPath, ["--import", "tsx", "sandbox/release-check.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, SANDBOX_URL: failing.url },
+    }).catch((error: { code: number; stdout: string }) => error);
     expect("code" in failed ? failed.code : 0).toBe(1);
     expect(failed.stdout).toMatch(/FAIL {2}text/);
   });

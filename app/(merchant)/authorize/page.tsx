@@ -45,7 +45,11 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Pr
       <div className={styles.layout}>
         <AttemptLive
           initial={attempt}
-          retryHref={buildRetryPath({ path: PC_PAGE_PATH, ...attempt, permissionSetIds: attempt.requestedPermissionSets.map((set) => set.id) })}
+          retryHref={buildRetryPath({
+            path: PC_PAGE_PATH,
+            ...attempt,
+            permissionSetIds: attempt.requestedPermissionSets.map((set) => set.id),
+          })}
           qr={<QrCode value={attempt.phoneUrl} label={t("qrLabel")} />}
         />
         <div className={styles.stack}>

@@ -23,7 +23,12 @@ describe(`console link statuses (${databaseKind})`, () => {
     // It was given a code once, and that code has lapsed.
     await t.database.prisma.authorizationAttempt.update({
       where: { id: attempt.id },
-      data: { preAuthCode: "preauthcode@@@lapsed", codeIssuedAt: new Date(hourAgo.getTime() - 600_000), expiresAt: hourAgo, codesIssued: 1 },
+      data: {
+        preAuthCode: "preauthcode@@@lapsed",
+        codeIssuedAt: new Date(hourAgo.getTime() - 600_000),
+        expiresAt: hourAgo,
+        codesIssued: 1,
+      },
     });
     expect((await loadAttempt(attempt.id))?.status).toBe("pending");
     expect(await ids("pending")).toContain(attempt.id);
@@ -39,7 +44,12 @@ describe(`console link statuses (${databaseKind})`, () => {
     const attempt = await createAttempt({ authType: 2 }, { mint: false });
     await t.database.prisma.authorizationAttempt.update({
       where: { id: attempt.id },
-      data: { preAuthCode: "preauthcode@@@last", codeIssuedAt: new Date(Date.now() - 700_000), expiresAt: new Date(Date.now() - 100_000), codesIssued: 12 },
+      data: {
+        preAuthCode: "preauthcode@@@last",
+        codeIssuedAt: new Date(Date.now() - 700_000),
+        expiresAt: new Date(Date.now() - 100_000),
+        codesIssued: 12,
+      },
     });
     expect((await loadAttempt(attempt.id))?.status).toBe("expired");
     expect(await ids("expired")).toContain(attempt.id);

@@ -42,7 +42,12 @@ describe("a grant whose account could not be read", () => {
     await sandboxControl(sandbox, "faults", { kind: "http5xx", endpoint: "api_get_authorizer_info", count: 1 });
     const row = await t.database.prisma.authorizationAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
     const outcome = await handleAuthorizationCallback({
-      params: new URLSearchParams({ attempt: attempt.id, state: row.state, auth_code: back.searchParams.get("auth_code")!, expires_in: "3600" }),
+      params: new URLSearchParams({
+        attempt: attempt.id,
+        state: row.state,
+        auth_code: back.searchParams.get("auth_code")!,
+        expires_in: "3600",
+      }),
       clientAddress: "10.7.0.1",
     });
     expect(outcome.ok).toBe(false);

@@ -68,7 +68,9 @@ describe(`a pool with no free connection (${databaseKind})`, () => {
         params: Promise.resolve({ id: "0123456789abcdef0123456789abcdef" }),
       });
       expect(attempt.status).toBe(503);
-      const token = await componentToken(new Request("http://portal.test/api/v1/component/token", { headers: { authorization: `Bearer ${apiKey}` } }));
+      const token = await componentToken(
+        new Request("http://portal.test/api/v1/component/token", { headers: { authorization: `Bearer ${apiKey}` } }),
+      );
       expect(token.status).toBe(503);
       expect(await token.json()).toMatchObject({ error: "unavailable" });
     } finally {

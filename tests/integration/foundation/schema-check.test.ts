@@ -24,19 +24,24 @@ describe(`migrations against the schema (${databaseKind})`, () => {
     await checkMigrations({ database: t.database, schema });
     const actual = await shapeOfDatabase(t.database);
     const edited = schema
-      .replace(/^(model StaffUser \{\n)/m, "$1  nickname String? @map(\"nickname\") @db.VarChar(40)\n")
+      .replace(/^(model StaffUser \{\n)/m, '$1  nickname String? @map("nickname") @db.VarChar(40)\n')
       .replace(/^enum StaffRole \{\n/m, "enum StaffRole {\n  auditor\n")
       .replace(/  state           String        @db\.VarChar\(128\)/, "  state           String?       @db.Uuid")
-      .concat("\nmodel Extra {\n  id Int @id\n  @@map(\"extras\")\n}\n");
+      .concat('\nmodel Extra {\n  id Int @id\n  @@map("extras")\n}\n');
     expect(compareShapes(shapeOfSchema(edited), actual)).toEqual(
       expect.arrayContaining([
         "column staff_users.nickname is in the schema but no migration creates it",
         "column authorization_attempts.state is varchar after the migrations, the schema says uuid",
         "table extras is in the schema but no migration creates it",
-        expect.stringMatching(/^enum StaffRole has \(admin, operator, viewer\) after the migrations, the schema says \(auditor, admin, operator, viewer\)/),
+        expect.stringMatching(
+          /^enum StaffRole has \(admin, operator, viewer\) after the migrations, the schema says \(auditor, admin, operator, viewer\)/,
+        ),
       ]),
     );
-    const required = schema.replace(/  preAuthCode     String\?       @map\("pre_auth_code"\)/, '  preAuthCode     String        @map("pre_auth_code")');
+    const required = schema.replace(
+      /  preAuthCode     String\?       @map\("pre_auth_code"\)/,
+      '  preAuthCode     String        @map("pre_auth_code")',
+    );
     expect(compareShapes(shapeOfSchema(required), actual)).toEqual([
       "column authorization_attempts.pre_auth_code is nullable after the migrations, the schema says required",
     ]);

@@ -46,7 +46,12 @@ type Answer = { status: number; redirect?: string; body?: unknown; cookies: { na
 /** One request to next-auth's handler, as /api/auth/[...nextauth] gets it (next-auth's Node.js form). */
 async function nextAuth(
   action: string,
-  { method = "GET", providerId, body, cookies = {} }: { method?: string; providerId?: string; body?: Record<string, string>; cookies?: Record<string, string> } = {},
+  {
+    method = "GET",
+    providerId,
+    body,
+    cookies = {},
+  }: { method?: string; providerId?: string; body?: Record<string, string>; cookies?: Record<string, string> } = {},
 ): Promise<Answer> {
   const headers = new Map<string, string | string[]>();
   const answer: Answer = { status: 200, cookies: [] };

@@ -41,7 +41,11 @@ describe("client address", () => {
 
   it("is configured by TRUSTED_PROXY_HOPS, 0 unless set", () => {
     // The test's own data folder and keys: nothing is generated into the developer's .data/.
-    const base = { DATA_DIR: process.env.DATA_DIR, AUTH_SECRET: process.env.AUTH_SECRET, TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY };
+    const base = {
+      DATA_DIR: process.env.DATA_DIR,
+      AUTH_SECRET: process.env.AUTH_SECRET,
+      TOKEN_ENCRYPTION_KEY: process.env.TOKEN_ENCRYPTION_KEY,
+    };
     expect(parseEnv(base).trustedProxyHops).toBe(0);
     expect(parseEnv({ ...base, TRUSTED_PROXY_HOPS: "2" }).trustedProxyHops).toBe(2);
     expect(() => parseEnv({ ...base, TRUSTED_PROXY_HOPS: "-1" })).toThrow(/TRUSTED_PROXY_HOPS/);

@@ -94,8 +94,14 @@ describe("proxy", () => {
       expect(runs(path), path).toBe(true);
     }
     // WeChat's redirect back (callback throttling) and the token centre (audit) read the address.
-    for (const path of ["/api/wechat/authorize/callback", "/api/v1/component/token", "/api/console/anything"]) expect(runs(path), path).toBe(true);
-    for (const path of ["/api/wechat/component/events", "/api/wechat/messages/wx0000000000000001", "/api/health", "/_next/static/chunks/a.js"]) {
+    for (const path of ["/api/wechat/authorize/callback", "/api/v1/component/token", "/api/console/anything"])
+      expect(runs(path), path).toBe(true);
+    for (const path of [
+      "/api/wechat/component/events",
+      "/api/wechat/messages/wx0000000000000001",
+      "/api/health",
+      "/_next/static/chunks/a.js",
+    ]) {
       expect(runs(path), path).toBe(false);
     }
   });

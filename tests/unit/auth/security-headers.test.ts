@@ -2,10 +2,20 @@
 import { describe, expect, it } from "vitest";
 import { createNonce, pageContentSecurityPolicy, pageSecurityHeaders, STATIC_SECURITY_HEADERS } from "@/lib/security-headers";
 
-const directives = (csp: string) => new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+const directives = (csp: string) =>
+  new Map(
+    csp
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 
 describe("page security headers", () => {
-  const options = { nonce: "bm9uY2U=", publicBaseUrl: "https://portal.example.com", wechatBases: ["https://api.weixin.qq.com", "http://localhost:3201"] };
+  const options = {
+    nonce: "bm9uY2U=",
+    publicBaseUrl: "https://portal.example.com",
+    wechatBases: ["https://api.weixin.qq.com", "http://localhost:3201"],
+  };
 
   it("locks the page down: no framing, no plugins, no foreign base, scripts only by nonce", () => {
     const csp = directives(pageContentSecurityPolicy(options));

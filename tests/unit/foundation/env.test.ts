@@ -45,14 +45,27 @@ describe("configuration", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const name of ["WECHAT_COMPONENT_APPID", "WECHAT_COMPONENT_APPSECRET", "WECHAT_COMPONENT_TOKEN", "WECHAT_COMPONENT_AES_KEY", "TOKEN_ENCRYPTION_KEY", "AUTH_SECRET"]) {
+    for (const name of [
+      "WECHAT_COMPONENT_APPID",
+      "WECHAT_COMPONENT_APPSECRET",
+      "WECHAT_COMPONENT_TOKEN",
+      "WECHAT_COMPONENT_AES_KEY",
+      "TOKEN_ENCRYPTION_KEY",
+      "AUTH_SECRET",
+    ]) {
       expect(message).toContain(`${name} is required in production`);
     }
   });
 
   it("lets a production build that talks only to the sandbox (the demo, the e2e tests) use the demo component", () => {
     const sandbox = "http://127.0.0.1:3100";
-    const env = parseEnv({ DATA_DIR: tempDir(), NODE_ENV: "production", WECHAT_API_BASE: sandbox, WECHAT_MP_BASE: sandbox, WECHAT_OPEN_BASE: sandbox });
+    const env = parseEnv({
+      DATA_DIR: tempDir(),
+      NODE_ENV: "production",
+      WECHAT_API_BASE: sandbox,
+      WECHAT_MP_BASE: sandbox,
+      WECHAT_OPEN_BASE: sandbox,
+    });
     expect(env.component.appid).toBe(DEMO_COMPONENT.appid);
     expect(env.embedded).toBe(true);
   });

@@ -45,7 +45,11 @@ const componentArgs = { componentAccessToken: COMPONENT_TOKEN, componentAppid: "
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const SAMPLE_RUNNERS: Record<string, (api: ComponentApi, raw: Raw, file: string) => Promise<void>> = {
   api_component_token: async (api, raw) => {
-    const token = await api.getComponentToken({ componentAppid: "wxe940405705046cf5", componentAppsecret: "secret", componentVerifyTicket: "ticket@@@x" });
+    const token = await api.getComponentToken({
+      componentAppid: "wxe940405705046cf5",
+      componentAppsecret: "secret",
+      componentVerifyTicket: "ticket@@@x",
+    });
     expect(token).toEqual({ componentAccessToken: raw.component_access_token, expiresIn: 7200 });
   },
   api_create_preauthcode: async (api, raw) => {
@@ -57,11 +61,21 @@ const SAMPLE_RUNNERS: Record<string, (api: ComponentApi, raw: Raw, file: string)
     expect(grant.authorizerAccessToken).toBe(raw.authorization_info.authorizer_access_token);
     expect(grant.authorizerRefreshToken).toBe(raw.authorization_info.authorizer_refresh_token);
     expect(grant.expiresIn).toBe(7200);
-    expect(grant.permissionSets.map((set) => set.id)).toEqual(raw.authorization_info.func_info.map((entry: Raw) => entry.funcscope_category.id));
+    expect(grant.permissionSets.map((set) => set.id)).toEqual(
+      raw.authorization_info.func_info.map((entry: Raw) => entry.funcscope_category.id),
+    );
   },
   api_authorizer_token: async (api, raw) => {
-    const token = await api.getAuthorizerToken({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8", authorizerRefreshToken: "refreshtoken@@@x" });
-    expect(token).toEqual({ authorizerAccessToken: raw.authorizer_access_token, expiresIn: 7200, authorizerRefreshToken: raw.authorizer_refresh_token });
+    const token = await api.getAuthorizerToken({
+      ...componentArgs,
+      authorizerAppid: "wx570bc396a51b8ff8",
+      authorizerRefreshToken: "refreshtoken@@@x",
+    });
+    expect(token).toEqual({
+      authorizerAccessToken: raw.authorizer_access_token,
+      expiresIn: 7200,
+      authorizerRefreshToken: raw.authorizer_refresh_token,
+    });
   },
   api_get_authorizer_info: async (api, raw, file) => {
     const info = await api.getAuthorizerInfo({ ...componentArgs, authorizerAppid: "wxREQUESTED00000" });
@@ -70,14 +84,22 @@ const SAMPLE_RUNNERS: Record<string, (api: ComponentApi, raw: Raw, file: string)
     expect(info.profile.serviceTypeId).toBe(raw.authorizer_info.service_type_info.id);
     expect(info.profile.isVerified).toBe(raw.authorizer_info.verify_type_info.id !== -1);
     const authorization = raw.authorization_info;
-    expect(info.authorization.authorizerAppid).toBe(authorization.authorizer_appid ?? authorization.authorization_appid ?? authorization.appid);
-    expect(info.authorization.permissionSets.map((set) => set.id)).toEqual(authorization.func_info.map((entry: Raw) => entry.funcscope_category.id));
+    expect(info.authorization.authorizerAppid).toBe(
+      authorization.authorizer_appid ?? authorization.authorization_appid ?? authorization.appid,
+    );
+    expect(info.authorization.permissionSets.map((set) => set.id)).toEqual(
+      authorization.func_info.map((entry: Raw) => entry.funcscope_category.id),
+    );
   },
   api_get_authorizer_list: async (api, raw) => {
     const list = await api.getAuthorizerList({ ...componentArgs, offset: 0, count: 500 });
     expect(list.totalCount).toBe(raw.total_count);
     expect(list.items).toEqual(
-      raw.list.map((item: Raw) => ({ authorizerAppid: item.authorizer_appid, refreshToken: item.refresh_token, authTime: new Date(item.auth_time * 1000) })),
+      raw.list.map((item: Raw) => ({
+        authorizerAppid: item.authorizer_appid,
+        refreshToken: item.refresh_token,
+        authTime: new Date(item.auth_time * 1000),
+      })),
     );
   },
   api_get_authorizer_option: async (api, raw) => {
@@ -87,7 +109,9 @@ const SAMPLE_RUNNERS: Record<string, (api: ComponentApi, raw: Raw, file: string)
     });
   },
   api_set_authorizer_option: async (api) => {
-    await expect(api.setAuthorizerOption({ authorizerAccessToken: AUTHORIZER_TOKEN, optionName: "voice_recognize", optionValue: "1" })).resolves.toBeUndefined();
+    await expect(
+      api.setAuthorizerOption({ authorizerAccessToken: AUTHORIZER_TOKEN, optionName: "voice_recognize", optionValue: "1" }),
+    ).resolves.toBeUndefined();
   },
 };
 
@@ -137,7 +161,9 @@ describe("reshaping details", () => {
   });
 
   it("accepts list items without refresh_token (reported for live responses)", async () => {
-    const { api } = apiReturning(JSON.stringify({ total_count: 1, list: [{ authorizer_appid: "wx1ae72c28abb93c09", auth_time: 1685428690 }] }));
+    const { api } = apiReturning(
+      JSON.stringify({ total_count: 1, list: [{ authorizer_appid: "wx1ae72c28abb93c09", auth_time: 1685428690 }] }),
+    );
     const list = await api.getAuthorizerList({ ...componentArgs, offset: 0, count: 10 });
     expect(list.items).toEqual([{ authorizerAppid: "wx1ae72c28abb93c09", authTime: new Date(1685428690_000) }]);
   });
@@ -156,7 +182,12 @@ describe("requests", () => {
     const responses: Record<string, string> = {
       [API_PATHS.componentToken]: JSON.stringify({ component_access_token: "c", expires_in: 7200 }),
       [API_PATHS.createPreAuthCode]: JSON.stringify({ pre_auth_code: "p", expires_in: 600 }),
-      [API_PATHS.jsapiTicket]: JSON.stringify({ errcode: 0, errmsg: "ok", ticket: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", expires_in: 7200 }),
+      [API_PATHS.jsapiTicket]: JSON.stringify({
+        errcode: 0,
+        errmsg: "ok",
+        ticket: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+        expires_in: 7200,
+      }),
       [API_PATHS.getAuthorizerOption]: JSON.stringify({ option_name: "location_report", option_value: 1 }),
     };
     const { fetchImpl, calls } = fakeFetch((request) => jsonResponse(responses[request.url.pathname] ?? ok));
@@ -169,27 +200,46 @@ describe("requests", () => {
     await api.clearQuota({ componentAppid: "wxe940405705046cf5", appsecret: "s" });
     const ticket = await api.getJsapiTicket({ authorizerAccessToken: AUTHORIZER_TOKEN });
     const option = await api.getAuthorizerOption({ authorizerAccessToken: AUTHORIZER_TOKEN, optionName: "location_report" });
-    await api.sendCustomMessage({ authorizerAccessToken: AUTHORIZER_TOKEN, message: buildTextCustomMessage({ toUser: "openid", content: "code_from_api" }) });
+    await api.sendCustomMessage({
+      authorizerAccessToken: AUTHORIZER_TOKEN,
+      message: buildTextCustomMessage({ toUser: "openid", content: "code_from_api" }),
+    });
 
     expect(ticket.expiresIn).toBe(7200);
     expect(option).toEqual({ optionName: "location_report", optionValue: "1" });
     const summary = calls.map((call) => ({ method: call.method, url: call.url.toString(), body: call.body }));
     expect(summary).toEqual([
-      { method: "POST", url: `${API_BASE}/cgi-bin/component/api_start_push_ticket`, body: { component_appid: "wxe940405705046cf5", component_secret: "s" } },
+      {
+        method: "POST",
+        url: `${API_BASE}/cgi-bin/component/api_start_push_ticket`,
+        body: { component_appid: "wxe940405705046cf5", component_secret: "s" },
+      },
       {
         method: "POST",
         url: `${API_BASE}/cgi-bin/component/api_component_token`,
         body: { component_appid: "wxe940405705046cf5", component_appsecret: "s", component_verify_ticket: "ticket@@@t" },
       },
-      { method: "POST", url: `${API_BASE}/cgi-bin/component/api_create_preauthcode?component_access_token=${COMPONENT_TOKEN}`, body: { component_appid: "wxe940405705046cf5" } },
+      {
+        method: "POST",
+        url: `${API_BASE}/cgi-bin/component/api_create_preauthcode?component_access_token=${COMPONENT_TOKEN}`,
+        body: { component_appid: "wxe940405705046cf5" },
+      },
       {
         method: "POST",
         url: `${API_BASE}/cgi-bin/component/api_query_auth?component_access_token=${COMPONENT_TOKEN}`,
         body: { component_appid: "wxe940405705046cf5", authorization_code: "code" },
       },
-      { method: "POST", url: `${API_BASE}/cgi-bin/component/clear_quota/v2`, body: { component_appid: "wxe940405705046cf5", appsecret: "s" } },
+      {
+        method: "POST",
+        url: `${API_BASE}/cgi-bin/component/clear_quota/v2`,
+        body: { component_appid: "wxe940405705046cf5", appsecret: "s" },
+      },
       { method: "GET", url: `${API_BASE}/cgi-bin/ticket/getticket?access_token=${AUTHORIZER_TOKEN}&type=jsapi`, body: undefined },
-      { method: "POST", url: `${API_BASE}/cgi-bin/component/get_authorizer_option?access_token=${AUTHORIZER_TOKEN}`, body: { option_name: "location_report" } },
+      {
+        method: "POST",
+        url: `${API_BASE}/cgi-bin/component/get_authorizer_option?access_token=${AUTHORIZER_TOKEN}`,
+        body: { option_name: "location_report" },
+      },
       {
         method: "POST",
         url: `${API_BASE}/cgi-bin/message/custom/send?access_token=${AUTHORIZER_TOKEN}`,
@@ -201,15 +251,29 @@ describe("requests", () => {
   it("sends the remaining component-token calls with their documented bodies", async () => {
     const { fetchImpl, calls } = fakeFetch(() => jsonResponse(ok));
     const api = createComponentApi({ apiBase: API_BASE, fetch: fetchImpl });
-    await api.getAuthorizerToken({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8", authorizerRefreshToken: "r" }).catch(() => undefined);
+    await api
+      .getAuthorizerToken({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8", authorizerRefreshToken: "r" })
+      .catch(() => undefined);
     await api.getAuthorizerInfo({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8" }).catch(() => undefined);
     await api.getAuthorizerList({ ...componentArgs, offset: 500, count: 500 }).catch(() => undefined);
     await api.setAuthorizerOption({ authorizerAccessToken: AUTHORIZER_TOKEN, optionName: "customer_service", optionValue: "1" });
     await api.clearQuota({ componentAppid: "wxe940405705046cf5", appsecret: "s", appid: "wx570bc396a51b8ff8" });
     expect(calls.map((call) => [call.url.pathname, Object.fromEntries(call.url.searchParams), call.body])).toEqual([
-      [API_PATHS.authorizerToken, { component_access_token: COMPONENT_TOKEN }, { component_appid: "wxe940405705046cf5", authorizer_appid: "wx570bc396a51b8ff8", authorizer_refresh_token: "r" }],
-      [API_PATHS.authorizerInfo, { component_access_token: COMPONENT_TOKEN }, { component_appid: "wxe940405705046cf5", authorizer_appid: "wx570bc396a51b8ff8" }],
-      [API_PATHS.authorizerList, { component_access_token: COMPONENT_TOKEN }, { component_appid: "wxe940405705046cf5", offset: 500, count: 500 }],
+      [
+        API_PATHS.authorizerToken,
+        { component_access_token: COMPONENT_TOKEN },
+        { component_appid: "wxe940405705046cf5", authorizer_appid: "wx570bc396a51b8ff8", authorizer_refresh_token: "r" },
+      ],
+      [
+        API_PATHS.authorizerInfo,
+        { component_access_token: COMPONENT_TOKEN },
+        { component_appid: "wxe940405705046cf5", authorizer_appid: "wx570bc396a51b8ff8" },
+      ],
+      [
+        API_PATHS.authorizerList,
+        { component_access_token: COMPONENT_TOKEN },
+        { component_appid: "wxe940405705046cf5", offset: 500, count: 500 },
+      ],
       [API_PATHS.setAuthorizerOption, { access_token: AUTHORIZER_TOKEN }, { option_name: "customer_service", option_value: "1" }],
       [API_PATHS.clearQuota, {}, { component_appid: "wxe940405705046cf5", appsecret: "s", appid: "wx570bc396a51b8ff8" }],
     ]);
@@ -234,7 +298,9 @@ describe("error samples in responses/errors/", () => {
     const text = readFixture(`responses/errors/${file}`);
     const raw = JSON.parse(text) as { errcode: number; errmsg: string };
     const { api } = apiReturning(text);
-    const error = await rejectionOf(api.getAuthorizerToken({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8", authorizerRefreshToken: "r" }));
+    const error = await rejectionOf(
+      api.getAuthorizerToken({ ...componentArgs, authorizerAppid: "wx570bc396a51b8ff8", authorizerRefreshToken: "r" }),
+    );
     expect(error).toBeInstanceOf(WeChatApiError);
     const apiError = error as WeChatApiError;
     expect(apiError.errcode).toBe(raw.errcode);
@@ -289,7 +355,9 @@ describe("transport failures", () => {
     let signal: AbortSignal | undefined;
     const fetchImpl = ((_input: RequestInfo | URL, init?: RequestInit) => {
       signal = init?.signal ?? undefined;
-      return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
+      return new Promise<Response>((_, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+      );
     }) as typeof fetch;
     const api = createComponentApi({ apiBase: API_BASE, fetch: fetchImpl, timeoutMs: 20 });
     const error = (await rejectionOf(api.getJsapiTicket({ authorizerAccessToken: AUTHORIZER_TOKEN }))) as WeChatTransportError;
@@ -299,7 +367,9 @@ describe("transport failures", () => {
 
   it("reports a network error without the URL (it holds the token)", async () => {
     const fetchImpl = (async (input: RequestInfo | URL) => {
-      throw new TypeError(`fetch failed for ${String(input)}`, { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+      throw new TypeError(`fetch failed for ${String(input)}`, {
+        cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      });
     }) as typeof fetch;
     const api = createComponentApi({ apiBase: API_BASE, fetch: fetchImpl });
     const error = (await rejectionOf(api.createPreAuthCode(componentArgs))) as WeChatTransportError;
@@ -311,21 +381,27 @@ describe("transport failures", () => {
   });
 
   it("5xx is retryable, 4xx is not", async () => {
-    const server = (await rejectionOf(apiReturning("<html>bad gateway</html>", 502).api.createPreAuthCode(componentArgs))) as WeChatTransportError;
+    const server = (await rejectionOf(
+      apiReturning("<html>bad gateway</html>", 502).api.createPreAuthCode(componentArgs),
+    )) as WeChatTransportError;
     expect([server.kind, server.status, server.errorClass]).toEqual(["http", 502, "retry"]);
     const client = (await rejectionOf(apiReturning("not found", 404).api.createPreAuthCode(componentArgs))) as WeChatTransportError;
     expect([client.kind, client.status, client.errorClass]).toEqual(["http", 404, "client"]);
   });
 
   it("a 200 that is not JSON is a retryable transport error", async () => {
-    const error = (await rejectionOf(apiReturning("<html>maintenance</html>").api.createPreAuthCode(componentArgs))) as WeChatTransportError;
+    const error = (await rejectionOf(
+      apiReturning("<html>maintenance</html>").api.createPreAuthCode(componentArgs),
+    )) as WeChatTransportError;
     expect(error).toBeInstanceOf(WeChatTransportError);
     expect([error.kind, error.errorClass]).toEqual(["invalid-json", "retry"]);
   });
 
   it("JSON of the wrong shape names the field, not its value", async () => {
     const { api } = apiReturning(JSON.stringify({ component_access_token: 12345, expires_in: "soon" }));
-    const error = (await rejectionOf(api.getComponentToken({ componentAppid: "wx", componentAppsecret: "s", componentVerifyTicket: "t" }))) as WeChatTransportError;
+    const error = (await rejectionOf(
+      api.getComponentToken({ componentAppid: "wx", componentAppsecret: "s", componentVerifyTicket: "t" }),
+    )) as WeChatTransportError;
     expect(error.kind).toBe("unexpected-response");
     expect(error.message).toContain("component_access_token");
     expect(error.message).toContain("expires_in");

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CLASSIFIED_ERRCODES, WeChatApiError, WeChatTransportError, classifyErrcode, parseErrmsg, type ErrorClass } from "@/lib/wechat/errors";
+import {
+  CLASSIFIED_ERRCODES,
+  WeChatApiError,
+  WeChatTransportError,
+  classifyErrcode,
+  parseErrmsg,
+  type ErrorClass,
+} from "@/lib/wechat/errors";
 import { readJsonFixture } from "./fixtures";
 
 // The protocol doc's list, with the class each code must get.
@@ -55,11 +62,17 @@ describe("classifyErrcode", () => {
 
 describe("parseErrmsg / WeChatApiError", () => {
   it("splits the current rid suffix", () => {
-    expect(parseErrmsg("access_token expired rid: 66c669e3-210a005b-256a5f92")).toEqual({ message: "access_token expired", rid: "66c669e3-210a005b-256a5f92" });
+    expect(parseErrmsg("access_token expired rid: 66c669e3-210a005b-256a5f92")).toEqual({
+      message: "access_token expired",
+      rid: "66c669e3-210a005b-256a5f92",
+    });
   });
 
   it("splits the older hint suffix", () => {
-    expect(parseErrmsg("refresh_token is invalid hint: [zDNUIA07582974]")).toEqual({ message: "refresh_token is invalid", hint: "zDNUIA07582974" });
+    expect(parseErrmsg("refresh_token is invalid hint: [zDNUIA07582974]")).toEqual({
+      message: "refresh_token is invalid",
+      hint: "zDNUIA07582974",
+    });
   });
 
   it("leaves a plain errmsg alone", () => {
@@ -67,20 +80,32 @@ describe("parseErrmsg / WeChatApiError", () => {
   });
 
   it("carries errcode, rid, endpoint and classification", () => {
-    const error = new WeChatApiError({ errcode: 61023, errmsg: "refresh_token is invalid rid: 666188b4-774b1b9f-5cbb8e23", endpoint: "/cgi-bin/component/api_authorizer_token" });
+    const error = new WeChatApiError({
+      errcode: 61023,
+      errmsg: "refresh_token is invalid rid: 666188b4-774b1b9f-5cbb8e23",
+      endpoint: "/cgi-bin/component/api_authorizer_token",
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error.errcode).toBe(61023);
     expect(error.rid).toBe("666188b4-774b1b9f-5cbb8e23");
     expect(error.errorClass).toBe("re-authorize");
-    expect(error.message).toBe("WeChat /cgi-bin/component/api_authorizer_token failed with errcode 61023: refresh_token is invalid (rid 666188b4-774b1b9f-5cbb8e23)");
+    expect(error.message).toBe(
+      "WeChat /cgi-bin/component/api_authorizer_token failed with errcode 61023: refresh_token is invalid (rid 666188b4-774b1b9f-5cbb8e23)",
+    );
   });
 });
 
 describe("errors across bundles", () => {
   it("recognises an error thrown by another copy of the module (Next.js bundles per entry)", async () => {
     // A second, separately evaluated copy of the module, as a second server bundle would have.
-    const copy = (await import(/* @vite-ignore */ `../../../lib/wechat/errors.ts?copy=${Date.now()}`)) as typeof import("@/lib/wechat/errors");
-    const foreign = new copy.WeChatApiError({ errcode: 61010, errmsg: "code expired rid: x", endpoint: "/cgi-bin/component/api_query_auth" });
+    const copy = (await import(
+      /* @vite-ignore */ `../../../lib/wechat/errors.ts?copy=${Date.now()}`
+    )) as typeof import("@/lib/wechat/errors");
+    const foreign = new copy.WeChatApiError({
+      errcode: 61010,
+      errmsg: "code expired rid: x",
+      endpoint: "/cgi-bin/component/api_query_auth",
+    });
     expect(copy.WeChatApiError).not.toBe(WeChatApiError);
     expect(foreign instanceof WeChatApiError).toBe(true);
     expect(foreign instanceof WeChatTransportError).toBe(false);

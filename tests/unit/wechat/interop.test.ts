@@ -21,7 +21,11 @@ const configs = [
   // The component vectors' own configurations.
   ...loadVectors()
     .filter((vector) => vector.scope === "component" && vector.kind === "decrypt")
-    .map((vector) => ({ token: vector.token, encodingAesKey: required(vector.encoding_aes_key, "key"), appid: required(vector.appid, "appid") })),
+    .map((vector) => ({
+      token: vector.token,
+      encodingAesKey: required(vector.encoding_aes_key, "key"),
+      appid: required(vector.appid, "appid"),
+    })),
 ];
 
 const messages = [
@@ -35,15 +39,18 @@ describe("interop with wechat-crypto (node-webot)", () => {
     expect(configs.length).toBeGreaterThan(1);
   });
 
-  it.each(configs.map((config) => [config.appid, config] as const))("%s: our seal() opens with the peer, signature included", (_appid, config) => {
-    const ours = new MessageCrypto(config);
-    const peer = new WXBizMsgCrypt(config.token, config.encodingAesKey, config.appid);
-    for (const plaintext of messages) {
-      const sealed = ours.seal({ plaintext, timestamp: "1700000000", nonce: "123456" });
-      expect(peer.getSignature("1700000000", "123456", sealed.encrypt)).toBe(sealed.msgSignature);
-      expect(peer.decrypt(sealed.encrypt)).toEqual({ message: plaintext, id: config.appid });
-    }
-  });
+  it.each(configs.map((config) => [config.appid, config] as const))(
+    "%s: our seal() opens with the peer, signature included",
+    (_appid, config) => {
+      const ours = new MessageCrypto(config);
+      const peer = new WXBizMsgCrypt(config.token, config.encodingAesKey, config.appid);
+      for (const plaintext of messages) {
+        const sealed = ours.seal({ plaintext, timestamp: "1700000000", nonce: "123456" });
+        expect(peer.getSignature("1700000000", "123456", sealed.encrypt)).toBe(sealed.msgSignature);
+        expect(peer.decrypt(sealed.encrypt)).toEqual({ message: plaintext, id: config.appid });
+      }
+    },
+  );
 
   it.each(configs.map((config) => [config.appid, config] as const))("%s: the peer's encrypt() opens with ours", (_appid, config) => {
     const ours = new MessageCrypto(config);

@@ -42,6 +42,8 @@ describe("buildJsapiConfig", () => {
     const config = buildJsapiConfig({ appId: "wx570bc396a51b8ff8", jsapiTicket: official.jsapiTicket, url: official.url });
     expect(config.nonceStr).toMatch(/^[0-9a-f]{24}$/);
     expect(Math.abs(config.timestamp - Date.now() / 1000)).toBeLessThan(5);
-    expect(config.signature).toBe(signJsapi({ jsapiTicket: official.jsapiTicket, nonceStr: config.nonceStr, timestamp: config.timestamp, url: official.url }));
+    expect(config.signature).toBe(
+      signJsapi({ jsapiTicket: official.jsapiTicket, nonceStr: config.nonceStr, timestamp: config.timestamp, url: official.url }),
+    );
   });
 });

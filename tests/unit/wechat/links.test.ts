@@ -28,7 +28,12 @@ describe("buildPcAuthLink", () => {
   });
 
   it("encodes a redirect_uri carrying its own query exactly once", () => {
-    const link = buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, redirectUri: "https://portal.example.com/cb?attempt=a1b2&lang=zh-CN", authType: 1 });
+    const link = buildPcAuthLink({
+      mpBase: WECHAT_HOSTS.mp,
+      ...base,
+      redirectUri: "https://portal.example.com/cb?attempt=a1b2&lang=zh-CN",
+      authType: 1,
+    });
     expect(link).toBe(
       `https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxe940405705046cf5&pre_auth_code=${encodedCode}` +
         "&redirect_uri=https%3A%2F%2Fportal.example.com%2Fcb%3Fattempt%3Da1b2%26lang%3Dzh-CN&auth_type=1",
@@ -40,7 +45,14 @@ describe("buildPcAuthLink", () => {
 
   it("adds biz_appid and category_id_list joined with |", () => {
     expect(
-      buildPcAuthLink({ mpBase: "http://localhost:4010/", ...base, preAuthCode: "abc", authType: 2, bizAppid: "wx570bc396a51b8ff8", permissionSetIds: [17, 18, 19] }),
+      buildPcAuthLink({
+        mpBase: "http://localhost:4010/",
+        ...base,
+        preAuthCode: "abc",
+        authType: 2,
+        bizAppid: "wx570bc396a51b8ff8",
+        permissionSetIds: [17, 18, 19],
+      }),
     ).toBe(
       "http://localhost:4010/cgi-bin/componentloginpage?component_appid=wxe940405705046cf5&pre_auth_code=abc" +
         "&redirect_uri=https%3A%2F%2Fportal.example.com%2Fauthorize%2Fcallback&auth_type=2&biz_appid=wx570bc396a51b8ff8&category_id_list=17|18|19",
@@ -54,11 +66,21 @@ describe("buildPcAuthLink", () => {
   it("validates auth_type, appids, the redirect URI and permission set ids", () => {
     expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, authType: 7 as 1 })).fields).toEqual(["authType"]);
     expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, authType: 0 as 1 })).message).toContain("between 1 and 6");
-    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, componentAppid: "wx123" })).fields).toEqual(["componentAppid"]);
-    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, bizAppid: "gh_3c884a361561" })).fields).toEqual(["bizAppid"]);
-    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, redirectUri: "/relative/path" })).fields).toEqual(["redirectUri"]);
-    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, redirectUri: "javascript:alert(1)" })).fields).toEqual(["redirectUri"]);
-    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, permissionSetIds: [1, -2] })).fields).toEqual(["permissionSetIds.1"]);
+    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, componentAppid: "wx123" })).fields).toEqual([
+      "componentAppid",
+    ]);
+    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, bizAppid: "gh_3c884a361561" })).fields).toEqual([
+      "bizAppid",
+    ]);
+    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, redirectUri: "/relative/path" })).fields).toEqual([
+      "redirectUri",
+    ]);
+    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, redirectUri: "javascript:alert(1)" })).fields).toEqual([
+      "redirectUri",
+    ]);
+    expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, permissionSetIds: [1, -2] })).fields).toEqual([
+      "permissionSetIds.1",
+    ]);
     expect(linkError(() => buildPcAuthLink({ mpBase: WECHAT_HOSTS.mp, ...base, preAuthCode: "" })).fields).toEqual(["preAuthCode"]);
     expect(linkError(() => buildPcAuthLink({ mpBase: "not a url", ...base })).fields).toEqual(["mpBase"]);
   });
@@ -96,7 +118,9 @@ describe("buildPluginParams", () => {
       preAuthCode: "abc",
       authType: 3,
     });
-    expect(buildPluginParams({ componentAppid: base.componentAppid, preAuthCode: "abc", authType: 2, bizAppid: "wxd101a85aa106f53e" })).toEqual({
+    expect(
+      buildPluginParams({ componentAppid: base.componentAppid, preAuthCode: "abc", authType: 2, bizAppid: "wxd101a85aa106f53e" }),
+    ).toEqual({
       platformAppID: "wxe940405705046cf5",
       preAuthCode: "abc",
       authType: 2,

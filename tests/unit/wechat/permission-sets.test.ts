@@ -50,12 +50,20 @@ describe("permissionSetName", () => {
 
 describe("PERMISSION_SETS / listPermissionSets", () => {
   it("lists every official id once, sorted, with account type and mutex flag", () => {
-    const officialIds = [...Object.keys(fixture.official_current.official_account.ids), ...Object.keys(fixture.official_current.miniprogram.ids)].map(Number);
+    const officialIds = [
+      ...Object.keys(fixture.official_current.official_account.ids),
+      ...Object.keys(fixture.official_current.miniprogram.ids),
+    ].map(Number);
     const ids = PERMISSION_SETS.map((set) => set.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of officialIds) expect(ids).toContain(id);
-    expect(findPermissionSet(4)).toMatchObject({ accountType: "official_account", mutex: true, nameZh: "网页服务", source: "official_current" });
+    expect(findPermissionSet(4)).toMatchObject({
+      accountType: "official_account",
+      mutex: true,
+      nameZh: "网页服务",
+      source: "official_current",
+    });
   });
 
   it("filters by account type", () => {

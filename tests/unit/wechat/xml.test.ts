@@ -51,12 +51,22 @@ describe("parseXml refuses", () => {
 
 describe("parseXml values", () => {
   it("keeps numbers, leading zeros and 64-bit ids as strings", () => {
-    const fields = parseXml("<xml><CreateTime>1409659813</CreateTime><MsgId>6074746557628292943</MsgId><Code>007</Code><Appid><![CDATA[wx0123456789abcdef]]></Appid><Flag>true</Flag></xml>");
-    expect(fields).toEqual({ CreateTime: "1409659813", MsgId: "6074746557628292943", Code: "007", Appid: "wx0123456789abcdef", Flag: "true" });
+    const fields = parseXml(
+      "<xml><CreateTime>1409659813</CreateTime><MsgId>6074746557628292943</MsgId><Code>007</Code><Appid><![CDATA[wx0123456789abcdef]]></Appid><Flag>true</Flag></xml>",
+    );
+    expect(fields).toEqual({
+      CreateTime: "1409659813",
+      MsgId: "6074746557628292943",
+      Code: "007",
+      Appid: "wx0123456789abcdef",
+      Flag: "true",
+    });
   });
 
   it("unwraps CDATA verbatim (whitespace and markup inside kept) and trims plain text", () => {
-    const fields = parseXml("<xml>\n  <Content><![CDATA[  hello <b>world</b>\n]]></Content>\n  <CreateTime>1413192605 </CreateTime>\n  <Empty></Empty><Self/>\n</xml>");
+    const fields = parseXml(
+      "<xml>\n  <Content><![CDATA[  hello <b>world</b>\n]]></Content>\n  <CreateTime>1413192605 </CreateTime>\n  <Empty></Empty><Self/>\n</xml>",
+    );
     expect(fields).toEqual({ Content: "  hello <b>world</b>\n", CreateTime: "1413192605", Empty: "", Self: "" });
   });
 
@@ -65,7 +75,9 @@ describe("parseXml values", () => {
   });
 
   it("decodes the five predefined entities and numeric references in plain text only", () => {
-    expect(parseXml("<xml><A>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#20013;&#x6587;</A></xml>")).toEqual({ A: `a <b> & "c" 'd' 中文` });
+    expect(parseXml("<xml><A>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#20013;&#x6587;</A></xml>")).toEqual({
+      A: `a <b> & "c" 'd' 中文`,
+    });
   });
 
   it("returns nested elements as objects and repeated elements as arrays", () => {

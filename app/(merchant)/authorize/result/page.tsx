@@ -42,7 +42,9 @@ export default async function AuthorizeResultPage({ searchParams }: { searchPara
     content = (
       <div data-testid="attempt-confirming" className={styles.center}>
         <h1>{t("confirmingTitle")}</h1>
-        <p role="status" className={`${styles.status} ${styles.statusWaiting}`}>{t("confirmingBody")}</p>
+        <p role="status" className={`${styles.status} ${styles.statusWaiting}`}>
+          {t("confirmingBody")}
+        </p>
         <p className={styles.next}>{t("confirmingNext")}</p>
         <RefreshWhileConfirming />
       </div>
@@ -64,7 +66,9 @@ export default async function AuthorizeResultPage({ searchParams }: { searchPara
   }
   return (
     <MerchantShell narrow>
-      <section className={styles.panel} data-testid="result">{content}</section>
+      <section className={styles.panel} data-testid="result">
+        {content}
+      </section>
     </MerchantShell>
   );
 }

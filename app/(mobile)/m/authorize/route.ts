@@ -12,24 +12,27 @@ import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export const GET = guardDatabase(async (request: Request) => {
-  const page = await decidePhonePage({
-    query: toSearchParams(new URL(request.url).searchParams),
-    userAgent: request.headers.get("user-agent"),
-    clientAddress: getClientAddress(request.headers),
-  });
-  if (page.kind === "redirect") return Response.redirect(new URL(page.location, getEnv().publicBaseUrl), 303);
-  const [t, app, locale] = await Promise.all([getTranslations("merchant"), getTranslations("app"), getLocale()]);
-  const body = renderPhonePage(page, {
-    t: (key, values) => t(key, values),
-    locale: locale === "en" ? "en" : "zh-CN",
-    appName: app("name"),
-    languageLabel: app("language"),
-    localeCookie: LOCALE_COOKIE,
-    // The page's inline scripts run under the nonce of the CSP proxy.ts sent with this answer.
-    nonce: request.headers.get("x-nonce") ?? undefined,
-  });
-  return new Response(body, {
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
-  });
-}, { json: false });
+export const GET = guardDatabase(
+  async (request: Request) => {
+    const page = await decidePhonePage({
+      query: toSearchParams(new URL(request.url).searchParams),
+      userAgent: request.headers.get("user-agent"),
+      clientAddress: getClientAddress(request.headers),
+    });
+    if (page.kind === "redirect") return Response.redirect(new URL(page.location, getEnv().publicBaseUrl), 303);
+    const [t, app, locale] = await Promise.all([getTranslations("merchant"), getTranslations("app"), getLocale()]);
+    const body = renderPhonePage(page, {
+      t: (key, values) => t(key, values),
+      locale: locale === "en" ? "en" : "zh-CN",
+      appName: app("name"),
+      languageLabel: app("language"),
+      localeCookie: LOCALE_COOKIE,
+      // The page's inline scripts run under the nonce of the CSP proxy.ts sent with this answer.
+      nonce: request.headers.get("x-nonce") ?? undefined,
+    });
+    return new Response(body, {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
+    });
+  },
+  { json: false },
+);

@@ -6,11 +6,14 @@ import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export const POST = guardDatabase(async (request: Request, { params }: { params: Promise<{ appid: string }> }) => {
-  const { response, afterwards } = await receiveAuthorizerMessage({ request, appid: (await params).appid });
-  if (afterwards) after(afterwards);
-  return response;
-}, { json: false });
+export const POST = guardDatabase(
+  async (request: Request, { params }: { params: Promise<{ appid: string }> }) => {
+    const { response, afterwards } = await receiveAuthorizerMessage({ request, appid: (await params).appid });
+    if (afterwards) after(afterwards);
+    return response;
+  },
+  { json: false },
+);
 
 export function GET() {
   return refuseMessageGet();
