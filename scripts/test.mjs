@@ -1,4 +1,4 @@
-// npm test: unit + integration tests (Vitest), then the production build and the Playwright e2e
+// npm test: lint and format checks, the type check, unit + integration tests (Vitest), then the production build and the Playwright e2e
 // suite in Debian's chromium (desktop and mobile). Prints one closing line with the totals.
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, mkdirSync } from "node:fs";
@@ -8,6 +8,12 @@ const run = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { stdio: "inherit
 const where = process.env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : "embedded PostgreSQL (a server of the tests' own)";
 
 if (run(process.execPath, ["scripts/check-chromium.mjs"]) !== 0) process.exit(1);
+
+// The fast checks first: a lint error or an unformatted file stops the run before the long suites.
+console.log("\n== lint (eslint)");
+if (run("npx", ["eslint", "--max-warnings=0", "."]) !== 0) process.exit(1);
+console.log("\n== format (prettier --check)");
+if (run("npx", ["prettier", "--check", "--log-level=warn", "."]) !== 0) process.exit(1);
 
 mkdirSync("artifacts", { recursive: true });
 console.log("\n== type check (tsc --noEmit)");
@@ -28,15 +34,25 @@ if (build === 0) {
 
 // Totals from both runners' JSON reports, as one plain closing line.
 const count = () => {
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   try {
     const v = JSON.parse(readFileSync("artifacts/vitest.json", "utf8"));
-    passed += v.numPassedTests; failed += v.numFailedTests; skipped += v.numPendingTests + (v.numTodoTests ?? 0);
-  } catch { failed += 1; }
+    passed += v.numPassedTests;
+    failed += v.numFailedTests;
+    skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+  } catch {
+    failed += 1;
+  }
   try {
     const p = JSON.parse(readFileSync("artifacts/playwright.json", "utf8")).stats;
-    passed += p.expected + p.flaky; failed += p.unexpected; skipped += p.skipped;
-  } catch { if (build === 0) failed += 1; }
+    passed += p.expected + p.flaky;
+    failed += p.unexpected;
+    skipped += p.skipped;
+  } catch {
+    if (build === 0) failed += 1;
+  }
   return { passed, failed, skipped };
 };
 const totals = count();
