@@ -4,6 +4,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { AuthorizationError, changePermissionSets, grantAuthorization, revokeAuthorization } from "../authorization/manage";
 import { fastRegister } from "../authorization/fast-register";
+import { createAccount } from "../authorization/new-account";
 import { faultSpecSchema } from "../config";
 import type { SandboxContext } from "../core/context";
 import { pushVerifyTicket } from "../push/events";
@@ -38,6 +39,12 @@ const schemas = {
   appid: z.object({ appid: z.string().regex(/^wx[0-9a-f]{16}$/i, "a wx... appid") }),
   setPermissionSets: z.object({ appid: z.string().min(1), ids: idList }),
   authorize: z.object({ appid: z.string().min(1), ids: idList.optional(), push: formBoolean.optional() }),
+  account: z.object({
+    kind: z.enum(["official_account", "mini_program"]),
+    nickName: z.string().min(1).max(30).optional(),
+    serviceTypeId: formNumber.pipe(z.union([z.literal(0), z.literal(1), z.literal(2)])).optional(),
+    verifyTypeId: formNumber.pipe(z.union([z.literal(-1), z.literal(0), z.literal(3)])).optional(),
+  }),
   fasteregister: z.object({
     status: formNumber.pipe(z.number().int()).optional(),
     msg: z.string().optional(),
@@ -108,6 +115,12 @@ export function mountControlRoutes(app: Hono, ctx: SandboxContext): void {
       })),
     }),
   );
+
+  // A new account no admin has authorized yet (tests that want one of their own).
+  app.post("/sandbox/api/accounts", async (c) => {
+    const account = createAccount(ctx, await parseInput(c, schemas.account));
+    return reply(c, { ok: true, account: { ...account, permissionSets: listPermissionSets(account.kind).map((set) => set.id) } }, 201);
+  });
 
   app.post("/sandbox/api/reset", async (c) => {
     const input = await parseInput(c, schemas.reset);

@@ -142,6 +142,39 @@ describe("call log", () => {
   });
 });
 
+describe("new accounts", () => {
+  it("creates an account nobody has authorized, listed with the rest, authorizable, gone after a reset", async () => {
+    const response = await fetch(`${sandbox.url}/sandbox/api/accounts`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "mini_program", nickName: "测试专用小程序" }),
+    });
+    expect(response.status).toBe(201);
+    const { account } = (await response.json()) as { account: { appid: string; kind: string; nickName: string; permissionSets: number[] } };
+    expect(account).toMatchObject({ kind: "mini_program", nickName: "测试专用小程序" });
+    expect(account.appid).toMatch(/^wx[0-9a-f]{16}$/);
+    expect(account.permissionSets.length).toBeGreaterThan(0);
+
+    const listed = (await (await fetch(`${sandbox.url}/sandbox/api/accounts`)).json()) as { accounts: { appid: string }[] };
+    expect(listed.accounts.map((entry) => entry.appid)).toContain(account.appid);
+    expect(sandbox.state.findAuthorization(account.appid)).toBeUndefined();
+    await control(sandbox, "authorize", { appid: account.appid, push: false });
+    expect(sandbox.state.findAuthorization(account.appid)).toMatchObject({ authorizerAppid: account.appid });
+    expect(sandbox.state.findAuthorization(account.appid)?.revokedAt).toBeUndefined();
+
+    await control(sandbox, "reset", { pushTicket: false });
+    expect(sandbox.state.findAccount(account.appid)).toBeUndefined();
+  });
+
+  it("refuses an unknown kind or an empty name with 400 and creates nothing", async () => {
+    const before = sandbox.state.listAccounts().length;
+    for (const body of [{ kind: "channels" }, { kind: "official_account", nickName: "" }, {}]) {
+      const response = await fetch(`${sandbox.url}/sandbox/api/accounts`, { method: "POST", body: JSON.stringify(body) });
+      expect(response.status).toBe(400);
+    }
+    expect(sandbox.state.listAccounts()).toHaveLength(before);
+  });
+});
+
 describe("reset and state", () => {
   it("reset forgets everything issued; accounts stay the same", async () => {
     const token = await getComponentToken(sandbox);
