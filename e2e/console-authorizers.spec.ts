@@ -6,7 +6,7 @@
 // It starts from the admin session the setup project saved; the member it creates signs in themselves.
 import { type Browser, type Page } from "@playwright/test";
 import { E2E } from "./config";
-import { accountLease, expect, signIn, STAFF_STATE, test, type AccountLease, type SandboxAccount, type Staff } from "./fixtures";
+import { accountLease, expect, signIn, STAFF_STATE, test, type SandboxAccount, type Staff } from "./fixtures";
 
 /** A member's own browser (not the admin's saved session), signed in on /console. */
 async function newSignedInPage(browser: Browser, who: Staff) {
@@ -47,19 +47,14 @@ test.describe.configure({ mode: "serial" });
 test.use({ storageState: STAFF_STATE });
 
 test.describe("console: authorized accounts", () => {
-  // Its own pair for the whole describe (the tests build on each other), given back at the end.
-  let lease: AccountLease;
+  // Its own pair for the whole describe (the tests build on each other).
   let official: SandboxAccount;
   let mini: SandboxAccount;
 
   test.beforeAll(async ({ sandbox }) => {
-    lease = accountLease(sandbox);
+    const lease = accountLease(sandbox);
     official = await lease.take("official_account");
     mini = await lease.take("mini_program");
-  });
-
-  test.afterAll(async () => {
-    await lease.giveBack();
   });
 
   test("accounts authorized through the sandbox appear with names, types and permission sets; filters and search work", async ({

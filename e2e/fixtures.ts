@@ -40,41 +40,21 @@ export function sandboxControl(url: string) {
     return (await response.json()) as T;
   }
   const authorizations = async () => (await call<{ authorizations: SandboxAuthorization[] }>("GET", "/sandbox/api/state")).authorizations;
-  const revoke = (appid: string) => call("POST", "/sandbox/api/revoke", { appid });
-  const unauthorizedPushes = async () =>
-    (
-      await call<{ deliveries: { id: number; plaintext: string; state: string }[] }>(
-        "GET",
-        "/sandbox/api/deliveries?infoType=unauthorized&limit=5000",
-      )
-    ).deliveries;
 
   return {
     url,
     accounts: async () => (await call<{ accounts: SandboxAccount[] }>("GET", "/sandbox/api/accounts")).accounts,
+    /** A new account that nobody has authorized yet. */
+    createAccount: async (kind: AccountKind) =>
+      (await call<{ account: SandboxAccount }>("POST", "/sandbox/api/accounts", { kind })).account,
     authorizations,
     /** The permission sets the sandbox holds as granted to `appid` (none if it never was). */
     grantedSets: async (appid: string) => (await authorizations()).find((entry) => entry.authorizer_appid === appid)?.func_ids ?? [],
     /** A component_verify_ticket pushed now, answered once the portal has answered the push. */
     pushTicket: () => call<{ delivery: { state: string } }>("POST", "/sandbox/api/push-ticket", { wait: true }),
     authorize: (appid: string, ids: number[]) => call("POST", "/sandbox/api/authorize", { appid, ids }),
-    revoke,
-    /** Revokes `appid` and waits until the portal has taken the unauthorized push. */
-    async revokeDelivered(appid: string) {
-      const earlier = new Set((await unauthorizedPushes()).map((delivery) => delivery.id));
-      await revoke(appid);
-      const delivery = async () => (await unauthorizedPushes()).find((d) => !earlier.has(d.id) && d.plaintext.includes(appid))?.state;
-      await expect.poll(delivery, { message: `the unauthorized push of ${appid}`, timeout: 15_000 }).toBe("delivered");
-    },
+    revoke: (appid: string) => call("POST", "/sandbox/api/revoke", { appid }),
     preAuthCode: async () => (await call<{ pre_auth_code: string }>("POST", "/sandbox/api/pre-auth-code")).pre_auth_code,
-    /** Whether the portal has read `appid`'s account info since `unixSeconds` (the last step of taking a grant). */
-    readByPortalSince: async (appid: string, unixSeconds: number) =>
-      (
-        await call<{ calls: { at: string; errcode: number; authorizerAppid?: string }[] }>(
-          "GET",
-          "/sandbox/api/calls?endpoint=api_get_authorizer_info&limit=5000",
-        )
-      ).calls.some((c) => c.authorizerAppid === appid && c.errcode === 0 && Date.parse(c.at) >= unixSeconds * 1000),
     preAuthCodesIssued: async () =>
       (await call<{ total: number }>("GET", "/sandbox/api/calls?endpoint=api_create_preauthcode&limit=1")).total,
   };
@@ -82,49 +62,14 @@ export function sandboxControl(url: string) {
 
 export type SandboxControl = ReturnType<typeof sandboxControl>;
 
-/**
- * Revokes an account a test authorized, so that the portal ends where the sandbox is. The portal must
- * have taken the grant first, or the revocation could overtake it; and pushes carry whole seconds, so
- * the revocation goes out in a later second than anything the portal recorded, or it would look
- * older than the grant and be set aside.
- */
-async function revokeSettled(sandbox: SandboxControl, appid: string, authTime: number) {
-  await expect.poll(() => sandbox.readByPortalSince(appid, authTime), { message: `the portal took ${appid}`, timeout: 15_000 }).toBe(true);
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-  await sandbox.revokeDelivered(appid);
-}
+type AccountKind = "official_account" | "mini_program";
 
 /**
- * Seeded sandbox accounts lent to one test (or one serial describe) at a time. The sandbox has no
- * way to create an account that is not yet authorized, so "its own" means: one nothing holds
- * authorized now, and no other lease of this run has out; given back revoked (in the sandbox and, by
- * its push, in the portal), so the next borrower authorizes it afresh whatever ran before.
+ * Accounts of one test's own (or one serial describe's): each made new in the sandbox, never
+ * authorized before, so no test sees what another did to its accounts, whatever ran before.
  */
 export function accountLease(sandbox: SandboxControl) {
-  const lent: SandboxAccount[] = [];
-  const authorizedNow = async () =>
-    new Map(
-      (await sandbox.authorizations())
-        .filter((entry) => entry.status === "authorized")
-        .map((entry) => [entry.authorizer_appid, entry.auth_time]),
-    );
-  return {
-    async take(kind: "official_account" | "mini_program"): Promise<SandboxAccount> {
-      const [accounts, authorized] = await Promise.all([sandbox.accounts(), authorizedNow()]);
-      const held = new Set([...authorized.keys(), ...lent.map((account) => account.appid)]);
-      const account = accounts.find((candidate) => candidate.kind === kind && !candidate.releaseTest && !held.has(candidate.appid));
-      if (!account) throw new Error(`no ${kind} account left in the sandbox that nothing holds authorized`);
-      lent.push(account);
-      return account;
-    },
-    async giveBack() {
-      const authorized = await authorizedNow();
-      for (const { appid } of lent.splice(0)) {
-        const authTime = authorized.get(appid);
-        if (authTime !== undefined) await revokeSettled(sandbox, appid, authTime);
-      }
-    },
-  };
+  return { take: (kind: AccountKind): Promise<SandboxAccount> => sandbox.createAccount(kind) };
 }
 
 export type AccountLease = ReturnType<typeof accountLease>;
@@ -145,9 +90,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   sandboxUrl: [E2E.sandboxUrl, { option: true, scope: "worker" }],
   sandbox: [async ({ sandboxUrl }, provide) => provide(sandboxControl(sandboxUrl)), { scope: "worker" }],
   accounts: async ({ sandbox }, provide) => {
-    const lease = accountLease(sandbox);
-    await provide(lease);
-    await lease.giveBack();
+    await provide(accountLease(sandbox));
   },
 });
 
