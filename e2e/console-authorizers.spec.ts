@@ -6,7 +6,7 @@
 // It starts from the admin session the setup project saved; the member it creates signs in themselves.
 import { type Browser, type Page } from "@playwright/test";
 import { E2E } from "./config";
-import { accountLease, expect, signIn, STAFF_STATE, test, type SandboxAccount, type Staff } from "./fixtures";
+import { expect, signIn, STAFF_STATE, test, type SandboxAccount, type Staff } from "./fixtures";
 
 /** A member's own browser (not the admin's saved session), signed in on /console. */
 async function newSignedInPage(browser: Browser, who: Staff) {
@@ -52,9 +52,8 @@ test.describe("console: authorized accounts", () => {
   let mini: SandboxAccount;
 
   test.beforeAll(async ({ sandbox }) => {
-    const lease = accountLease(sandbox);
-    official = await lease.take("official_account");
-    mini = await lease.take("mini_program");
+    official = await sandbox.createAccount("official_account");
+    mini = await sandbox.createAccount("mini_program");
   });
 
   test("accounts authorized through the sandbox appear with names, types and permission sets; filters and search work", async ({

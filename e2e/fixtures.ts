@@ -1,4 +1,4 @@
-// What the specs share: the sandbox's control API, accounts of a test's own, the signed-in staff's
+// What the specs share: the sandbox's control API (with accounts of a test's own), the signed-in staff's
 // saved session (made once by the setup project, e2e/auth.setup.ts), sign-in, the attempt a page
 // shows, screenshots and client addresses. Specs import `test` and `expect` from here.
 import { mkdirSync } from "node:fs";
@@ -43,9 +43,11 @@ export function sandboxControl(url: string) {
 
   return {
     url,
-    accounts: async () => (await call<{ accounts: SandboxAccount[] }>("GET", "/sandbox/api/accounts")).accounts,
-    /** A new account that nobody has authorized yet. */
-    createAccount: async (kind: AccountKind) =>
+    /**
+     * A new account that nobody has authorized yet: each test makes its own, so no test sees what
+     * another did to its accounts, whatever ran before.
+     */
+    createAccount: async (kind: "official_account" | "mini_program") =>
       (await call<{ account: SandboxAccount }>("POST", "/sandbox/api/accounts", { kind })).account,
     authorizations,
     /** The permission sets the sandbox holds as granted to `appid` (none if it never was). */
@@ -62,36 +64,16 @@ export function sandboxControl(url: string) {
 
 export type SandboxControl = ReturnType<typeof sandboxControl>;
 
-type AccountKind = "official_account" | "mini_program";
-
-/**
- * Accounts of one test's own (or one serial describe's): each made new in the sandbox, never
- * authorized before, so no test sees what another did to its accounts, whatever ran before.
- */
-export function accountLease(sandbox: SandboxControl) {
-  return { take: (kind: AccountKind): Promise<SandboxAccount> => sandbox.createAccount(kind) };
-}
-
-export type AccountLease = ReturnType<typeof accountLease>;
-
 type WorkerFixtures = {
   /** The sandbox the test's portal talks to; a spec with a stack of its own sets it with test.use. */
   sandboxUrl: string;
   sandbox: SandboxControl;
 };
 
-type Fixtures = {
-  /** Accounts of this test's own, given back when it ends. */
-  accounts: AccountLease;
-};
-
 // Playwright calls a fixture's second argument `use`; named `provide` here, which React's hooks lint leaves alone.
-export const test = base.extend<Fixtures, WorkerFixtures>({
+export const test = base.extend<object, WorkerFixtures>({
   sandboxUrl: [E2E.sandboxUrl, { option: true, scope: "worker" }],
   sandbox: [async ({ sandboxUrl }, provide) => provide(sandboxControl(sandboxUrl)), { scope: "worker" }],
-  accounts: async ({ sandbox }, provide) => {
-    await provide(accountLease(sandbox));
-  },
 });
 
 export type Staff = { email: string; password: string };

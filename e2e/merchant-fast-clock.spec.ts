@@ -25,7 +25,7 @@ const CLOCK = 20;
 const CODE_LIFETIME_MS = (600 / CLOCK) * 1000;
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
-// The fixtures' request, readAttempt, sandbox and accounts talk to this file's stack.
+// The fixtures' request, readAttempt and sandbox talk to this file's stack.
 test.use({ baseURL: PORTAL, sandboxUrl: SANDBOX });
 
 let sandboxProcess: ChildProcess | undefined;
@@ -108,9 +108,8 @@ test("the PC button asks for a code only when pressed; pressed after it lapsed, 
   browser,
   request,
   sandbox,
-  accounts,
 }, testInfo) => {
-  const account = await accounts.take("official_account");
+  const account = await sandbox.createAccount("official_account");
   const before = await sandbox.preAuthCodesIssued();
   await page.goto(`${PORTAL}/authorize?auth_type=1`);
   const id = await attemptIdOf(page);

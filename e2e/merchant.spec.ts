@@ -60,9 +60,9 @@ test.describe("merchant authorization pages", () => {
     page,
     browser,
     request,
-    accounts,
+    sandbox,
   }, testInfo) => {
-    const account = await accounts.take("official_account");
+    const account = await sandbox.createAccount("official_account");
     await page.goto("/authorize?auth_type=1&category_id_list=1|2|7|11");
     await expect(page).toHaveURL(/\/authorize\?attempt=[A-Za-z0-9_-]{22}$/, { timeout: 15_000 });
     await expect(page.getByRole("heading", { level: 1, name: "授权你的微信账号" })).toBeVisible();
@@ -116,9 +116,9 @@ test.describe("merchant authorization pages", () => {
   test("PC button: WeChat's own PC page opens from the portal, the phone confirms, the desktop lands on the result", async ({
     page,
     browser,
-    accounts,
+    sandbox,
   }, testInfo) => {
-    const account = await accounts.take("mini_program");
+    const account = await sandbox.createAccount("mini_program");
     await page.goto("/authorize?auth_type=2");
     await expect(page.getByTestId("published-sets")).toBeHidden();
     await page.getByText("查看全部").click();
@@ -146,9 +146,9 @@ test.describe("merchant authorization pages", () => {
 
   test("H5 flow inside WeChat at 320 px: straight to WeChat's page, confirm, the result on the phone", async ({
     browser,
-    accounts,
+    sandbox,
   }, testInfo) => {
-    const account = await accounts.take("mini_program");
+    const account = await sandbox.createAccount("mini_program");
     const context = await openPhone(browser, { width: 320, height: 740 });
     const phone = await context.newPage();
     const scripts: string[] = [];
@@ -255,9 +255,9 @@ test.describe("merchant authorization pages", () => {
   test("cancel on the phone: the desktop keeps waiting with a working QR code, and a second scan completes", async ({
     page,
     browser,
-    accounts,
+    sandbox,
   }) => {
-    const account = await accounts.take("official_account");
+    const account = await sandbox.createAccount("official_account");
     await page.goto("/authorize?auth_type=1");
     const phoneUrl = String(await page.locator("svg[data-qr-value]").getAttribute("data-qr-value"));
     const phoneContext = await openPhone(browser);

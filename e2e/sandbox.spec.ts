@@ -30,13 +30,8 @@ async function echoedQuery(page: Page): Promise<Record<string, string>> {
 }
 
 test.describe("WeChat sandbox merchant pages", () => {
-  test("PC: QR and phone link; confirming on the phone sends the desktop to redirect_uri", async ({
-    page,
-    browser,
-    sandbox,
-    accounts,
-  }, testInfo) => {
-    const account = await accounts.take("official_account");
+  test("PC: QR and phone link; confirming on the phone sends the desktop to redirect_uri", async ({ page, browser, sandbox }, testInfo) => {
+    const account = await sandbox.createAccount("official_account");
     const link = await createLink(sandbox, { path: "/cgi-bin/componentloginpage", authType: "1", attempt: "pc-1" });
     await page.goto(link, { referer: PORTAL_REFERER });
     await expect(page.getByRole("heading", { name: "公众平台账号授权" })).toBeVisible();
@@ -73,12 +68,8 @@ test.describe("WeChat sandbox merchant pages", () => {
     await phoneContext.close();
   });
 
-  test("H5 at 320 px: the phone goes straight to redirect_uri; the used link is then refused", async ({
-    browser,
-    sandbox,
-    accounts,
-  }, testInfo) => {
-    const account = await accounts.take("mini_program");
+  test("H5 at 320 px: the phone goes straight to redirect_uri; the used link is then refused", async ({ browser, sandbox }, testInfo) => {
+    const account = await sandbox.createAccount("mini_program");
     const link = await createLink(sandbox, {
       path: "/wxaopen/safe/bindcomponent",
       authType: "2",
