@@ -6,11 +6,11 @@
 // Whoever needs it first starts it (initdb on first use); everyone else connects. A process that
 // started it stops it when it is done, unless other clients are still connected.
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import lockfile from "proper-lockfile";
 import pg from "pg";
 import { EMBEDDED_DATABASE, SUPERUSER, runningPort, urlFor } from "./embedded";
@@ -42,8 +42,29 @@ function binaries(): { initdb: string; pgCtl: string } {
       `No embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed). Set DATABASE_URL to use your own PostgreSQL.`,
     );
   }
-  const bin = join(root, "native", "bin");
-  return { initdb: join(bin, "initdb"), pgCtl: join(bin, "pg_ctl") };
+  const native = userInfo().uid === 0 ? copyForServerUser(root) : join(root, "native");
+  return { initdb: join(native, "bin", "initdb"), pgCtl: join(native, "bin", "pg_ctl") };
+}
+
+/**
+ * As root the server runs as `postgres`, which may not reach node_modules (a checkout in a folder
+ * only root may enter, as `mktemp -d` makes): the binaries are then run from a copy in the temporary
+ * folder, made once per package version. Copied beside and renamed into place, so processes
+ * starting together never run a half-made copy.
+ */
+function copyForServerUser(root: string): string {
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  const target = join(tmpdir(), `component-portal-postgres-${process.platform}-${process.arch}-${version}`);
+  if (existsSync(join(target, "bin", "pg_ctl"))) return target;
+  const staging = `${target}.${process.pid}.${Date.now()}`;
+  cpSync(join(root, "native"), staging, { recursive: true, verbatimSymlinks: true });
+  try {
+    renameSync(staging, target);
+  } catch {
+    // Another process put its copy in place first.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return target;
 }
 
 /** PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user. */
