@@ -6,7 +6,7 @@
 // Whoever needs it first starts it (initdb on first use); everyone else connects. A process that
 // started it stops it when it is done, unless other clients are still connected.
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -134,10 +134,13 @@ function prepareDataDir(dataDir: string, owner: { uid: number; gid: number } | u
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (!owner) return;
   chownSync(dataDir, owner.uid, owner.gid);
-  // mkdtemp folders are 0700: let the server's user pass through the parent.
-  const parent = dirname(dataDir);
-  const mode = statSync(parent).mode;
-  if ((mode & 0o001) === 0) execFileSync("chmod", ["o+x", parent]);
+  // mkdtemp folders are 0700 (a test's data folder, or a checkout made in one): let the server's user
+  // pass through every folder above its data (search only: it still may not list them).
+  for (let folder = dirname(dataDir); ; folder = dirname(folder)) {
+    const { mode } = statSync(folder);
+    if ((mode & 0o001) === 0) chmodSync(folder, mode | 0o001);
+    if (dirname(folder) === folder) break;
+  }
 }
 
 /** Stops the server in `dataDir` (fast shutdown: open sessions are ended). */
