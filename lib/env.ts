@@ -58,6 +58,27 @@ const schema = z
     /** bcrypt's cost for staff passwords (2^cost rounds). Tests lower it; production keeps 12 or more. */
     PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(15).default(12),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** true: webhook endpoints may be http and on loopback or private addresses (the demo, the tests). */
+    WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+    /** How long one webhook delivery may take before it counts as failed. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+    /** How long a reply route may take; under WeChat's 5 s, after which the message goes async. */
+    WEBHOOK_REPLY_TIMEOUT_MS: z.coerce.number().int().min(100).max(4_500).default(3_000),
+    /** An endpoint whose every delivery failed this long is disabled (staff see why). */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(72),
+    /** Origins a link's return_url may point at, comma-separated (e.g. https://saas.example.com). */
+    RETURN_URL_ORIGINS: z
+      .string()
+      .refine(
+        (v) => v.split(",").every((o) => URL.canParse(o.trim()) && new URL(o.trim()).origin === o.trim().replace(/\/+$/, "")),
+        "must be comma-separated origins like https://saas.example.com (scheme, host and port only)",
+      )
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
@@ -115,6 +136,14 @@ export type Env = {
   /** How many X-Forwarded-For entries, counted from the right, our own proxies appended (lib/client-address.ts). */
   trustedProxyHops: number;
   passwordHashCost: number;
+  hub: {
+    allowPrivateWebhooks: boolean;
+    deliveryTimeoutMs: number;
+    replyTimeoutMs: number;
+    disableAfterMs: number;
+    /** Origins a return_url may use; empty: no return_url is accepted. */
+    returnUrlOrigins: string[];
+  };
 };
 
 export class EnvError extends Error {
@@ -184,6 +213,17 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     jobsEnabled: env.JOBS_ENABLED,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
     passwordHashCost: env.PASSWORD_HASH_COST,
+    hub: {
+      allowPrivateWebhooks: env.WEBHOOK_ALLOW_PRIVATE,
+      deliveryTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      replyTimeoutMs: env.WEBHOOK_REPLY_TIMEOUT_MS,
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_HOURS * 60 * 60_000,
+      returnUrlOrigins: (env.RETURN_URL_ORIGINS ?? "")
+        .split(",")
+        .map((o) => o.trim())
+        .filter((o) => o !== "")
+        .map((o) => new URL(o).origin),
+    },
   };
 }
 

@@ -42,6 +42,9 @@ const portal = startPortal({
     WECHAT_OPEN_BASE: sandbox.url,
     TOKEN_ENCRYPTION_KEY: keyList,
     AUTH_SECRET: env.authSecret,
+    // The demo's and the tests' receivers run on this machine, over http.
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    RETURN_URL_ORIGINS: process.env.RETURN_URL_ORIGINS ?? portalUrl,
   },
 });
 

@@ -31,6 +31,10 @@ const child = startPortal({
     WECHAT_OPEN_BASE: E2E.sandboxUrl,
     TOKEN_ENCRYPTION_KEY: `e2e1:${randomBytes(32).toString("base64")}`,
     AUTH_SECRET: randomBytes(32).toString("base64url"),
+    // The demo's and the tests' receivers run on this machine, over http.
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    // The e2e's test receiver is where merchants return to.
+    RETURN_URL_ORIGINS: E2E.receiverOrigin,
   },
 });
 child.on("exit", async (code) => {

@@ -9,4 +9,6 @@ process.env.PASSWORD_HASH_COST ??= "4";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.DATA_DIR = mkdtempSync(join(tmpdir(), "portal-test-"));
 process.env.TOKEN_ENCRYPTION_KEY ??= "test1:" + Buffer.alloc(32, 7).toString("base64");
+// The tests' webhook receivers listen on loopback over http.
+process.env.WEBHOOK_ALLOW_PRIVATE ??= "true";
 process.env.AUTH_SECRET ??= "test-auth-secret-test-auth-secret-0123456789";
