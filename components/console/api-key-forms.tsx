@@ -22,6 +22,7 @@ export function CreateApiKeyForm({
   defaults: ApiKeyScope;
 }) {
   const t = useTranslations("console.apiKeys");
+  const hubT = useTranslations("hubApi.keyForm");
   const copy = useTranslations("console.copy");
   const action = useConsoleAction(createKey);
   const [name, setName] = useState("");
@@ -29,11 +30,13 @@ export function CreateApiKeyForm({
   const [authorizers, setAuthorizers] = useState<AuthorizerChoice>(defaults.authorizers === "all" ? "all" : "listed");
   const [appids, setAppids] = useState(defaults.authorizers === "all" ? "" : defaults.authorizers.join(", "));
   const [readOnly, setReadOnly] = useState(defaults.readOnly);
+  const [hub, setHub] = useState(defaults.hub);
   const created = action.result?.ok ? action.result.data : null;
   const scope = (): ApiKeyScope => ({
     component,
     authorizers: authorizers === "all" ? "all" : authorizers === "listed" ? splitAppids(appids) : [],
     readOnly,
+    hub,
   });
   return (
     <div className="card section">
@@ -53,6 +56,12 @@ export function CreateApiKeyForm({
           <label className="set-option">
             <input type="checkbox" name="component" checked={component} onChange={(e) => setComponent(e.target.checked)} />
             <span>{t("scopeComponent")}</span>
+          </label>
+          <label className="set-option">
+            <input type="checkbox" name="hub" checked={hub} onChange={(e) => setHub(e.target.checked)} />
+            <span>
+              {hubT("scopeHub")} <span className="muted small">{hubT("scopeHubHelp")}</span>
+            </span>
           </label>
           <label className="set-option">
             <input type="checkbox" name="readOnly" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />

@@ -7,7 +7,15 @@ import type { ActorType, TokenIssuanceKind } from "../generated/prisma/enums";
 import { recordAudit } from "../audit";
 import { db } from "../db";
 import { recordApiKeyUse } from "./issuance";
-import { apiKeyScopeSchema, describeScope, scopeColumns, scopeFromColumns, type ApiKeyScope, type ScopeColumns } from "./scopes";
+import {
+  apiKeyScopeSchema,
+  describeScope,
+  scopeColumns,
+  scopeFromColumns,
+  type ApiKeyScope,
+  type ApiKeyScopeInput,
+  type ScopeColumns,
+} from "./scopes";
 
 const KEY_PREFIX = "cpk_";
 /** "cpk_" + 43 base64url characters (32 bytes). */
@@ -47,16 +55,17 @@ const summarySelect = {
   allAuthorizers: true,
   authorizerAppids: true,
   readOnly: true,
+  hubScope: true,
 } as const;
 
 type SummaryRow = Omit<ApiKeySummary, "scope"> & ScopeColumns;
 
-const toSummary = ({ componentScope, allAuthorizers, authorizerAppids, readOnly, ...row }: SummaryRow): ApiKeySummary => ({
+const toSummary = ({ componentScope, allAuthorizers, authorizerAppids, readOnly, hubScope, ...row }: SummaryRow): ApiKeySummary => ({
   ...row,
-  scope: scopeFromColumns({ componentScope, allAuthorizers, authorizerAppids, readOnly }),
+  scope: scopeFromColumns({ componentScope, allAuthorizers, authorizerAppids, readOnly, hubScope }),
 });
 
-/** Creates a key with `scope`. The returned `key` is the only copy: it cannot be shown again. */
+/** Creates a key with `scope` (no hub unless it says so). The returned `key` is the only copy: it cannot be shown again. */
 export async function createApiKey({
   name,
   scope,
@@ -64,7 +73,7 @@ export async function createApiKey({
   actor,
 }: {
   name: string;
-  scope: ApiKeyScope;
+  scope: ApiKeyScopeInput;
   createdById?: string | null;
   actor: Actor;
 }): Promise<ApiKeySummary & { key: string }> {

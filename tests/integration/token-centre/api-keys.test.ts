@@ -57,7 +57,7 @@ describe(`API keys (${databaseKind})`, () => {
     expect(audit).toMatchObject({
       actorType: "system",
       actorId: "cli:test",
-      details: { name: "billing service", prefix: created.prefix, scope: ["component", "authorizers"] },
+      details: { name: "billing service", prefix: created.prefix, scope: ["component", "authorizers", "hub"] },
     });
     expect(JSON.stringify(audit.details)).not.toContain(created.key);
   });
@@ -66,7 +66,7 @@ describe(`API keys (${databaseKind})`, () => {
     await expect(createApiKey({ name: "   ", scope, actor })).rejects.toThrow(RangeError);
   });
 
-  it("gives keys made before scopes existed every scope, so they keep working as they did", async () => {
+  it("gives keys made before scopes existed every token scope, so they keep working as they did (and no hub)", async () => {
     const old = await createEmptyDatabase();
     const before = mkdtempSync(join(tmpdir(), "migrations-before-scopes-"));
     try {
@@ -82,7 +82,10 @@ describe(`API keys (${databaseKind})`, () => {
       );
       await migrate(old.database);
       installDatabase(old.database);
-      expect(await verifyApiKey({ presented: legacy })).toMatchObject({ ok: true, key: { name: "legacy", scope: FULL_SCOPE } });
+      expect(await verifyApiKey({ presented: legacy })).toMatchObject({
+        ok: true,
+        key: { name: "legacy", scope: { ...FULL_SCOPE, hub: false } },
+      });
     } finally {
       installDatabase(t.database);
       discardPendingIssuance();
@@ -97,7 +100,12 @@ describe(`API keys (${databaseKind})`, () => {
       scope: { component: false, authorizers: ["wx2222222222222222", "wx1111111111111111", "wx2222222222222222"], readOnly: true },
       actor,
     });
-    expect(narrow.scope).toEqual({ component: false, authorizers: ["wx1111111111111111", "wx2222222222222222"], readOnly: true });
+    expect(narrow.scope).toEqual({
+      component: false,
+      authorizers: ["wx1111111111111111", "wx2222222222222222"],
+      readOnly: true,
+      hub: false,
+    });
     const listed = (await listApiKeys()).find((key) => key.id === narrow.id);
     expect(listed?.scope).toEqual(narrow.scope);
     const { key } = narrow;

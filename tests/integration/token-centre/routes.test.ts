@@ -8,7 +8,7 @@ import { GET as getComponentTokenRoute } from "@/app/api/v1/component/token/rout
 import { jsapiTicketContext } from "@/lib/credentials/authorizer-credentials";
 import { getApiKeyUsage, revokeApiKey, summarizeApiKeyUsage } from "@/lib/token-centre/api-keys";
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
-import type { ApiKeyScope } from "@/lib/token-centre/scopes";
+import type { ApiKeyScopeInput } from "@/lib/token-centre/scopes";
 import { openColumn } from "@/lib/credentials/vault";
 import { installDatabase } from "@/lib/db";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
@@ -73,7 +73,7 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
     );
 
   /** A key with `scope`, and its row's id. */
-  const keyWith = async (name: string, scope: ApiKeyScope) => {
+  const keyWith = async (name: string, scope: ApiKeyScopeInput) => {
     const presented = await seedApiKey(name, scope);
     const row = await t.database.prisma.apiKey.findFirstOrThrow({ where: { prefix: presented.slice(0, 12) } });
     return { presented, id: row.id, headers: { authorization: `Bearer ${presented}` } };

@@ -7,7 +7,7 @@ import { db } from "@/lib/db";
 import { wechatApi } from "@/lib/upstream";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { createApiKey } from "@/lib/token-centre/api-keys";
-import { FULL_SCOPE, type ApiKeyScope } from "@/lib/token-centre/scopes";
+import { FULL_SCOPE, type ApiKeyScopeInput } from "@/lib/token-centre/scopes";
 import { sandboxControl, type TestSandbox } from "../../helpers/sandbox";
 
 export type SandboxAccount = { appid: string; kind: string; userName: string; releaseTest: boolean };
@@ -50,7 +50,7 @@ export async function seedAuthorizer(sandbox: TestSandbox, { appid }: { appid: s
 }
 
 /** A key (every scope unless `scope` narrows it). */
-export async function seedApiKey(name = "test service", scope: ApiKeyScope = FULL_SCOPE): Promise<string> {
+export async function seedApiKey(name = "test service", scope: ApiKeyScopeInput = FULL_SCOPE): Promise<string> {
   const { key } = await createApiKey({ name, scope, actor: { actorType: "system", actorId: "test" } });
   return key;
 }

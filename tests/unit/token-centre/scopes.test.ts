@@ -6,14 +6,19 @@ const A = "wx1111111111111111";
 const B = "wx2222222222222222";
 
 describe("parseScopeWords", () => {
-  it("reads component, authorizers, authorizer:<appid>, read-only and all", () => {
+  it("reads component, authorizers, authorizer:<appid>, hub, read-only and all", () => {
     expect(parseScopeWords(["all"])).toEqual({ ok: true, scope: FULL_SCOPE });
-    expect(parseScopeWords(["component", "authorizers"])).toEqual({ ok: true, scope: FULL_SCOPE });
+    expect(parseScopeWords(["component", "authorizers", "hub"])).toEqual({ ok: true, scope: FULL_SCOPE });
+    expect(parseScopeWords(["component", "authorizers"])).toEqual({ ok: true, scope: { ...FULL_SCOPE, hub: false } });
+    expect(parseScopeWords(["hub", "read-only"])).toEqual({
+      ok: true,
+      scope: { component: false, authorizers: [], readOnly: true, hub: true },
+    });
     expect(parseScopeWords([`authorizer:${B}`, `authorizer:${A}`, `authorizer:${B}`, "read-only", ""])).toEqual({
       ok: true,
-      scope: { component: false, authorizers: [A, B], readOnly: true },
+      scope: { component: false, authorizers: [A, B], readOnly: true, hub: false },
     });
-    expect(parseScopeWords(["component"])).toEqual({ ok: true, scope: { component: true, authorizers: [], readOnly: false } });
+    expect(parseScopeWords(["component"])).toEqual({ ok: true, scope: { component: true, authorizers: [], readOnly: false, hub: false } });
   });
 
   it("refuses unknown words, bad appids, a key allowed nothing, and all authorizers plus a list", () => {
@@ -25,10 +30,10 @@ describe("parseScopeWords", () => {
   });
 
   it("round-trips with describeScope", () => {
-    const scope: ApiKeyScope = { component: true, authorizers: [A, B], readOnly: true };
-    expect(describeScope(scope)).toEqual(["component", `authorizer:${A}`, `authorizer:${B}`, "read-only"]);
+    const scope: ApiKeyScope = { component: true, authorizers: [A, B], readOnly: true, hub: true };
+    expect(describeScope(scope)).toEqual(["component", `authorizer:${A}`, `authorizer:${B}`, "hub", "read-only"]);
     expect(parseScopeWords(describeScope(scope))).toEqual({ ok: true, scope });
-    expect(describeScope(FULL_SCOPE)).toEqual(["component", "authorizers"]);
+    expect(describeScope(FULL_SCOPE)).toEqual(["component", "authorizers", "hub"]);
   });
 
   it("shortens a long list when summarized", () => {
@@ -36,6 +41,7 @@ describe("parseScopeWords", () => {
       component: false,
       authorizers: Array.from({ length: 12 }, (_, i) => `wx${String(i).padStart(16, "0")}`),
       readOnly: false,
+      hub: false,
     };
     expect(summarizeScope(many, { max: 3 })).toBe(
       "authorizer:wx0000000000000000, authorizer:wx0000000000000001, authorizer:wx0000000000000002, and 9 more",
@@ -50,12 +56,23 @@ describe("missingScope", () => {
   });
 
   it("names what a narrower key lacks", () => {
-    const listed: ApiKeyScope = { component: false, authorizers: [A], readOnly: true };
+    const listed: ApiKeyScope = { component: false, authorizers: [A], readOnly: true, hub: false };
     expect(missingScope(listed, { target: "component" })).toBe("component");
     expect(missingScope(listed, { target: "authorizer", appid: A, write: false })).toBeNull();
     expect(missingScope(listed, { target: "authorizer", appid: B, write: false })).toBe(`authorizer:${B}`);
     expect(missingScope(listed, { target: "authorizer", appid: A, write: true })).toMatch(/read-only/);
-    const componentOnly: ApiKeyScope = { component: true, authorizers: [], readOnly: false };
+    const componentOnly: ApiKeyScope = { component: true, authorizers: [], readOnly: false, hub: false };
     expect(missingScope(componentOnly, { target: "authorizer", appid: A, write: false })).toBe(`authorizer:${A}`);
+  });
+
+  it("asks for the hub, the authorizer read, every authorizer for endpoints, and a writable key for hub writes", () => {
+    expect(missingScope({ ...FULL_SCOPE, hub: false }, { target: "hub", write: false })).toBe("hub");
+    expect(missingScope(FULL_SCOPE, { target: "hub", write: true, everyAuthorizer: true })).toBeNull();
+    const hubListed: ApiKeyScope = { component: false, authorizers: [A], readOnly: false, hub: true };
+    expect(missingScope(hubListed, { target: "hub", write: false, appid: A })).toBeNull();
+    expect(missingScope(hubListed, { target: "hub", write: false, appid: B })).toBe(`authorizer:${B}`);
+    expect(missingScope(hubListed, { target: "hub", write: true, everyAuthorizer: true })).toMatch(/authorizers/);
+    expect(missingScope(hubListed, { target: "hub", write: true })).toBeNull();
+    expect(missingScope({ ...hubListed, readOnly: true }, { target: "hub", write: true })).toMatch(/read-only/);
   });
 });

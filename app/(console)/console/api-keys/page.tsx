@@ -26,7 +26,7 @@ const TOP_USAGE = 10;
 
 type T = Awaited<ReturnType<typeof getTranslations<"console.apiKeys">>>;
 
-function ScopeBadges({ scope, t }: { scope: ApiKeyScope; t: T }) {
+function ScopeBadges({ scope, t, hubLabel }: { scope: ApiKeyScope; t: T; hubLabel: string }) {
   const listed = scope.authorizers === "all" ? [] : scope.authorizers;
   return (
     <span className="badges" data-testid="api-key-scope-badges">
@@ -45,6 +45,7 @@ function ScopeBadges({ scope, t }: { scope: ApiKeyScope; t: T }) {
       {scope.authorizers !== "all" && listed.length === 0 ? (
         <span className="badge muted-badge">{t("scopeWords.noAuthorizers")}</span>
       ) : null}
+      {scope.hub ? <span className="badge set">{hubLabel}</span> : null}
       <span className={`badge ${scope.readOnly ? "ok" : "warn"}`}>{scope.readOnly ? t("scopeWords.readOnly") : t("scopeWords.write")}</span>
     </span>
   );
@@ -83,10 +84,11 @@ function UsageDetails({ usage, t, when }: { usage: ApiKeyUsageSummary | undefine
 
 export default async function ApiKeysPage() {
   const staff = await requireStaff();
-  const [keys, usage, t, format] = await Promise.all([
+  const [keys, usage, t, hubT, format] = await Promise.all([
     listApiKeys(),
     summarizeApiKeyUsage({ top: TOP_USAGE }),
     getTranslations("console.apiKeys"),
+    getTranslations("hubApi.keyForm"),
     getFormatter(),
   ]);
   const canManage = mayRun(staff.role, "api_key.create");
@@ -94,7 +96,7 @@ export default async function ApiKeysPage() {
   const columns: Column<ApiKeySummary>[] = [
     { header: t("columns.name"), cell: (key) => key.name },
     { header: t("columns.prefix"), cell: (key) => <code>{key.prefix}…</code> },
-    { header: t("columns.scope"), cell: (key) => <ScopeBadges scope={key.scope} t={t} /> },
+    { header: t("columns.scope"), cell: (key) => <ScopeBadges scope={key.scope} t={t} hubLabel={hubT("badge")} /> },
     { header: t("columns.createdAt"), className: "small nowrap", cell: (key) => when(key.createdAt) },
     { header: t("columns.lastUsedAt"), className: "small nowrap", cell: (key) => (key.lastUsedAt ? when(key.lastUsedAt) : t("neverUsed")) },
     { header: t("columns.usage"), cell: (key) => <UsageDetails usage={usage.get(key.id)} t={t} when={when} /> },
