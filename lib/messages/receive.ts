@@ -1,8 +1,10 @@
 // An authorizer's messages and events (消息与事件接收URL, /api/wechat/messages/{appid}): verify the
 // msg_signature, decrypt with the component's Token and EncodingAESKey, check that the signed
 // timestamp is fresh (a replay is refused), then answer. Anything that fails a check gets a 4xx with
-// the reason (also logged) and nothing else happens. What passes is answered `success`, except
-// WeChat's release checks (release-check.ts).
+// the reason (also logged) and nothing else happens. WeChat's release-check accounts are answered by
+// the portal itself (release-check.ts). Every other message is stored (forward.ts) before it is
+// acknowledged — 503 if it cannot be, so WeChat retries — and answered with the passive reply of a
+// synchronous route, or `success`.
 import { randomBytes } from "node:crypto";
 import { getEnv } from "../env";
 import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
@@ -10,8 +12,9 @@ import { logger } from "../logger";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
 import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, type AuthorizerMessage } from "../wechat/authorizer-message";
+import { askForReply, storeMessage } from "./forward";
 import { parseEnvelope } from "../wechat/push-envelope";
-import { answerReleaseCheck } from "./release-check";
+import { answerReleaseCheck, RELEASE_TEST_APPIDS } from "./release-check";
 
 /** WeChat's messages are a few KB at most. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -55,17 +58,10 @@ async function readBody(request: Request): Promise<string> {
 }
 
 /** Verifies and decrypts; every failure becomes a MessageRejected naming the check that failed. */
-function decodeMessage({
-  query,
-  body,
-  crypto,
-  now,
-}: {
-  query: URLSearchParams;
-  body: string;
-  crypto: MessageCrypto;
-  now: Date;
-}): AuthorizerMessage {
+function decodeMessage({ query, body, crypto, now }: { query: URLSearchParams; body: string; crypto: MessageCrypto; now: Date }): {
+  message: AuthorizerMessage;
+  xml: string;
+} {
   const msgSignature = query.get("msg_signature");
   const timestamp = query.get("timestamp");
   const nonce = query.get("nonce");
@@ -73,13 +69,14 @@ function decodeMessage({
   if (!msgSignature || !timestamp || !nonce) throw reject(400, "missing msg_signature, timestamp or nonce in the query");
   try {
     const envelope = parseEnvelope(body);
-    const message = parseAuthorizerMessage(crypto.decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt }));
+    const xml = crypto.decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt });
+    const message = parseAuthorizerMessage(xml);
     if (envelope.toUserName !== undefined && envelope.toUserName !== message.ToUserName) {
       throw reject(400, `envelope ToUserName ${envelope.toUserName} differs from the encrypted one ${message.ToUserName}`);
     }
     const stale = staleTimestampReason({ timestamp, now, windowSeconds: getEnv().pushWindowSeconds });
     if (stale) throw reject(401, stale);
-    return message;
+    return { message, xml };
   } catch (error) {
     if (!(error instanceof WeChatCryptoError)) throw error;
     if (error.code === WECHAT_CRYPTO_ERRORS.validateSignature) throw reject(401, `${error.message} (${error.code})`);
@@ -88,17 +85,8 @@ function decodeMessage({
   }
 }
 
-/** A passive text reply to the sender, encrypted like everything WeChat exchanges with the component. */
-function encryptedTextReply({
-  message,
-  content,
-  crypto,
-}: {
-  message: AuthorizerMessage;
-  content: string;
-  crypto: MessageCrypto;
-}): Response {
-  const plaintext = buildTextReply({ toUser: message.FromUserName, fromUser: message.ToUserName, content });
+/** A passive reply (plain XML) encrypted like everything WeChat exchanges with the component. */
+function encryptedReply({ plaintext, crypto }: { plaintext: string; crypto: MessageCrypto }): Response {
   const xml = buildEncryptedReply({
     crypto,
     plaintext,
@@ -106,6 +94,59 @@ function encryptedTextReply({
     nonce: randomBytes(8).toString("hex"),
   });
   return new Response(xml, { headers: { "content-type": "text/xml; charset=utf-8", "cache-control": "no-store" } });
+}
+
+/** The release-check accounts' answers, unchanged: nothing about them is stored or forwarded. */
+function answerReleaseAccount({
+  appid,
+  message,
+  crypto,
+}: {
+  appid: string;
+  message: AuthorizerMessage;
+  crypto: MessageCrypto;
+}): MessageOutcome {
+  const answer = answerReleaseCheck({ appid, message });
+  if (answer.kind === "text") {
+    logger.info({ appid, msgType: message.MsgType }, "release check answered");
+    const plaintext = buildTextReply({ toUser: message.FromUserName, fromUser: message.ToUserName, content: answer.content });
+    return { response: encryptedReply({ plaintext, crypto }) };
+  }
+  // WeChat treats an empty answer and "success" alike: nothing is sent to the user.
+  if (answer.kind === "empty") return { response: textResponse(""), afterwards: answer.afterwards };
+  return { response: textResponse("success") };
+}
+
+/** Stores, then answers with the passive reply (new or, for WeChat's retry, the one given before) or `success`. */
+async function forwardMessage({
+  appid,
+  message,
+  xml,
+  crypto,
+  now,
+}: {
+  appid: string;
+  message: AuthorizerMessage;
+  xml: string;
+  crypto: MessageCrypto;
+  now: Date;
+}): Promise<MessageOutcome> {
+  const ids = { appid, msgType: message.MsgType, event: message.Event, msgId: message.MsgId };
+  let recorded;
+  try {
+    recorded = await storeMessage({ authorizerAppid: appid, message, xml, now });
+  } catch (error) {
+    // Never `success` for a message nobody stored: WeChat retries a 5xx.
+    logger.error({ ...ids, err: error }, "authorizer message not stored: answered 503");
+    return { response: textResponse("the message could not be stored; retry", 503) };
+  }
+  if (recorded.duplicate) {
+    logger.info({ ...ids, eventId: recorded.eventId, replied: recorded.replyXml !== null }, "authorizer message retried by WeChat");
+    return { response: recorded.replyXml ? encryptedReply({ plaintext: recorded.replyXml, crypto }) : textResponse("success") };
+  }
+  logger.info({ ...ids, eventId: recorded.eventId, deliveries: recorded.deliveries.length }, "authorizer message stored");
+  const replyXml = await askForReply({ recorded, message, now });
+  return { response: replyXml ? encryptedReply({ plaintext: replyXml, crypto }) : textResponse("success") };
 }
 
 /** Handles one POST to the message URL; `afterwards` is work to run once the answer has gone. */
@@ -122,15 +163,9 @@ export async function receiveAuthorizerMessage({
     if (!APPID.test(appid)) throw reject(400, "the path does not end with an authorizer appid");
     const body = await readBody(request);
     const crypto = componentCrypto();
-    const message = decodeMessage({ query: new URL(request.url).searchParams, body, crypto, now });
-    const answer = answerReleaseCheck({ appid, message });
-    if (answer.kind === "text") {
-      logger.info({ appid, msgType: message.MsgType }, "release check answered");
-      return { response: encryptedTextReply({ message, content: answer.content, crypto }) };
-    }
-    // WeChat treats an empty answer and "success" alike: nothing is sent to the user.
-    if (answer.kind === "empty") return { response: textResponse(""), afterwards: answer.afterwards };
-    return { response: textResponse("success") };
+    const { message, xml } = decodeMessage({ query: new URL(request.url).searchParams, body, crypto, now });
+    if (RELEASE_TEST_APPIDS.has(appid)) return answerReleaseAccount({ appid, message, crypto });
+    return await forwardMessage({ appid, message, xml, crypto, now });
   } catch (error) {
     if (!(error instanceof MessageRejected)) throw error;
     logger.warn(
