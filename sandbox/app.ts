@@ -6,6 +6,7 @@ import { AuthorizationError } from "./authorization/manage";
 import { BadRequest, mountControlRoutes } from "./control/routes";
 import type { SandboxContext } from "./core/context";
 import { mountMerchantRoutes } from "./merchant/routes";
+import { mountMessageRoutes } from "./messages/routes";
 
 export function createApp(ctx: SandboxContext): Hono {
   const app = new Hono();
@@ -22,6 +23,7 @@ export function createApp(ctx: SandboxContext): Hono {
   mountApiRoutes(app, ctx);
   mountMerchantRoutes(app, ctx);
   mountControlRoutes(app, ctx);
+  mountMessageRoutes(app, ctx);
 
   app.get("/", (c) => c.redirect("/sandbox", 302));
 

@@ -52,6 +52,12 @@ export type SandboxConfig = {
   pushTimeoutMs: number;
   pushRetries: number;
   pushRetryDelayMs: number;
+  /** How long one try of an authorizer message waits for the message URL's answer (WeChat: 5 s). */
+  messageTimeoutMs: number;
+  /** Retries of an authorizer message after the first try (WeChat: 3). */
+  messageRetries: number;
+  /** Pause between tries of an authorizer message. */
+  messageRetryDelayMs: number;
   /** Rotate the authorizer refresh token every N refreshes (0: never). */
   rotateRefreshEvery: number;
   quotas: Record<string, number>;
@@ -73,6 +79,9 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   pushTimeoutMs: 5000,
   pushRetries: 3,
   pushRetryDelayMs: 1000,
+  messageTimeoutMs: 5000,
+  messageRetries: 3,
+  messageRetryDelayMs: 1000,
   rotateRefreshEvery: 5,
   quotas: DEFAULT_QUOTAS,
   releaseCheckWaitMs: 10_000,
@@ -140,6 +149,9 @@ const envSchema = z.object({
   SANDBOX_PUSH_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   SANDBOX_PUSH_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
   SANDBOX_PUSH_RETRY_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  SANDBOX_MESSAGE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  SANDBOX_MESSAGE_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
+  SANDBOX_MESSAGE_RETRY_DELAY_MS: z.coerce.number().int().min(0).optional(),
   SANDBOX_ROTATE_REFRESH_EVERY: z.coerce.number().int().min(0).optional(),
   SANDBOX_QUOTAS: jsonString(z.record(z.string(), z.number().int().min(0))).optional(),
   SANDBOX_RELEASE_CHECK_WAIT_MS: z.coerce.number().int().positive().optional(),
@@ -175,6 +187,9 @@ export function readSandboxEnv(env: Record<string, string | undefined> = process
     pushTimeoutMs: e.SANDBOX_PUSH_TIMEOUT_MS,
     pushRetries: e.SANDBOX_PUSH_RETRIES,
     pushRetryDelayMs: e.SANDBOX_PUSH_RETRY_DELAY_MS,
+    messageTimeoutMs: e.SANDBOX_MESSAGE_TIMEOUT_MS,
+    messageRetries: e.SANDBOX_MESSAGE_RETRIES,
+    messageRetryDelayMs: e.SANDBOX_MESSAGE_RETRY_DELAY_MS,
     rotateRefreshEvery: e.SANDBOX_ROTATE_REFRESH_EVERY,
     quotas: e.SANDBOX_QUOTAS,
     releaseCheckWaitMs: e.SANDBOX_RELEASE_CHECK_WAIT_MS,

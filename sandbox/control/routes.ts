@@ -24,7 +24,7 @@ const idList = z.preprocess((value) => {
   return value;
 }, z.array(z.number().int().positive()).min(1));
 
-const formNumber = z.preprocess(
+export const formNumber = z.preprocess(
   (value) => (typeof value === "string" ? (value.trim() === "" ? undefined : Number(value)) : value),
   z.number(),
 );
@@ -72,7 +72,7 @@ export class BadRequest extends Error {
   }
 }
 
-function isForm(c: Context): boolean {
+export function isForm(c: Context): boolean {
   const type = c.req.header("content-type") ?? "";
   return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
 }
@@ -91,7 +91,7 @@ async function readInput(c: Context): Promise<unknown> {
   }
 }
 
-async function parseInput<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+export async function parseInput<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const result = schema.safeParse(await readInput(c));
   if (result.success) return result.data;
   throw new BadRequest(result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message })));

@@ -5,7 +5,8 @@ import { computePlainSignature } from "../../lib/wechat/crypto";
 import { unixNow } from "../core/clock";
 import type { SandboxContext } from "../core/context";
 
-export type XmlValue = string | number | XmlFields;
+/** Strings go in CDATA; numbers and bigints (64-bit MsgIds) are written bare, as WeChat does. */
+export type XmlValue = string | number | bigint | XmlFields;
 export type XmlFields = { [name: string]: XmlValue };
 
 function escapeCdata(text: string): string {
@@ -14,7 +15,7 @@ function escapeCdata(text: string): string {
 }
 
 function renderValue(value: XmlValue): string {
-  if (typeof value === "number") return String(value);
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
   if (typeof value === "string") return `<![CDATA[${escapeCdata(value)}]]>`;
   return Object.entries(value)
     .map(([name, child]) => `<${name}>${renderValue(child)}</${name}>`)

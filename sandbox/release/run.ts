@@ -1,8 +1,8 @@
 // WeChat's automated 全网发布 (release) check, run against the portal's message URL with one of WeChat's
 // test accounts: ticket push received, the text case, the QUERY_AUTH_CODE case and the event case.
 import { randomInt } from "node:crypto";
-import { parseXml } from "../../lib/wechat/xml";
 import { grantAuthorization } from "../authorization/manage";
+import { messageUrlFor, openPassiveReply } from "../messages/deliver";
 import { unixNow } from "../core/clock";
 import type { SandboxContext } from "../core/context";
 import { postOnce } from "../push/deliver";
@@ -43,10 +43,6 @@ function waitForCustomMessage(ctx: SandboxContext, ms: number): Promise<void> {
 
 function fail(detail: string): never {
   throw new CaseFailure(detail);
-}
-
-function messageUrlFor(ctx: SandboxContext, appid: string): string {
-  return ctx.config.messageUrl.replaceAll("$APPID$", appid);
 }
 
 function buildMessage(account: SeededAccount, fields: XmlFields): string {
@@ -95,30 +91,9 @@ async function sendMessage(ctx: SandboxContext, args: { account: SeededAccount; 
 /** Decrypt an encrypted passive reply, checking its signature and trailing appid. */
 function openReply(ctx: SandboxContext, answer: string): Record<string, unknown> {
   if (answer.trim() === "" || answer.trim() === "success") fail("expected an encrypted reply, got an empty answer");
-  let envelope: Record<string, unknown>;
-  try {
-    envelope = parseXml(answer);
-  } catch {
-    fail(`reply is not XML: ${answer.slice(0, 120)}`);
-  }
-  const encrypt = envelope.Encrypt;
-  const msgSignature = envelope.MsgSignature;
-  const timestamp = envelope.TimeStamp;
-  const nonce = envelope.Nonce;
-  if (typeof encrypt !== "string" || typeof msgSignature !== "string" || typeof timestamp !== "string" || typeof nonce !== "string") {
-    fail("reply is not <xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>");
-  }
-  let plaintext: string;
-  try {
-    plaintext = ctx.crypto.decryptVerified({ msgSignature, timestamp, nonce, encrypt });
-  } catch (error) {
-    fail(`reply does not decrypt: ${(error as Error).message}`);
-  }
-  try {
-    return parseXml(plaintext);
-  } catch {
-    fail("decrypted reply is not XML");
-  }
+  const opened = openPassiveReply(ctx, answer);
+  if (!opened.ok) fail(opened.error);
+  return opened.fields;
 }
 
 function expectTextReply(ctx: SandboxContext, args: { answer: string; account: SeededAccount; content: string }): void {

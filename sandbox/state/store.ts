@@ -5,9 +5,11 @@
 import { createEntropyStreams, createStreams, type RngStreams } from "../core/random";
 import type { FaultSpec } from "../config";
 import { seedAccounts, type SeededAccount } from "./accounts";
-import type { AuthSession, Authorization, CallRecord, Delivery, Fault, PersistedState } from "./types";
+import type { AuthSession, Authorization, CallRecord, Delivery, Fault, PersistedState, SentMessage } from "./types";
 
 const LOG_LIMIT = 5000;
+/** Authorizer messages remembered per account, with their replies (not saved to the state file). */
+export const SENT_MESSAGES_PER_ACCOUNT = 100;
 
 export class SandboxState {
   readonly seed: string;
@@ -16,6 +18,8 @@ export class SandboxState {
   rng: RngStreams;
   calls: CallRecord[] = [];
   deliveries: Delivery[] = [];
+  /** The last authorizer messages sent to each account (appid → oldest first). */
+  sentMessages = new Map<string, SentMessage[]>();
   private nextCallId = 1;
   private nextDeliveryId = 1;
   private nextFaultId = 1;
@@ -78,6 +82,7 @@ export class SandboxState {
     this.data = this.createEmpty(now);
     this.calls = [];
     this.deliveries = [];
+    this.sentMessages.clear();
     this.nextCallId = 1;
     this.nextDeliveryId = 1;
     this.nextFaultId = 1;
@@ -151,6 +156,13 @@ export class SandboxState {
     this.deliveries.push(record);
     if (this.deliveries.length > LOG_LIMIT) this.deliveries.splice(0, this.deliveries.length - LOG_LIMIT);
     return record;
+  }
+
+  recordSentMessage(message: SentMessage): void {
+    const list = this.sentMessages.get(message.appid) ?? [];
+    list.push(message);
+    if (list.length > SENT_MESSAGES_PER_ACCOUNT) list.splice(0, list.length - SENT_MESSAGES_PER_ACCOUNT);
+    this.sentMessages.set(message.appid, list);
   }
 
   /** Drop what has long expired so a sandbox left running for days stays small. */

@@ -122,6 +122,28 @@ export type Delivery = {
   attempts: DeliveryAttempt[];
 };
 
+/** How an authorizer message ended: a reply the user sees, an acknowledgement only, a reply WeChat would refuse, or no 2xx after every try. */
+export type SentMessageStatus = "replied" | "no_reply" | "bad_reply" | "failed";
+
+/** One authorizer message sent to the message URL (POST /sandbox/api/messages) and what "the user" got back. */
+export type SentMessage = {
+  /** The delivery (GET /sandbox/api/deliveries) holding every try. */
+  delivery_id: number;
+  at: string;
+  appid: string;
+  type: string;
+  from_user: string;
+  openid: string;
+  msg_id: string | null;
+  create_time: number;
+  tries: number;
+  status: SentMessageStatus;
+  /** The decrypted passive reply, keys in snake_case (`msg_type`, `content`, ...) plus its plaintext `xml`. */
+  reply: Record<string, unknown> | null;
+  error: string | null;
+  duration_ms: number;
+};
+
 export type QuotaWindow = { startedAt: number; counts: Record<string, number> };
 
 export type PersistedState = {
