@@ -10,6 +10,7 @@ import { enqueueDueRefreshes, type EnqueueResult } from "./enqueue-refreshes";
 import { enqueueOwedReconciliation, type ReconcileEnqueueResult } from "./reconcile-authorizers";
 import { PUSH_RETRY_AFTER_MS } from "./settings";
 import { runTicketWatchdog, type WatchdogResult } from "./ticket-watchdog";
+import { sweepOverdueDeliveries } from "../webhooks/worker";
 
 export type StepResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -19,6 +20,8 @@ export type TickResult = {
   refreshes: StepResult<EnqueueResult>;
   pushesProcessed: StepResult<number>;
   reconciliation: StepResult<ReconcileEnqueueResult>;
+  /** Webhook deliveries that had lost their job and were queued again. */
+  deliveriesSwept: StepResult<number>;
 };
 
 async function runStep<T>(step: string, fn: () => Promise<T>): Promise<StepResult<T>> {
@@ -46,5 +49,6 @@ export async function runCredentialTick({ boss, now = new Date() }: { boss: PgBo
   const pushesProcessed = await runStep("pending pushes", () => processPendingPushes({ olderThanMs: PUSH_RETRY_AFTER_MS }));
   // Last: what the pushes above did is already applied when WeChat's list is read.
   const reconciliation = await runStep("reconciliation", () => enqueueOwedReconciliation({ boss }));
-  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation };
+  const deliveriesSwept = await runStep("webhook sweep", () => sweepOverdueDeliveries({ now }));
+  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation, deliveriesSwept };
 }

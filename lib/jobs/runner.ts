@@ -9,7 +9,18 @@ import { createBoss, ensureQueues } from "./boss";
 import { runCredentialTick } from "./credential-tick";
 import { handleReconcileAuthorizers } from "./reconcile-authorizers";
 import { handleRefreshAuthorizer } from "./refresh-authorizer";
-import { QUEUES, REFRESH_BATCH, REFRESH_POLL_SECONDS, REFRESH_WORKERS, TICK_CRON } from "./settings";
+import { runDeliveryBatch } from "../webhooks/worker";
+import type { DeliveryJob } from "../webhooks/queue";
+import {
+  QUEUES,
+  REFRESH_BATCH,
+  REFRESH_POLL_SECONDS,
+  REFRESH_WORKERS,
+  TICK_CRON,
+  WEBHOOK_BATCH,
+  WEBHOOK_POLL_SECONDS,
+  WEBHOOK_WORKERS,
+} from "./settings";
 import { getEnv } from "../env";
 
 export type JobRunner = {
@@ -57,6 +68,13 @@ export async function startJobRunner({
           QUEUES.refreshAuthorizer,
           { pollingIntervalSeconds: Math.min(pollingIntervalSeconds, REFRESH_POLL_SECONDS), batchSize: REFRESH_BATCH },
           (jobs) => runRefreshBatch(boss, jobs),
+        );
+      }
+      for (let index = 0; index < WEBHOOK_WORKERS; index += 1) {
+        await boss.work<DeliveryJob>(
+          QUEUES.webhookDelivery,
+          { pollingIntervalSeconds: Math.min(pollingIntervalSeconds, WEBHOOK_POLL_SECONDS), batchSize: WEBHOOK_BATCH },
+          (jobs) => runDeliveryBatch(boss, jobs),
         );
       }
       await boss.work(QUEUES.reconcileAuthorizers, { pollingIntervalSeconds }, async ([job]) =>
