@@ -3,7 +3,9 @@
 // by one caller across instances however many ask at once (a claim on the row, compare-and-set), at
 // most ATTEMPT_LIMITS.maxCodes times and not after the deadline; then the attempt is expired. A code
 // WeChat hands out again (a restarted sandbox) moves to the attempt that asked last. The attempt's
-// id and an anti-forgery state travel in redirect_uri.
+// id and an anti-forgery state travel in redirect_uri. A link made by staff or the API may carry the
+// provider's merchant_ref and a return_url (lib/authorization/merchant-binding.ts); an attempt that
+// fails or expires is announced (authorization_link.failed) in the transaction that writes it.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "../db";
@@ -13,12 +15,22 @@ import { Prisma, type AuthorizationAttempt } from "../generated/prisma/client";
 import { withComponentToken } from "../credentials/component-token";
 import { lifetimeTimes } from "../credentials/refresh-policy";
 import { wechatApi } from "../upstream";
+import { announceLinkFailed } from "./lifecycle-events";
+import { merchantRefSchema, returnUrlSchema } from "./merchant-binding";
 import { appidSchema, buildH5AuthLink, buildPcAuthLink, buildPluginParams, type AuthType, type PluginAuthParams } from "../wechat/links";
 
 export const attemptInputSchema = z.object({
   authType: z.coerce.number().int().min(1).max(6).default(3),
   bizAppid: appidSchema.optional(),
   permissionSetIds: z.array(z.coerce.number().int().positive()).max(100).default([]),
+  /**
+   * The provider's id for the merchant: set only by staff links (console) and the API. The public
+   * pages build their input from their own query fields (lib/merchant/query.ts), which never
+   * include it: anyone can write a page's query, and a merchant must not pick whose account it is.
+   */
+  merchantRef: merchantRefSchema.optional(),
+  /** Where the merchant lands when the attempt ends (origins allowed by RETURN_URL_ORIGINS). */
+  returnUrl: returnUrlSchema.optional(),
 });
 export type AttemptInput = z.input<typeof attemptInputSchema>;
 
@@ -48,6 +60,8 @@ export type AttemptView = {
   completedAt: Date | null;
   authorizerAppid: string | null;
   result: unknown;
+  merchantRef: string | null;
+  returnUrl: string | null;
   links: { pc: string; h5: string; plugin: PluginAuthParams } | null;
 };
 
@@ -124,6 +138,8 @@ export function viewAttempt(attempt: AuthorizationAttempt, now = new Date()): At
     completedAt: attempt.completedAt,
     authorizerAppid: attempt.authorizerAppid,
     result: attempt.result,
+    merchantRef: attempt.merchantRef,
+    returnUrl: attempt.returnUrl,
     links: linksFor(attempt, now),
   };
 }
@@ -208,10 +224,21 @@ async function storeCode(args: Parameters<typeof installCode>[1]): Promise<boole
 
 export async function createAttempt(
   input: AttemptInput,
-  { createdById, mint = true, now = new Date() }: { createdById?: string; mint?: boolean; now?: Date } = {},
+  {
+    createdById,
+    link = createdById !== undefined,
+    mint = true,
+    now = new Date(),
+  }: {
+    createdById?: string;
+    /** A link to send (console, API), offered for ATTEMPT_LIMITS.linkMaxAgeMs; default: made by staff. */
+    link?: boolean;
+    mint?: boolean;
+    now?: Date;
+  } = {},
 ): Promise<AttemptView> {
   const parsed = attemptInputSchema.parse(input);
-  const deadlineAt = new Date(now.getTime() + (createdById ? ATTEMPT_LIMITS.linkMaxAgeMs : ATTEMPT_LIMITS.pageMaxAgeMs));
+  const deadlineAt = new Date(now.getTime() + (link ? ATTEMPT_LIMITS.linkMaxAgeMs : ATTEMPT_LIMITS.pageMaxAgeMs));
   // Staff making a link want its raw WeChat links at once; the merchant pages ask for a code later.
   const code = mint ? await newPreAuthCode() : null;
   const id = newId();
@@ -225,6 +252,8 @@ export async function createAttempt(
     permissionSetIds: parsed.permissionSetIds,
     state: randomBytes(16).toString("base64url"),
     createdById: createdById ?? null,
+    merchantRef: parsed.merchantRef ?? null,
+    returnUrl: parsed.returnUrl ?? null,
   };
   for (let round = 0; ; round++) {
     try {
@@ -257,14 +286,41 @@ export type CodeOutcome =
 
 const findRow = (id: string) => db().authorizationAttempt.findUnique({ where: { id } });
 
-/** Writes down that a pending attempt is over, once it is past its close and the grace after it. */
-async function expireIfAbandoned(row: AuthorizationAttempt, now: Date): Promise<AuthorizationAttempt> {
-  if (row.status !== "pending" || canComplete(row, now)) return row;
-  await db().authorizationAttempt.updateMany({
+/** Writes down that `row` (pending, past its close and the grace after it) is expired, and announces it. */
+async function writeExpired(tx: Tx, row: AuthorizationAttempt, now: Date): Promise<boolean> {
+  const { count } = await tx.authorizationAttempt.updateMany({
     where: { id: row.id, status: "pending", deadlineAt: row.deadlineAt },
     data: { status: "expired", completedAt: now, renewingUntil: null, result: { reason: "expired" } },
   });
+  if (count === 0) return false;
+  await announceLinkFailed(tx, { attempt: row, status: "expired", reason: "expired", now });
+  return true;
+}
+
+/** Writes down that a pending attempt is over, once it is past its close and the grace after it. */
+async function expireIfAbandoned(row: AuthorizationAttempt, now: Date): Promise<AuthorizationAttempt> {
+  if (row.status !== "pending" || canComplete(row, now)) return row;
+  await db().$transaction((tx) => writeExpired(tx, row, now));
   return (await findRow(row.id)) ?? row;
+}
+
+/**
+ * The sweep: attempts nobody looked at again after they closed are written down as expired (and
+ * announced), at most `limit` per call. Returns how many were.
+ */
+export async function expireAbandonedAttempts({ now = new Date(), limit = 100 }: { now?: Date; limit?: number } = {}): Promise<number> {
+  const graceAgo = new Date(now.getTime() - ATTEMPT_LIMITS.completionGraceMs);
+  const rows = await db().authorizationAttempt.findMany({
+    where: { status: "pending", ...closedWhere(graceAgo) },
+    orderBy: { deadlineAt: "asc" },
+    take: limit,
+  });
+  let expired = 0;
+  for (const row of rows) {
+    if (canComplete(row, now)) continue;
+    if (await db().$transaction((tx) => writeExpired(tx, row, now))) expired++;
+  }
+  return expired;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -394,7 +450,11 @@ export async function findAttemptIdByCode(preAuthCode: string): Promise<string |
   return row?.attemptId ?? null;
 }
 
-/** Records a failure the merchant saw (cancelled, refused code, another account) so the pages can say what happened. */
+/**
+ * Records a failure the merchant saw (cancelled, refused code, another account) so the pages can say
+ * what happened, and announces it (authorization_link.failed), in `tx` when given, else in its own
+ * transaction.
+ */
 export async function failAttempt(
   {
     id,
@@ -409,16 +469,24 @@ export async function failAttempt(
     errcode?: number;
     details?: Record<string, string>;
   },
-  prisma: Pick<Tx, "authorizationAttempt"> = db(),
+  tx?: Tx,
 ): Promise<boolean> {
-  const { count } = await prisma.authorizationAttempt.updateMany({
-    where: { id, status: "pending" },
-    data: {
-      status,
-      completedAt: new Date(),
-      renewingUntil: null,
-      result: { reason, ...(errcode !== undefined ? { errcode } : {}), ...details },
-    },
-  });
-  return count > 0;
+  const write = async (client: Tx) => {
+    const now = new Date();
+    const ended = await client.authorizationAttempt.updateManyAndReturn({
+      where: { id, status: "pending" },
+      data: {
+        status,
+        completedAt: now,
+        renewingUntil: null,
+        result: { reason, ...(errcode !== undefined ? { errcode } : {}), ...details },
+      },
+      select: { id: true, componentAppid: true, merchantRef: true },
+    });
+    const [attempt] = ended;
+    if (!attempt) return false;
+    await announceLinkFailed(client, { attempt, status, reason, errcode, now });
+    return true;
+  };
+  return tx ? write(tx) : db().$transaction(write);
 }

@@ -13,6 +13,10 @@
 // the code. So the push's word wins when it is here first; otherwise the callback's attempt is taken
 // if it can still complete, has been given a pre_auth_code, and (with biz_appid) got that account;
 // a push arriving later that names another attempt is recorded as a mismatch.
+//
+// The same transaction binds the account to the completed attempt's merchant_ref and announces the
+// grant (authorizer.authorized / authorizer.updated, lib/authorization/lifecycle-events.ts): a grant
+// that rolls back (a superseded push) announces nothing.
 import { createHash } from "node:crypto";
 import { db } from "../db";
 import { ensureComponentRow } from "../component";
@@ -33,6 +37,8 @@ import {
   requireLifecycleOrder,
   SupersededChangeError,
 } from "./authorizer-record";
+import { announceGrant, announceLinkCompleted } from "./lifecycle-events";
+import { bindMerchant } from "./merchant-binding";
 
 export type CompletionSource = "callback" | "push";
 
@@ -236,6 +242,22 @@ async function attach(
 
 type Arrival = { source: CompletionSource; candidate: string | null };
 
+/** A completed attempt's merchant_ref becomes the account's (from now on: a later link may move it). */
+async function bindAttemptMerchant(
+  tx: Tx,
+  { attempt, authorizerAppid, now }: { attempt: AuthorizationAttempt; authorizerAppid: string; now: Date },
+) {
+  if (!attempt.merchantRef) return;
+  await bindMerchant(tx, {
+    authorizerAppid,
+    componentAppid: attempt.componentAppid,
+    merchantRef: attempt.merchantRef,
+    attemptId: attempt.id,
+    source: "link",
+    now,
+  });
+}
+
 /** We hold the claim: ask WeChat, then store everything in one transaction. */
 async function exchangeAndStore({
   authCode,
@@ -280,6 +302,15 @@ async function exchangeAndStore({
           ? await attach(tx, { attempt, authorizerAppid: grant.authorizerAppid, permissionSetIds, source: arrival.source, now })
           : null;
         const attemptId = attempt && !refused ? attempt.id : null;
+        if (attempt && attemptId) await bindAttemptMerchant(tx, { attempt, authorizerAppid: grant.authorizerAppid, now });
+        await announceGrant(tx, {
+          appid: grant.authorizerAppid,
+          wasActive: change.wasActive,
+          added: change.added,
+          removed: change.removed,
+          attemptId,
+          now,
+        });
         await tx.authorizationCodeUse.update({
           where: { codeHash },
           data: {
@@ -391,9 +422,14 @@ async function arriveLate({
       now,
     });
     // Not this attempt's after all: the record stays without one.
-    if (outcome)
+    if (outcome) {
       await tx.authorizationCodeUse.updateMany({ where: { codeHash: use.codeHash, attemptId: candidate }, data: { attemptId: null } });
-    return outcome;
+      return outcome;
+    }
+    // The grant was announced when it was stored, without a link; now the link is done too.
+    await bindAttemptMerchant(tx, { attempt, authorizerAppid: use.authorizerAppid, now });
+    await announceLinkCompleted(tx, { appid: use.authorizerAppid, attemptId: candidate, now });
+    return null;
   });
   return refused ? { ...completion, refused } : { ...completion, attemptId: candidate };
 }

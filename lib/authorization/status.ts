@@ -6,13 +6,15 @@
 // - needs re-authorization: WeChat accepts none of the account's refresh tokens any more (61023,
 //   with nothing to recover); the merchant must authorize again.
 // A refresh learns either in lib/credentials, which reports it through the recorder installed below.
+// Each change is announced (authorizer.revoked, authorizer.reauthorization_required) in its own
+// transaction; a superseded revocation announces nothing.
 import type { Prisma } from "../generated/prisma/client";
 import { db } from "../db";
 import { logger } from "../logger";
-import { recordAudit } from "../audit";
 import { disableCredential, revokeCredential } from "../credentials/authorizer-credentials";
 import { installGrantLossRecorder } from "../credentials/grant-loss";
 import { orderLifecycleChange, type LifecycleChange } from "./authorizer-record";
+import { announceReauthorizationRequired, announceRevoked } from "./lifecycle-events";
 
 export type RevocationSource = "push" | "api_61003" | "reconciliation";
 
@@ -51,6 +53,7 @@ export async function markAuthorizerRevoked({
         details: audit?.details ?? { source },
       },
     });
+    await announceRevoked(tx, { appid: authorizerAppid, at, source });
     return "revoked";
   });
   if (outcome === "revoked") logger.warn({ authorizerAppid, source }, "authorizer revoked the authorization");
@@ -58,18 +61,39 @@ export async function markAuthorizerRevoked({
   return outcome;
 }
 
-/** The account's credentials are disabled until the merchant authorizes again; `reason` is kept as their last error. */
-async function markNeedsReauthorization({ authorizerAppid, reason }: { authorizerAppid: string; reason: string }): Promise<void> {
+/** WeChat's answer when none of the account's refresh tokens is accepted any more. */
+const REFRESH_TOKEN_INVALID = 61023;
+
+/**
+ * The account's credentials are disabled until the merchant authorizes again; `reason` is kept as
+ * their last error. The status, the audit entry and the announcement are one transaction.
+ */
+export async function markNeedsReauthorization({
+  authorizerAppid,
+  reason,
+  errcode = null,
+}: {
+  authorizerAppid: string;
+  reason: string;
+  errcode?: number | null;
+}): Promise<void> {
   const now = new Date();
   await db().$transaction(async (tx) => {
-    await tx.authorizer.update({ where: { appid: authorizerAppid }, data: { status: "needs_reauthorization", statusChangedAt: now } });
+    const changed = await tx.authorizer.updateMany({
+      where: { appid: authorizerAppid, status: { not: "needs_reauthorization" } },
+      data: { status: "needs_reauthorization", statusChangedAt: now },
+    });
     await disableCredential(tx, { appid: authorizerAppid, at: now, reason });
+    await tx.auditLog.create({
+      data: { actorType: "system", action: "authorizer.needs_reauthorization", target: authorizerAppid, details: { reason } },
+    });
+    // Said once: a second refresh learning the same thing is no news.
+    if (changed.count === 1) await announceReauthorizationRequired(tx, { appid: authorizerAppid, reason, errcode, now });
   });
-  await recordAudit({ actorType: "system", action: "authorizer.needs_reauthorization", target: authorizerAppid, details: { reason } });
   logger.warn({ appid: authorizerAppid, reason }, "authorizer needs to authorize again; credentials disabled");
 }
 
 installGrantLossRecorder(async (loss) => {
   if (loss.kind === "revoked") await markAuthorizerRevoked({ authorizerAppid: loss.appid, at: loss.at, source: "api_61003" });
-  else await markNeedsReauthorization({ authorizerAppid: loss.appid, reason: loss.reason });
+  else await markNeedsReauthorization({ authorizerAppid: loss.appid, reason: loss.reason, errcode: REFRESH_TOKEN_INVALID });
 });

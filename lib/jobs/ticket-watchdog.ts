@@ -2,11 +2,15 @@
 // for TICKET_STALE_AFTER_MS the event URL is probably broken, and without a ticket no new
 // component_access_token can be obtained: ask WeChat to push one now, warn, and turn health red.
 // Whatever else WeChat pushed meanwhile is lost too: ask for a reconciliation, once per silence.
+// The provider's services are told too (component.ticket_stale), once per silence: the outbox's
+// dedupe key names the last ticket, so the next tick of the same silence writes nothing. Before a
+// first ticket ever arrived nothing is announced (a portal still being set up; health says so).
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { requestTicketPush, TICKET_STALE_AFTER_MS } from "../credentials/component-ticket";
 import { requestReconciliation } from "../authorization/push-gaps";
+import { recordEvent } from "../webhooks/outbox";
 
 export type TicketState = {
   /** When the newest ticket reached us; null when none ever did. */
@@ -27,11 +31,34 @@ export async function readTicketState({ now = new Date() }: { now?: Date } = {})
   return { receivedAt, ageMs, stale: ageMs >= TICKET_STALE_AFTER_MS };
 }
 
-export type WatchdogResult = TicketState & { pushRequested: boolean; reconciliationRequested: boolean };
+export type WatchdogResult = TicketState & {
+  pushRequested: boolean;
+  reconciliationRequested: boolean;
+  /** component.ticket_stale was written by this run (the first of its silence). */
+  announced: boolean;
+};
+
+/** Announces the silence that began after the ticket received at `receivedAt`, unless it already was. */
+async function announceStale({ receivedAt, ageMs, now }: { receivedAt: Date; ageMs: number; now: Date }): Promise<boolean> {
+  const componentAppid = getEnv().component.appid;
+  const recorded = await db().$transaction((tx) =>
+    recordEvent(tx, {
+      type: "component.ticket_stale",
+      data: {
+        component_appid: componentAppid,
+        last_ticket_at: receivedAt.toISOString(),
+        overdue_seconds: Math.max(0, Math.round((ageMs - TICKET_STALE_AFTER_MS) / 1000)),
+      },
+      dedupeKey: `component.ticket_stale:${componentAppid}:${receivedAt.toISOString()}`,
+      now,
+    }),
+  );
+  return !recorded.duplicate;
+}
 
 export async function runTicketWatchdog({ now = new Date() }: { now?: Date } = {}): Promise<WatchdogResult> {
   const state = await readTicketState({ now });
-  if (!state.stale) return { ...state, pushRequested: false, reconciliationRequested: false };
+  if (!state.stale) return { ...state, pushRequested: false, reconciliationRequested: false, announced: false };
   const reason = state.receivedAt
     ? `no component_verify_ticket received for ${Math.round((state.ageMs ?? 0) / 60_000)} minutes`
     : "no component_verify_ticket received yet";
@@ -46,5 +73,6 @@ export async function runTicketWatchdog({ now = new Date() }: { now?: Date } = {
         unlessRequestedSince: new Date(state.receivedAt.getTime() + TICKET_STALE_AFTER_MS),
       })
     : false;
-  return { ...state, pushRequested, reconciliationRequested };
+  const announced = state.receivedAt ? await announceStale({ receivedAt: state.receivedAt, ageMs: state.ageMs ?? 0, now }) : false;
+  return { ...state, pushRequested, reconciliationRequested, announced };
 }

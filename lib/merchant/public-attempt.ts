@@ -1,6 +1,6 @@
 // An attempt as the merchant pages and /api/authorize show it (types.ts): how long it is offered, the
 // current code's links while it has one, and on completion the account and the permission sets
-// actually granted.
+// actually granted; once it has ended, the provider's return_url with the outcome (returnTo).
 import { z } from "zod";
 import { db } from "../db";
 import { getEnv } from "../env";
@@ -9,6 +9,7 @@ import { closesAt, hasLiveCode, lifecycleStatus, viewAttempt } from "../authoriz
 import { getCodeTiming, type CodeTiming } from "./timing";
 import { nameSets } from "./permission-set-names";
 import type { AttemptFailure, PublicAttempt, PublicAuthorizer } from "./types";
+import { returnToFor } from "./return-url";
 import { buildPhonePageUrl } from "./urls";
 
 const successResultSchema = z.object({ authorizerAppid: z.string(), permissionSetIds: z.array(z.number().int()) });
@@ -60,6 +61,7 @@ export async function toPublicAttempt(row: AuthorizationAttempt, now = new Date(
     authorizer: null,
     grantedPermissionSets: null,
     failure: null,
+    returnTo: returnToFor(row, now),
   };
   if (status === "failed" || status === "cancelled") return { ...base, failure: readFailure(view.result) };
   if (status !== "completed" || !view.authorizerAppid) return base;

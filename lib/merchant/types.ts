@@ -46,4 +46,9 @@ export type PublicAttempt = {
   /** What the admin actually granted (may be fewer than asked). */
   grantedPermissionSets: NamedPermissionSet[] | null;
   failure: AttemptFailure | null;
+  /**
+   * Once the attempt has ended, where the merchant goes back to: the provider's return_url with the
+   * outcome in its query (null without one, or while pending).
+   */
+  returnTo: string | null;
 };

@@ -35,6 +35,7 @@ const attempt = (overrides: Partial<PublicAttempt> = {}): PublicAttempt => ({
   authorizer: null,
   grantedPermissionSets: null,
   failure: null,
+  returnTo: null,
   ...overrides,
 });
 
