@@ -13,7 +13,13 @@ import { useConsoleAction } from "./use-console-action";
 
 type Props = {
   groups: PermissionSetGroup[];
-  createLink: (input: { authType: number; bizAppid?: string; permissionSetIds: number[] }) => Promise<ActionResult<{ id: string }>>;
+  createLink: (input: {
+    authType: number;
+    bizAppid?: string;
+    permissionSetIds: number[];
+    merchantRef?: string;
+    returnUrl?: string;
+  }) => Promise<ActionResult<{ id: string }>>;
 };
 
 const AUTH_TYPES = [1, 2, 3, 4, 5, 6] as const;
@@ -25,6 +31,8 @@ export function LinkForm({ groups, createLink }: Props) {
   const action = useConsoleAction(createLink);
   const [authType, setAuthType] = useState(3);
   const [bizAppid, setBizAppid] = useState("");
+  const [merchantRef, setMerchantRef] = useState("");
+  const [returnUrl, setReturnUrl] = useState("");
   const selection = useSetSelection();
   return (
     <form
@@ -32,7 +40,13 @@ export function LinkForm({ groups, createLink }: Props) {
       onSubmit={(e) => {
         e.preventDefault();
         action.run(
-          { authType, bizAppid: bizAppid.trim() || undefined, permissionSetIds: [...selection.chosen] },
+          {
+            authType,
+            bizAppid: bizAppid.trim() || undefined,
+            permissionSetIds: [...selection.chosen],
+            merchantRef: merchantRef.trim() || undefined,
+            returnUrl: returnUrl.trim() || undefined,
+          },
           { refresh: false, onSuccess: (data) => router.push(`/console/links/${data.id}`) },
         );
       }}
@@ -59,6 +73,31 @@ export function LinkForm({ groups, createLink }: Props) {
             pattern="^\s*(wx[0-9a-fA-F]{16})?\s*$"
           />
           <span className="small muted">{t("bizAppidHelp")}</span>
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          <span>{t("merchantRef")}</span>
+          <input
+            name="merchantRef"
+            value={merchantRef}
+            onChange={(e) => setMerchantRef(e.target.value)}
+            maxLength={128}
+            placeholder="merchant-42"
+          />
+          <span className="small muted">{t("merchantRefHelp")}</span>
+        </label>
+        <label className="field grow">
+          <span>{t("returnUrl")}</span>
+          <input
+            name="returnUrl"
+            type="url"
+            value={returnUrl}
+            onChange={(e) => setReturnUrl(e.target.value)}
+            maxLength={2048}
+            placeholder="https://saas.example.com/wechat/done"
+          />
+          <span className="small muted">{t("returnUrlHelp")}</span>
         </label>
       </div>
       <p className="small muted">{t("setsHelp")}</p>

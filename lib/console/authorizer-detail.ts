@@ -1,11 +1,15 @@
 // One authorized account as the console shows it: profile, permission sets with confirm_info, the
 // credential's times and errors (never a token: sealed columns are not even selected), the history
-// of its credential, and its timeline of pushes and audited actions.
+// of its credential, and its timeline of pushes and audited actions; which merchant (merchant_ref) it
+// belongs to and its bindings over time, and staff binding it to another.
 import { z } from "zod";
 import { viewAttempt, type AttemptView } from "../authorization/attempts";
+import { listMerchantBindings, merchantRefSchema, rebindMerchant, UnknownAuthorizer } from "../authorization/merchant-binding";
 import { db } from "../db";
 import type { ActorType, AuthorizerStatus } from "../generated/prisma/enums";
 import { accountKindOf, tokenHealthOf, verificationOf, type AccountKind, type TokenHealth, type Verification } from "./authorizer-labels";
+import { ConsoleError } from "./errors";
+import type { StaffActor } from "./safe-action";
 import { staffLabels } from "./staff-labels";
 
 export type ConfirmInfo = { needConfirm: boolean; alreadyConfirm: boolean; canConfirm: boolean };
@@ -47,6 +51,7 @@ export type AuthorizerDetail = {
   updatedAuthorizationAt: Date | null;
   revokedAt: Date | null;
   infoSyncedAt: Date | null;
+  merchantRef: string | null;
   permissionSets: GrantedPermissionSet[];
   credential: CredentialView | null;
   token: TokenHealth;
@@ -118,6 +123,7 @@ export async function loadAuthorizer(appid: string, { now = new Date() }: { now?
     updatedAuthorizationAt: row.updatedAuthorizationAt,
     revokedAt: row.revokedAt,
     infoSyncedAt: row.infoSyncedAt,
+    merchantRef: row.merchantRef,
     permissionSets: row.permissionSets.map((set) => ({
       id: set.funcscopeId,
       grantedAt: set.grantedAt,
@@ -232,4 +238,48 @@ export async function loadAttemptsFor(appid: string, { limit = 10 }: { limit?: n
       completedAt: view.completedAt,
     };
   });
+}
+
+export type MerchantBindingView = {
+  id: string;
+  merchantRef: string;
+  source: string;
+  attemptId: string | null;
+  boundAt: Date;
+  unboundAt: Date | null;
+};
+
+/** The account's merchant bindings, newest first: the current one has no unboundAt. */
+export async function loadMerchantBindings(appid: string): Promise<MerchantBindingView[]> {
+  const rows = await listMerchantBindings(appid);
+  return rows.slice(0, 50).map((row) => ({
+    id: row.id.toString(),
+    merchantRef: row.merchantRef,
+    source: row.source,
+    attemptId: row.attemptId,
+    boundAt: row.boundAt,
+    unboundAt: row.unboundAt,
+  }));
+}
+
+/** Staff bind the account to another merchant_ref, or to none (blank). */
+export const merchantInputSchema = z.object({
+  appid: z.string().trim().min(1).max(64),
+  merchantRef: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? null : v), merchantRefSchema.nullable()),
+});
+
+export async function changeMerchant({
+  input,
+  actor,
+}: {
+  input: z.output<typeof merchantInputSchema>;
+  actor: StaffActor;
+}): Promise<{ changed: boolean }> {
+  try {
+    const change = await rebindMerchant({ authorizerAppid: input.appid, merchantRef: input.merchantRef, actor });
+    return { changed: change.changed };
+  } catch (error) {
+    if (error instanceof UnknownAuthorizer) throw new ConsoleError("not_found", error.message);
+    throw error;
+  }
 }

@@ -16,6 +16,7 @@ import {
   type TokenHealth,
   type Verification,
 } from "./authorizer-labels";
+import { merchantRefSchema } from "../authorization/merchant-binding";
 import { firstValue, optionalParam } from "./query-params";
 import { AUTHORIZER_STATUSES } from "./statuses";
 
@@ -61,6 +62,8 @@ export const listQuerySchema = z.object({
   kind: optionalParam(z.enum(ACCOUNT_KINDS)),
   status: optionalParam(z.enum(AUTHORIZER_STATUSES)),
   set: optionalParam(z.coerce.number().int().positive().max(100_000)),
+  /** merchant_ref, matched exactly (the provider's own id, not a search). */
+  merchant: optionalParam(merchantRefSchema),
   sort: z.preprocess(firstValue, z.enum(LIST_SORTS)).catch(LIST_DEFAULTS.sort),
   size: z.preprocess(firstValue, z.coerce.number().pipe(z.union(PAGE_SIZES.map((n) => z.literal(n))))).catch(LIST_DEFAULTS.size),
   after: optionalParam(z.string().max(1000)).transform((v) => (v ? decodeCursor(v) : undefined)),
@@ -71,7 +74,8 @@ export type ListQuery = z.output<typeof listQuerySchema>;
 export const parseListQuery = (params: Record<string, string | string[] | undefined>): ListQuery => listQuerySchema.parse(params);
 
 /** Whether the list is narrowed (sort and page size only order it). */
-export const isFiltered = (query: ListQuery): boolean => !!(query.q || query.kind || query.status || query.set !== undefined);
+export const isFiltered = (query: ListQuery): boolean =>
+  !!(query.q || query.kind || query.status || query.set !== undefined || query.merchant);
 
 /** The list's address for `query` from a cursor (none: its first page), the inverse of parseListQuery. */
 export function listHref(query: ListQuery, cursor: { after?: string; before?: string } = {}): string {
@@ -80,6 +84,7 @@ export function listHref(query: ListQuery, cursor: { after?: string; before?: st
   if (query.kind) params.set("kind", query.kind);
   if (query.status) params.set("status", query.status);
   if (query.set !== undefined) params.set("set", String(query.set));
+  if (query.merchant) params.set("merchant", query.merchant);
   if (query.sort !== LIST_DEFAULTS.sort) params.set("sort", query.sort);
   if (query.size !== LIST_DEFAULTS.size) params.set("size", String(query.size));
   if (cursor.after) params.set("after", cursor.after);
@@ -100,6 +105,7 @@ export type AuthorizerRow = {
   status: AuthorizerStatus;
   authorizedAt: Date;
   revokedAt: Date | null;
+  merchantRef: string | null;
   permissionSetIds: number[];
   token: TokenHealth;
 };
@@ -149,6 +155,7 @@ function filters(query: ListQuery, componentAppid: string): Prisma.Sql[] {
     );
   }
   if (query.q) parts.push(searchFilter(query.q));
+  if (query.merchant) parts.push(Prisma.sql`a.merchant_ref = ${query.merchant}`);
   return parts;
 }
 
@@ -215,6 +222,7 @@ async function loadRows(appids: string[], now: Date): Promise<AuthorizerRow[]> {
       status: true,
       authorizedAt: true,
       revokedAt: true,
+      merchantRef: true,
       permissionSets: { select: { funcscopeId: true }, orderBy: { funcscopeId: "asc" } },
       // Never the sealed token columns: the list needs times and errors only.
       credential: {
@@ -246,6 +254,7 @@ async function loadRows(appids: string[], now: Date): Promise<AuthorizerRow[]> {
         status: row.status,
         authorizedAt: row.authorizedAt,
         revokedAt: row.revokedAt,
+        merchantRef: row.merchantRef,
         permissionSetIds: row.permissionSets.map((set) => set.funcscopeId),
         token: tokenHealthOf(row.credential, now),
       },

@@ -3,6 +3,7 @@
 // status; and the defaults for re-authorizing one account with the permission sets it lacks.
 import { z } from "zod";
 import { closedWhere, createAttempt, viewAttempt, type AttemptView } from "../authorization/attempts";
+import { merchantRefSchema, returnUrlSchema } from "../authorization/merchant-binding";
 import { recordAudit } from "../audit";
 import { db } from "../db";
 import { getEnv } from "../env";
@@ -20,6 +21,10 @@ export const linkInputSchema = z.object({
   authType: z.coerce.number().int().min(1).max(6),
   bizAppid: z.preprocess((v) => (typeof v === "string" ? blankToUndefined(v.trim()) : v), appidSchema.optional()),
   permissionSetIds: z.array(z.coerce.number().int().positive().max(100_000)).max(100).default([]),
+  /** The provider's id for the merchant (商户标识); the account it authorizes is bound to it. */
+  merchantRef: z.preprocess((v) => (typeof v === "string" ? blankToUndefined(v.trim()) : v), merchantRefSchema.optional()),
+  /** Where the merchant lands afterwards (an origin RETURN_URL_ORIGINS allows). */
+  returnUrl: z.preprocess((v) => (typeof v === "string" ? blankToUndefined(v.trim()) : v), returnUrlSchema.optional()),
   /** Why it was made, for the audit log: a plain link, or re-authorizing one account. */
   purpose: z.enum(["link", "reauthorization"]).default("link"),
 });
@@ -28,14 +33,21 @@ export type LinkInput = z.output<typeof linkInputSchema>;
 export async function createLink({ input, actor }: { input: LinkInput; actor: StaffActor }): Promise<{ id: string }> {
   const permissionSetIds = [...new Set(input.permissionSetIds)].sort((a, b) => a - b);
   const attempt = await createAttempt(
-    { authType: input.authType, bizAppid: input.bizAppid, permissionSetIds },
+    { authType: input.authType, bizAppid: input.bizAppid, permissionSetIds, merchantRef: input.merchantRef, returnUrl: input.returnUrl },
     { createdById: actor.actorId },
   );
   await recordAudit({
     ...actor,
     action: input.purpose === "reauthorization" ? "link.reauthorization_created" : "link.created",
     target: input.bizAppid ?? `attempt:${attempt.id}`,
-    details: { attemptId: attempt.id, authType: input.authType, bizAppid: input.bizAppid ?? null, permissionSetIds },
+    details: {
+      attemptId: attempt.id,
+      authType: input.authType,
+      bizAppid: input.bizAppid ?? null,
+      permissionSetIds,
+      merchantRef: input.merchantRef ?? null,
+      returnUrl: input.returnUrl ?? null,
+    },
   });
   return { id: attempt.id };
 }

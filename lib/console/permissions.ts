@@ -12,7 +12,12 @@ export const CONSOLE_ACTIONS = {
   "authorizer.resync": "operator",
   "authorizer.set_option": "operator",
   "authorizer.sync": "operator",
+  "authorizer.rebind_merchant": "operator",
   "link.create": "operator",
+  // Webhooks: sending a test or redelivering runs the hub as it is; endpoints hold signing secrets, like API keys.
+  "webhook.test": "operator",
+  "webhook.redeliver": "operator",
+  "webhook.manage": "admin",
   "api_key.create": "admin",
   "api_key.revoke": "admin",
   "staff.manage": "admin",

@@ -13,6 +13,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
     { href: "/console", label: t("nav.overview") },
     { href: "/console/authorizers", label: t("nav.authorizers") },
     { href: "/console/links", label: t("nav.links") },
+    { href: "/console/webhooks", label: t("nav.webhooks") },
     { href: "/console/health", label: t("nav.health") },
     { href: "/console/api-keys", label: t("nav.apiKeys") },
     { href: "/console/users", label: t("nav.users") },

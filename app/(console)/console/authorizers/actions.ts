@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { importAuthorizerBatch, resyncAuthorizerInfo, SYNC_BATCH_SIZE } from "@/lib/console/authorizer-sync";
 import { optionInputSchema, readAuthorizerOptions, refreshTokenNow, setAuthorizerOption } from "@/lib/console/authorizer-operations";
+import { changeMerchant, merchantInputSchema } from "@/lib/console/authorizer-detail";
 import { createLink, linkInputSchema } from "@/lib/console/links";
 import { staffAction } from "@/lib/console/safe-action";
 import { appidSchema } from "@/lib/wechat/links";
@@ -67,4 +68,13 @@ const sync = staffAction({
 });
 export async function syncBatchAction(input: z.input<typeof syncInput>) {
   return sync(input);
+}
+
+const rebind = staffAction({
+  action: "authorizer.rebind_merchant",
+  schema: merchantInputSchema,
+  run: ({ input, actor }) => changeMerchant({ input, actor }),
+});
+export async function changeMerchantAction(input: z.input<typeof merchantInputSchema>) {
+  return rebind(input);
 }

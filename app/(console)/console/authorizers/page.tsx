@@ -51,6 +51,9 @@ async function AuthorizerFilters({ query, locale }: { query: ListQuery; locale: 
       <FilterField label={t("search")} grow>
         <input type="search" name="q" defaultValue={query.q ?? ""} placeholder={t("searchPlaceholder")} />
       </FilterField>
+      <FilterField label={t("merchantRef")}>
+        <input name="merchant" defaultValue={query.merchant ?? ""} maxLength={128} placeholder={t("merchantRefPlaceholder")} />
+      </FilterField>
       <FilterSelect
         label={t("kind")}
         name="kind"
@@ -131,6 +134,11 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
           moreLabel={(count) => t("moreSets", { count })}
         />
       ),
+    },
+    {
+      header: t("columns.merchantRef"),
+      className: "small",
+      cell: (row) => (row.merchantRef ? <code data-testid="authorizer-merchant-ref">{row.merchantRef}</code> : "—"),
     },
     { header: t("columns.token"), cell: (row) => <TokenHealthCell token={row.token} now={now} /> },
     { header: t("columns.authorizedAt"), className: "small nowrap", cell: (row) => when(row.authorizedAt) },

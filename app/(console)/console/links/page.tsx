@@ -53,6 +53,11 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
     },
     { header: t("columns.bizAppid"), className: "small", cell: (row) => (row.bizAppid ? <code>{row.bizAppid}</code> : "—") },
     {
+      header: t("columns.merchantRef"),
+      className: "small",
+      cell: (row) => (row.merchantRef ? <code data-testid="attempt-merchant-ref">{row.merchantRef}</code> : "—"),
+    },
+    {
       header: t("columns.sets"),
       className: "small",
       cell: (row) => (row.permissionSetIds.length > 0 ? row.permissionSetIds.join("|") : t("allSets")),

@@ -53,6 +53,16 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
         </dd>
         <dt>{t("bizAppid")}</dt>
         <dd>{attempt.bizAppid ? <code>{attempt.bizAppid}</code> : "—"}</dd>
+        <dt>{t("merchantRef")}</dt>
+        <dd>{attempt.merchantRef ? <code data-testid="attempt-merchant-ref">{attempt.merchantRef}</code> : "—"}</dd>
+        {attempt.returnUrl ? (
+          <>
+            <dt>{t("returnUrl")}</dt>
+            <dd className="small">
+              <code>{attempt.returnUrl}</code>
+            </dd>
+          </>
+        ) : null}
         <dt>{t("sets")}</dt>
         <dd>
           {attempt.permissionSetIds.length > 0 ? (
