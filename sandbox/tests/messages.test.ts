@@ -231,7 +231,12 @@ describe("message builders", () => {
     const bob = await sendOk(running, { appid: official.appid, type: "text", from_user: "bob" });
     const elsewhere = await sendOk(running, { appid: mini.appid, type: "text", from_user: "alice" });
     await messageUrl.waitFor(4);
-    const [a1, a2, b, m] = [first, again, bob, elsewhere].map((answer) => answer.results[0] as SentMessage);
+    const [a1, a2, b, m] = [first, again, bob, elsewhere].map((answer) => answer.results[0] as SentMessage) as [
+      SentMessage,
+      SentMessage,
+      SentMessage,
+      SentMessage,
+    ];
     expect(a1.create_time).toBeGreaterThanOrEqual(before + 3600);
     expect(a1.openid).toMatch(/^o[\w-]{27}$/);
     expect(a2.openid).toBe(a1.openid);
