@@ -10,10 +10,9 @@ import { db, installDatabase, openDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { attemptDelivery } from "@/lib/webhooks/deliveries";
-import { MessageCrypto } from "@/lib/wechat/crypto";
-import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { buildXml, parseXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+import { demoCrypto, openReply } from "../../helpers/message-url";
 import { resetPortalCaches } from "../../helpers/sandbox";
 import { seedEndpoint, startWebhookReceiver, verifyStandardSignature, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
@@ -22,11 +21,7 @@ const ACCOUNT = "gh_abcdef123456";
 const FAN = "ozy4qt5QUADNXORxCVipKMV9dss0";
 const RELEASE_APPID = "wx570bc396a51b8ff8";
 
-const crypto = new MessageCrypto({
-  token: DEMO_COMPONENT.token,
-  encodingAesKey: DEMO_COMPONENT.encodingAesKey,
-  appid: DEMO_COMPONENT.appid,
-});
+const crypto = demoCrypto;
 
 let nonce = 0;
 /** Posts `fields` to the route handler as WeChat would: sealed, signed, with a fresh timestamp and nonce. */
@@ -42,19 +37,6 @@ async function send(fields: Record<string, string | number>, { appid = MERCHANT_
   });
   const response = await postMessage(request, { params: Promise.resolve({ appid }) });
   return { status: response.status, text: await response.text() };
-}
-
-/** Opens an encrypted passive reply the way WeChat does. */
-function openReply(text: string): Record<string, unknown> {
-  const envelope = parseXml(text) as Record<string, string>;
-  return parseXml(
-    crypto.decryptVerified({
-      msgSignature: envelope.MsgSignature!,
-      timestamp: envelope.TimeStamp!,
-      nonce: envelope.Nonce!,
-      encrypt: envelope.Encrypt!,
-    }),
-  );
 }
 
 const createTime = Math.floor(Date.now() / 1000) - 5;

@@ -16,8 +16,9 @@ import { logger } from "@/lib/logger";
 import { MAX_MESSAGE_BYTES } from "@/lib/messages/receive";
 import { MessageCrypto } from "@/lib/wechat/crypto";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
-import { buildXml, parseXml } from "@/lib/wechat/xml";
+import { buildXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
+import { demoCrypto, openReply } from "../../helpers/message-url";
 import { flushAfter, serveRoute, type ServedRoute } from "../../helpers/routes";
 import { sandboxCalls, sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 
@@ -26,11 +27,7 @@ const TEST_USERNAME = "gh_3c884a361561";
 const MERCHANT_APPID = "wx1234567890abcdef";
 const FAN = "ozy4qt5QUADNXORxCVipKMV9dss0";
 
-const crypto = new MessageCrypto({
-  token: DEMO_COMPONENT.token,
-  encodingAesKey: DEMO_COMPONENT.encodingAesKey,
-  appid: DEMO_COMPONENT.appid,
-});
+const crypto = demoCrypto;
 
 type Sealed = { query: URLSearchParams; body: string };
 
@@ -76,18 +73,6 @@ async function deliver({ appid, query, body, init }: { appid: string; query: URL
   });
   const response = await postMessage(request, { params: Promise.resolve({ appid }) });
   return { status: response.status, text: await response.text(), headers: response.headers };
-}
-
-/** Opens an encrypted passive reply the way WeChat does: signature, appid, then the XML. */
-function openReply(text: string): Record<string, unknown> {
-  const envelope = parseXml(text) as Record<string, string>;
-  const plaintext = crypto.decryptVerified({
-    msgSignature: envelope.MsgSignature!,
-    timestamp: envelope.TimeStamp!,
-    nonce: envelope.Nonce!,
-    encrypt: envelope.Encrypt!,
-  });
-  return parseXml(plaintext);
 }
 
 describe(`message URL (${databaseKind} + sandbox over HTTP)`, () => {
