@@ -12,6 +12,7 @@ import { logger } from "../logger";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
 import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, type AuthorizerMessage } from "../wechat/authorizer-message";
+import type { RecordedEvent } from "../webhooks/outbox";
 import { askForReply, storeMessage } from "./forward";
 import { parseEnvelope } from "../wechat/push-envelope";
 import { answerReleaseCheck, RELEASE_TEST_APPIDS } from "./release-check";
@@ -132,7 +133,7 @@ async function forwardMessage({
   now: Date;
 }): Promise<MessageOutcome> {
   const ids = { appid, msgType: message.MsgType, event: message.Event, msgId: message.MsgId };
-  let recorded;
+  let recorded: RecordedEvent;
   try {
     recorded = await storeMessage({ authorizerAppid: appid, message, xml, now });
   } catch (error) {
