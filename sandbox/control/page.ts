@@ -7,6 +7,7 @@ import { findPermissionSet } from "../state/permission-sets";
 import type { ReleaseCheckResult } from "../release/run";
 import { html, raw } from "../merchant/html";
 import { API_ROUTES } from "../api/routes";
+import { MESSAGE_SPECS, MESSAGE_TYPES } from "../messages/build";
 
 const STYLE = raw(`
 body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f6f8f9;color:#191919}
@@ -107,6 +108,31 @@ export function renderControlPage(ctx: SandboxContext, args: { lastReleaseCheck:
         </tr>`,
     );
 
+  // Authorizer traffic: a form for POST /sandbox/api/messages and what "the users" got back.
+  const authorizedAccounts = data.authorizations
+    .filter((authorization) => authorization.revokedAt === undefined)
+    .flatMap((authorization) => ctx.state.findAccount(authorization.authorizerAppid) ?? []);
+  const sentRows = [...ctx.state.sentMessages.values()]
+    .flat()
+    .sort((a, b) => b.delivery_id - a.delivery_id)
+    .slice(0, 40)
+    .map(
+      (sent) =>
+        html`<tr>
+          <td>#${sent.delivery_id}</td>
+          <td><code>${sent.appid}</code></td>
+          <td>${sent.type}</td>
+          <td><code>${sent.from_user}</code></td>
+          <td><code>${sent.msg_id ?? ""}</code></td>
+          <td>${sent.tries}</td>
+          <td class="${sent.status === "replied" || sent.status === "no_reply" ? "ok" : "bad"}">${sent.status}</td>
+          <td>
+            ${sent.reply ? html`<code>${String(sent.reply.msg_type ?? "")}: ${String(sent.reply.content ?? "").slice(0, 80)}</code>` : ""}
+            ${sent.error ? html`<span class="bad">${sent.error}</span>` : ""}
+          </td>
+        </tr>`,
+    );
+
   const callRows = ctx.state.calls
     .slice(-40)
     .reverse()
@@ -201,6 +227,41 @@ export function renderControlPage(ctx: SandboxContext, args: { lastReleaseCheck:
           </thead>
           <tbody>
             ${authorizationRows}
+          </tbody>
+        </table>
+      </section>
+      <section id="messages">
+        <h2>消息与事件（发往消息与事件接收URL）</h2>
+        <form class="inline" method="post" action="/sandbox/api/messages">
+          <select name="appid" aria-label="授权方">
+            ${authorizedAccounts.map((account) => html`<option value="${account.appid}">${account.nickName} ${account.appid}</option>`)}
+          </select>
+          <select name="type" aria-label="类型">
+            ${MESSAGE_TYPES.map((type) => html`<option value="${type}">${type}（${MESSAGE_SPECS[type].kinds.join("/")}）</option>`)}
+          </select>
+          <input name="content" size="16" placeholder="文本内容（仅 text）" aria-label="文本内容" /><input
+            name="from_user"
+            size="8"
+            placeholder="用户 user-1"
+            aria-label="用户"
+          /><input name="count" size="4" placeholder="条数" aria-label="条数" /> <button type="submit">发送</button>
+        </form>
+        ${authorizedAccounts.length === 0 ? html`<p class="muted">先授权一个账号：微信只为已授权的账号推送消息。</p>` : ""}
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>授权方</th>
+              <th>类型</th>
+              <th>用户</th>
+              <th>MsgId</th>
+              <th>尝试</th>
+              <th>结果</th>
+              <th>用户收到的回复</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${sentRows}
           </tbody>
         </table>
       </section>

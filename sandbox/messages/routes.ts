@@ -7,7 +7,7 @@ import { z } from "zod";
 import { BadRequest, formNumber, isForm, parseInput } from "../control/routes";
 import type { SandboxContext } from "../core/context";
 import type { SentMessage } from "../state/types";
-import { buildAuthorizerMessage, MESSAGE_TYPES, MessageInputError, parseMessageFields, refusalFor } from "./build";
+import { buildAuthorizerMessage, MESSAGE_SPECS, MESSAGE_TYPES, MessageInputError, parseMessageFields, refusalFor } from "./build";
 import { deliverAuthorizerMessage } from "./deliver";
 
 export const MAX_BURST = 1000;
@@ -52,7 +52,12 @@ export function mountMessageRoutes(app: Hono, ctx: SandboxContext): void {
     if (!authorization || authorization.revokedAt !== undefined) {
       return c.json({ error: `${account.appid} has not authorized the component: WeChat sends it no traffic for that account` }, 409);
     }
-    const fieldInput = Object.fromEntries(Object.entries(input).filter(([key]) => !CONTROL_KEYS.has(key)));
+    // JSON callers get an error for a field the type does not have; the control page's form carries
+    // every input it shows (a text box for `content`), so there only the type's own fields are kept.
+    const known = isForm(c) ? new Set(Object.keys(MESSAGE_SPECS[input.type].fields.shape)) : undefined;
+    const fieldInput = Object.fromEntries(
+      Object.entries(input).filter(([key]) => !CONTROL_KEYS.has(key) && (known === undefined || known.has(key))),
+    );
     let fields: Record<string, unknown>;
     try {
       fields = parseMessageFields(input.type, fieldInput);

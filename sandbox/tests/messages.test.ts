@@ -382,6 +382,19 @@ describe("WeChat's delivery rules", () => {
   });
 });
 
+describe("control page", () => {
+  it("sends from its form and lists what the user received", async () => {
+    const { running, official } = await setUp((request, _index, response) => void response.end(textReplyTo(request, "欢迎关注")));
+    const form = new URLSearchParams({ appid: official.appid, type: "subscribe", content: "ignored for events", count: "" });
+    const posted = await fetch(`${running.url}/sandbox/api/messages`, { method: "POST", body: form, redirect: "manual" });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("location")).toBe("/sandbox#messages");
+    const page = await (await fetch(`${running.url}/sandbox`)).text();
+    expect(page).toContain(`<option value="${official.appid}">`);
+    expect(page).toMatch(/<td>subscribe<\/td>[\s\S]*?replied[\s\S]*?text: 欢迎关注/);
+  });
+});
+
 describe("bursts", () => {
   it("sends count messages with bounded concurrency, from distinct users, and answers a summary", async () => {
     const concurrency = 5;
