@@ -15,6 +15,7 @@ export const API_ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   unknown_authorizer: 404,
+  not_found: 404,
   needs_reauthorization: 409,
   authorizer_revoked: 410,
   payload_too_large: 413,

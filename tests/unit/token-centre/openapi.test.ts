@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { API_ERROR_STATUS } from "@/lib/token-centre/errors";
 import { buildOpenApiDocument } from "@/lib/token-centre/openapi";
+import { EVENT_TYPES } from "@/lib/webhooks/event-types";
 
 const doc = buildOpenApiDocument({ serverUrl: "https://portal.example.com/api/v1" });
 const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
@@ -16,7 +17,11 @@ describe("the OpenAPI document", () => {
         continue;
       }
       expect(operation.security).toBeUndefined();
-      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["200", "401", "500"]));
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "500"]));
+      expect(
+        Object.keys(operation.responses).filter((status) => /^2\d\d$/.test(status)),
+        operation.operationId,
+      ).toHaveLength(1);
     }
   });
 
@@ -61,5 +66,35 @@ describe("the OpenAPI document", () => {
     expect(
       token.safeParse({ component_appid: "wx1", component_access_token: "t", expires_at: "2026-01-01T00:00:00.000Z", later: 1 }).success,
     ).toBe(true);
+  });
+
+  it("documents the hub: its scope, and each webhook with its data and the Standard Webhooks headers", () => {
+    expect(doc.info.description).toMatch(/`hub`/);
+    for (const operation of operations.filter((op) => op.tags.includes("hub") || op.tags.includes("webhooks")))
+      expect(operation.description, operation.operationId).toMatch(/Scope: `hub`/);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const type of EVENT_TYPES) {
+      const webhook = doc.webhooks[type]!.post;
+      expect(doc.components.schemas, type).toHaveProperty([`WebhookData.${type}`]);
+      expect(JSON.stringify(webhook.requestBody)).toContain(`#/components/schemas/WebhookData.${type}`);
+      expect(webhook.parameters?.map((parameter) => parameter.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+    }
+    const body = z.fromJSONSchema(doc.components.schemas.WebhookBody as never);
+    expect(
+      body.safeParse({ type: "authorizer.revoked", timestamp: "2026-01-01T00:00:00.000Z", data: { component_appid: "wx1" } }).success,
+    ).toBe(true);
+    expect(
+      body.safeParse({ type: "something.else", timestamp: "2026-01-01T00:00:00.000Z", data: { component_appid: "wx1" } }).success,
+    ).toBe(false);
+  });
+
+  it("refuses, as the routes do, an endpoint request without events and a link request without merchant_ref", () => {
+    const endpoint = z.fromJSONSchema(doc.components.schemas.CreateWebhookEndpointRequest as never);
+    expect(endpoint.safeParse({ url: "https://saas.example.com/hooks", events: ["authorizer.authorized"] }).success).toBe(true);
+    expect(endpoint.safeParse({ url: "https://saas.example.com/hooks", events: [] }).success).toBe(false);
+    expect(endpoint.safeParse({ url: "https://saas.example.com/hooks", events: ["nope"] }).success).toBe(false);
+    const link = z.fromJSONSchema(doc.components.schemas.CreateAuthorizationLinkRequest as never);
+    expect(link.safeParse({ merchant_ref: "m1", auth_type: 3 }).success).toBe(true);
+    expect(link.safeParse({ auth_type: 3 }).success).toBe(false);
   });
 });
