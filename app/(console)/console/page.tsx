@@ -4,13 +4,14 @@ import { DataTable, type Column } from "@/components/console/data-table";
 import { timeWriter } from "@/lib/console/format";
 import { loadOverview, type Overview } from "@/lib/console/overview";
 import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
+import { endpointHealthCounts } from "@/lib/console/webhooks";
 
 export const dynamic = "force-dynamic";
 
 export default async function ConsoleOverviewPage() {
   const t = await getTranslations("console.overview");
   const format = await getFormatter();
-  const overview = await loadOverview();
+  const [overview, hooks, hookText] = await Promise.all([loadOverview(), endpointHealthCounts(), getTranslations("webhooks")]);
   const when = timeWriter(format);
   const activityColumns: Column<Overview["recentAudit"][number]>[] = [
     { cell: (a) => when(a.createdAt) },
@@ -36,6 +37,12 @@ export default async function ConsoleOverviewPage() {
           <p className="muted">{overview.tokenExpiresAt ? t("tokenExpires", { time: when(overview.tokenExpiresAt) }) : t("tokenNone")}</p>
         </section>
       </div>
+      {hooks.failing + hooks.disabled > 0 ? (
+        // Endpoints that need attention: nothing (or not everything) reaches the provider's service.
+        <p className="notice" style={{ marginTop: 16 }} data-testid="webhook-health">
+          <Link href="/console/webhooks">{hookText("overview", hooks)}</Link>
+        </p>
+      ) : null}
       <section className="card" style={{ marginTop: 16 }}>
         <h2>{t("authorizers")}</h2>
         <div className="grid">
