@@ -2,7 +2,7 @@
 // The live part of the PC page: status, the QR code (rendered on the server, it never changes: it
 // encodes the portal's phone page), the countdown of the time it is offered, WeChat's PC page button
 // (a pre_auth_code is asked for only when it is pressed), cancel; then success or failure in place,
-// without a reload.
+// without a reload; with the provider's return_url, the way back there (ReturnToMerchant).
 import { useTranslations } from "next-intl";
 import { useEffect, useRef } from "react";
 import { getProblemKey } from "@/lib/merchant/problems";
@@ -10,6 +10,7 @@ import { formatCountdown } from "@/lib/merchant/timing";
 import type { PublicAttempt } from "@/lib/merchant/types";
 import { CopyLink } from "./copy-link";
 import { FailurePanel } from "./failure-panel";
+import { ReturnToMerchant } from "./return-to-merchant";
 import { SuccessPanel } from "./success-panel";
 import { useAttemptLive } from "./use-attempt-live";
 import styles from "./merchant.module.css";
@@ -34,6 +35,7 @@ export function AttemptLive({ initial, qr, retryHref }: { initial: PublicAttempt
     return (
       <section className={styles.panel} aria-live="polite" data-testid="attempt-live" data-status={status}>
         <SuccessPanel attempt={attempt} headingRef={headingRef} />
+        {attempt.returnTo ? <ReturnToMerchant href={attempt.returnTo} /> : null}
       </section>
     );
   }
@@ -46,6 +48,7 @@ export function AttemptLive({ initial, qr, retryHref }: { initial: PublicAttempt
           retryHref={retryHref}
           headingRef={headingRef}
         />
+        {attempt.returnTo ? <ReturnToMerchant href={attempt.returnTo} /> : null}
       </section>
     );
   }

@@ -1,7 +1,8 @@
 // The phone page as one self-contained HTML document: inline CSS, a few lines of inline script, no
 // framework in the browser. Inside WeChat its only job is to move on to WeChat's H5 page, and it
 // does so while the HTML is still being parsed; elsewhere it explains, or shows how things ended.
-// Pure: the words come in through `t` (next-intl's, scoped to "merchant").
+// Pure: the words come in through `t` (next-intl's, scoped to "merchant"). An ended attempt made
+// with a return_url shows the way back to the provider's site and goes there after a few seconds.
 import { getAccountKindKey, isVerified } from "./account-kind";
 import { jsonForScript, markup, raw, type SafeHtml } from "../markup";
 import type { PhonePage } from "./phone";
@@ -19,7 +20,12 @@ export type PhonePageText = {
   localeCookie: string;
   /** The Content-Security-Policy nonce of this answer (proxy.ts), put on every inline script. */
   nonce?: string;
+  /** The words of the way back to the provider's site ("merchantReturn"). */
+  backToMerchant?: { link: string; redirecting: string };
 };
+
+/** How long an ended attempt's result shows before the phone goes back to the provider's site. */
+export const PHONE_RETURN_DELAY_SECONDS = 5;
 
 const inlineScript = (text: PhonePageText, script: SafeHtml) =>
   text.nonce ? markup`<script nonce="${text.nonce}">${script}</script>` : markup`<script>${script}</script>`;
@@ -106,6 +112,14 @@ function accountCard(authorizer: PublicAuthorizer, t: Translate): SafeHtml {
 <span class="meta">AppID ${authorizer.appid}</span></div></div>`;
 }
 
+/** The link back to the provider's site and, after PHONE_RETURN_DELAY_SECONDS, the same navigation. */
+function returnToMerchant(returnTo: string | null | undefined, text: PhonePageText): SafeHtml | string {
+  if (!returnTo || !text.backToMerchant) return "";
+  const script = raw(`setTimeout(function(){location.assign(${jsonForScript(returnTo).value})},${PHONE_RETURN_DELAY_SECONDS * 1000});`);
+  return markup`<a class="button" href="${returnTo}" data-testid="return-link">${text.backToMerchant.link}</a>
+<p class="note" role="status">${text.backToMerchant.redirecting}</p>${inlineScript(text, script)}`;
+}
+
 function successBody(attempt: PublicAttempt, text: PhonePageText): SafeHtml {
   const { t, locale } = text;
   const granted = attempt.grantedPermissionSets ?? [];
@@ -124,7 +138,7 @@ ${attempt.authorizer ? accountCard(attempt.authorizer, t) : ""}
 <h2>${t("success.granted", { count: granted.length })}</h2>
 ${granted.length > 0 ? setList(granted, locale, "granted-sets") : markup`<p class="muted">${t("success.noneGranted")}</p>`}
 ${missing.length > 0 ? markup`<p class="warn" data-testid="fewer-sets">${fewer}</p>` : ""}
-<p class="muted">${t("success.next")}</p></section>`;
+<p class="muted">${t("success.next")}</p>${returnToMerchant(attempt.returnTo, text)}</section>`;
 }
 
 function failureBody(page: Extract<RenderablePage, { kind: "failure" }>, text: PhonePageText): SafeHtml {
@@ -141,7 +155,7 @@ function failureBody(page: Extract<RenderablePage, { kind: "failure" }>, text: P
 ${page.errcode !== null ? markup`<p class="code">${t("problem.errcode", { errcode: page.errcode })}</p>` : ""}
 <p class="muted">${t(`${key}.next`, values)}</p>
 ${retry ? markup`<a class="button" href="${page.retryHref}" data-testid="retry">${t("problem.retry")}</a>` : ""}
-</section>`;
+${returnToMerchant(page.returnTo, text)}</section>`;
 }
 
 /** The copy button and the address bar (outside WeChat): plain DOM, a few hundred bytes. */

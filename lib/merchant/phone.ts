@@ -17,6 +17,8 @@ export type PhoneFailure = {
   /** For invalid_query: which parameters are wrong. */
   fields: QueryField[];
   minutes: number | null;
+  /** The provider's page to go back to (an attempt made with a return_url that has ended). */
+  returnTo?: string | null;
 };
 
 export type PhonePage =
@@ -33,6 +35,7 @@ const failure = (problem: ProblemKey, extra: Partial<Omit<PhoneFailure, "kind" |
   retryHref: null,
   fields: [],
   minutes: null,
+  returnTo: null,
   ...extra,
 });
 
@@ -97,8 +100,9 @@ function endedPage(attempt: PublicAttempt): PhonePage | null {
       return failure(getProblemKey({ problem: attempt.status, failure: attempt.failure }), {
         errcode: attempt.failure?.errcode ?? null,
         retryHref: retryPathFor(attempt),
+        returnTo: attempt.returnTo,
       });
     case "expired":
-      return failure("expired", { retryHref: retryPathFor(attempt) });
+      return failure("expired", { retryHref: retryPathFor(attempt), returnTo: attempt.returnTo });
   }
 }

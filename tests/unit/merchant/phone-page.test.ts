@@ -144,4 +144,27 @@ describe("the phone page's HTML", () => {
     const throttled = render({ kind: "failure", problem: "throttled", errcode: null, retryHref: null, fields: [], minutes: 7 }, "en");
     expect(throttled).toContain("Please try again in 7 minutes.");
   });
+
+  it("offers the way back to the provider's site when the attempt had a return_url, and goes there after a few seconds", () => {
+    const back = "https://saas.example.com/done?status=failed&attempt_id=a1&reason=cancelled_by_merchant";
+    const text = {
+      ...textIn("zh-CN"),
+      backToMerchant: { link: zh.merchantReturn.link, redirecting: "5 秒后自动返回商户页面。" },
+      nonce: "n0nce",
+    };
+    const failed = renderPhonePage(
+      { kind: "failure", problem: "cancelled", errcode: null, retryHref: null, fields: [], minutes: null, returnTo: back },
+      text,
+    );
+    expect(failed).toContain(
+      '<a class="button" href="https://saas.example.com/done?status=failed&amp;attempt_id=a1&amp;reason=cancelled_by_merchant" data-testid="return-link">返回商户页面</a>',
+    );
+    expect(failed).toContain(`<script nonce="n0nce">setTimeout(function(){location.assign(${JSON.stringify(back)})},5000);</script>`);
+    const success = renderPhonePage({ kind: "success", attempt: attempt({ status: "completed", links: null, returnTo: back }) }, text);
+    expect(success).toContain('data-testid="return-link"');
+    // Without a return_url: neither the link nor the script.
+    const plain = renderPhonePage({ kind: "success", attempt: attempt({ status: "completed", links: null }) }, text);
+    expect(plain).not.toContain("return-link");
+    expect(plain).not.toContain("location.assign");
+  });
 });

@@ -1,12 +1,14 @@
 // /authorize/result — where the authorization callback sends the browser (the desktop after WeChat's
 // PC page, or the phone after the H5 page): success with the account and the permission sets
-// granted, or what went wrong and what to do next. Mobile-first.
+// granted, or what went wrong and what to do next. Mobile-first. An attempt made with a return_url
+// that has ended offers the way back to the provider's site (the callback itself usually goes there).
 import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 import { headers } from "next/headers";
 import { FailurePanel } from "@/components/merchant/failure-panel";
 import { MerchantShell } from "@/components/merchant/merchant-shell";
 import { RefreshWhileConfirming } from "@/components/merchant/refresh-while-confirming";
+import { ReturnToMerchant } from "@/components/merchant/return-to-merchant";
 import { SuccessPanel } from "@/components/merchant/success-panel";
 import styles from "@/components/merchant/merchant.module.css";
 import { readCallbackResult } from "@/lib/merchant/callback-result";
@@ -68,6 +70,7 @@ export default async function AuthorizeResultPage({ searchParams }: { searchPara
     <MerchantShell narrow>
       <section className={styles.panel} data-testid="result">
         {content}
+        {view.attempt?.returnTo ? <ReturnToMerchant href={view.attempt.returnTo} /> : null}
       </section>
     </MerchantShell>
   );

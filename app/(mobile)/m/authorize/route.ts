@@ -6,7 +6,7 @@ import { LOCALE_COOKIE } from "@/i18n/locales";
 import { getEnv } from "@/lib/env";
 import { getClientAddress } from "@/lib/client-address";
 import { decidePhonePage } from "@/lib/merchant/phone";
-import { renderPhonePage } from "@/lib/merchant/phone-page";
+import { PHONE_RETURN_DELAY_SECONDS, renderPhonePage } from "@/lib/merchant/phone-page";
 import { toSearchParams } from "@/lib/merchant/query";
 import { guardDatabase } from "@/lib/http";
 
@@ -20,13 +20,19 @@ export const GET = guardDatabase(
       clientAddress: getClientAddress(request.headers),
     });
     if (page.kind === "redirect") return Response.redirect(new URL(page.location, getEnv().publicBaseUrl), 303);
-    const [t, app, locale] = await Promise.all([getTranslations("merchant"), getTranslations("app"), getLocale()]);
+    const [t, app, back, locale] = await Promise.all([
+      getTranslations("merchant"),
+      getTranslations("app"),
+      getTranslations("merchantReturn"),
+      getLocale(),
+    ]);
     const body = renderPhonePage(page, {
       t: (key, values) => t(key, values),
       locale: locale === "en" ? "en" : "zh-CN",
       appName: app("name"),
       languageLabel: app("language"),
       localeCookie: LOCALE_COOKIE,
+      backToMerchant: { link: back("link"), redirecting: back("redirecting", { seconds: PHONE_RETURN_DELAY_SECONDS }) },
       // The page's inline scripts run under the nonce of the CSP proxy.ts sent with this answer.
       nonce: request.headers.get("x-nonce") ?? undefined,
     });
