@@ -1,5 +1,5 @@
-// An endpoint's state in words: active, failing since when, or disabled with why (by staff or by the
-// portal after failing too long), so nobody has to guess why nothing arrives.
+// An endpoint's state in words (active, failing since when, or disabled with why: by staff or by the
+// portal after failing too long), so nobody has to guess why nothing arrives; and the events it receives.
 import { getFormatter, getTranslations } from "next-intl/server";
 import { timeWriter } from "@/lib/console/format";
 import type { EndpointState } from "@/lib/console/webhooks";
@@ -29,6 +29,19 @@ export async function EndpointStateBadge({ state }: { state: EndpointState }) {
         {t("disabledAt", { time: when(state.at) })}
         {state.reason ? ` · ${state.reason}` : ""}
       </span>
+    </span>
+  );
+}
+
+/** The event types an endpoint receives. */
+export function EventBadges({ events }: { events: readonly string[] }) {
+  return (
+    <span className="badges">
+      {events.map((type) => (
+        <span key={type} className="badge set">
+          {type}
+        </span>
+      ))}
     </span>
   );
 }

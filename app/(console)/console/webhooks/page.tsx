@@ -6,7 +6,7 @@ import Link from "next/link";
 import { AutoRefresh } from "@/components/console/auto-refresh";
 import { DataTable, type Column } from "@/components/console/data-table";
 import { EndpointForm } from "@/components/console/webhooks/endpoint-form";
-import { EndpointStateBadge } from "@/components/console/webhooks/endpoint-state";
+import { EndpointStateBadge, EventBadges } from "@/components/console/webhooks/endpoint-state";
 import { requireStaff } from "@/lib/auth/session";
 import { timeWriter } from "@/lib/console/format";
 import { mayRun } from "@/lib/console/permissions";
@@ -35,15 +35,7 @@ export default async function WebhooksPage() {
     {
       header: t("columns.events"),
       className: "small",
-      cell: (row) => (
-        <span className="badges">
-          {row.events.map((type) => (
-            <span key={type} className="badge set">
-              {type}
-            </span>
-          ))}
-        </span>
-      ),
+      cell: (row) => <EventBadges events={row.events} />,
     },
     { header: t("columns.state"), cell: (row) => <EndpointStateBadge state={row.state} /> },
     { header: t("columns.lastSuccess"), className: "small nowrap", cell: (row) => when(row.lastSuccessAt) },

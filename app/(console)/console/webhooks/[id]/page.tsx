@@ -9,7 +9,7 @@ import { DataTable, type Column } from "@/components/console/data-table";
 import { Pager } from "@/components/console/pager";
 import { DeliveryLog } from "@/components/console/webhooks/delivery-log";
 import { EndpointActions } from "@/components/console/webhooks/endpoint-actions";
-import { EndpointStateBadge } from "@/components/console/webhooks/endpoint-state";
+import { EndpointStateBadge, EventBadges } from "@/components/console/webhooks/endpoint-state";
 import { RoutesForm } from "@/components/console/webhooks/routes-form";
 import { requireStaff } from "@/lib/auth/session";
 import { timeWriter } from "@/lib/console/format";
@@ -74,13 +74,7 @@ export default async function EndpointPage({ params, searchParams }: { params: P
         <dd>{endpoint.description ?? "—"}</dd>
         <dt>{t("detail.events")}</dt>
         <dd>
-          <span className="badges">
-            {endpoint.events.map((type) => (
-              <span key={type} className="badge set">
-                {type}
-              </span>
-            ))}
-          </span>
+          <EventBadges events={endpoint.events} />
         </dd>
         <dt>{t("detail.lastSuccess")}</dt>
         <dd>{when(endpoint.lastSuccessAt)}</dd>
