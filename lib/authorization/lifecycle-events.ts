@@ -78,19 +78,20 @@ export async function announceLinkCompleted(tx: Tx, { appid, attemptId, now }: {
   await recordEvent(tx, { type: "authorizer.authorized", data: { ...account, attempt_id: attemptId }, now });
 }
 
+/** Who an account is, for the events that say it stopped being served (no grant to list). */
+const whoIs = (account: Awaited<ReturnType<typeof describeAuthorizer>>) => ({
+  component_appid: account.component_appid,
+  authorizer_appid: account.authorizer_appid,
+  merchant_ref: account.merchant_ref,
+  account_type: account.account_type,
+  nick_name: account.nick_name,
+});
+
 export async function announceRevoked(tx: Tx, { appid, at, source }: { appid: string; at: Date; source: string }) {
   const account = await describeAuthorizer(tx, appid);
   await recordEvent(tx, {
     type: "authorizer.revoked",
-    data: {
-      component_appid: account.component_appid,
-      authorizer_appid: appid,
-      merchant_ref: account.merchant_ref,
-      account_type: account.account_type,
-      nick_name: account.nick_name,
-      revoked_at: at.toISOString(),
-      source,
-    },
+    data: { ...whoIs(account), revoked_at: at.toISOString(), source },
     now: at,
   });
 }
@@ -102,15 +103,7 @@ export async function announceReauthorizationRequired(
   const account = await describeAuthorizer(tx, appid);
   await recordEvent(tx, {
     type: "authorizer.reauthorization_required",
-    data: {
-      component_appid: account.component_appid,
-      authorizer_appid: appid,
-      merchant_ref: account.merchant_ref,
-      account_type: account.account_type,
-      nick_name: account.nick_name,
-      reason,
-      errcode,
-    },
+    data: { ...whoIs(account), reason, errcode },
     now,
   });
 }

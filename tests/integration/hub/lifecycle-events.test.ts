@@ -19,7 +19,8 @@ import { runTicketWatchdog } from "@/lib/jobs/ticket-watchdog";
 import { cancelMerchantAttempt } from "@/lib/merchant/attempts";
 import { db } from "@/lib/db";
 import { getEnv } from "@/lib/env";
-import { MessageCrypto } from "@/lib/wechat/crypto";
+import { processStoredPush, storeComponentPush } from "@/lib/authorization/pushes";
+import { parseComponentPush } from "@/lib/wechat/component-push";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { permissionSetName } from "@/lib/wechat/permission-sets";
 import { buildXml } from "@/lib/wechat/xml";
@@ -28,26 +29,12 @@ import { eventually } from "../../helpers/eventually";
 import type { ServedRoute } from "../../helpers/routes";
 import { confirmOnPhone, sandboxControl, type TestSandbox } from "../../helpers/sandbox";
 import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
+import { callbackWithCodeOf, newSandboxAccount, type SandboxAccount as Account } from "./link-helpers";
 
-type Account = { appid: string; kind: string; permissionSets: number[] };
 type EventRow = { id: string; type: string; authorizerAppid: string | null; merchantRef: string | null; payload: unknown };
 type Data = Record<string, unknown>;
 
-const crypto = new MessageCrypto({
-  token: DEMO_COMPONENT.token,
-  encodingAesKey: DEMO_COMPONENT.encodingAesKey,
-  appid: DEMO_COMPONENT.appid,
-});
 const unixNow = () => Math.floor(Date.now() / 1000);
-
-/** A push exactly as WeChat sends it, signed now, with the CreateTime the test chooses. */
-function sealPush(fields: Record<string, string | number>) {
-  const timestamp = String(unixNow());
-  const nonce = String(Math.floor(Math.random() * 1e9));
-  const sealed = crypto.seal({ plaintext: buildXml(fields), timestamp, nonce });
-  const query = new URLSearchParams({ signature: "x", timestamp, nonce, encrypt_type: "aes", msg_signature: sealed.msgSignature });
-  return { query, body: `<xml><AppId><![CDATA[${DEMO_COMPONENT.appid}]]></AppId><Encrypt><![CDATA[${sealed.encrypt}]]></Encrypt></xml>` };
-}
 
 const named = (ids: number[]) => [...ids].sort((a, b) => a - b).map((id) => ({ id, name: permissionSetName(id, "zh-CN") }));
 const dataOf = (row: EventRow) => (row.payload as { data: Data }).data;
@@ -57,8 +44,7 @@ describe(`lifecycle events in the outbox (${databaseKind} + sandbox over HTTP)`,
   let sandbox: TestSandbox;
   let portal: ServedRoute;
 
-  const newAccount = async (kind: "official_account" | "mini_program" = "official_account") =>
-    (await sandboxControl<{ account: Account }>(sandbox, "accounts", { kind })).account;
+  const newAccount = () => newSandboxAccount(sandbox);
   const events = (where: { type?: string; authorizerAppid?: string; attemptId?: string }): Promise<EventRow[]> =>
     t.database.prisma.webhookEvent.findMany({
       where: {
@@ -75,12 +61,6 @@ describe(`lifecycle events in the outbox (${databaseKind} + sandbox over HTTP)`,
       const row = await t.database.prisma.authorizer.findUnique({ where: { appid } });
       return row?.status === status ? row : undefined;
     });
-  const post = async (push: { query: URLSearchParams; body: string }) => {
-    const response = await fetch(`${portal.url}/api/wechat/component/events?${push.query}`, { method: "POST", body: push.body });
-    const text = await response.text();
-    await portal.idle();
-    return text;
-  };
 
   beforeAll(async () => {
     ({ t, sandbox, portal } = await startPortalStack<Account>({ handler: receivePush, queue: afterQueue }));
@@ -165,7 +145,11 @@ describe(`lifecycle events in the outbox (${databaseKind} + sandbox over HTTP)`,
 
     const late = unixNow() - 600;
     const fields = { AppId: DEMO_COMPONENT.appid, CreateTime: late, InfoType: "unauthorized", AuthorizerAppid: account.appid };
-    expect(await post(sealPush(fields))).toBe("success");
+    // WeChat's late retry, as stored by the event URL, then processed.
+    const xml = buildXml(fields);
+    const stored = await storeComponentPush({ push: parseComponentPush(xml), xml });
+    expect(await processStoredPush(stored.pushId)).toBe("processed");
+    expect((await t.database.prisma.receivedPush.findUniqueOrThrow({ where: { id: stored.pushId } })).supersededAt).not.toBeNull();
     expect((await t.database.prisma.authorizer.findUniqueOrThrow({ where: { appid: account.appid } })).status).toBe("authorized");
     expect(await events({ type: "authorizer.revoked", authorizerAppid: account.appid })).toHaveLength(0);
 
@@ -197,11 +181,7 @@ describe(`lifecycle events in the outbox (${databaseKind} + sandbox over HTTP)`,
     const other = await newAccount();
     const pinned = await createAttempt({ authType: 1, bizAppid: wanted.appid, merchantRef: "shop-wrong" });
     // Another account's code (its push lost on the way) brought back under the pinned link's redirect_uri.
-    const { auth_code } = await sandboxControl<{ auth_code: string }>(sandbox, "authorize", { appid: other.appid, push: false });
-    const row = await t.database.prisma.authorizationAttempt.findUniqueOrThrow({ where: { id: pinned.id } });
-    const back = new URL("http://localhost:3000/api/wechat/authorize/callback");
-    for (const [name, value] of Object.entries({ attempt: pinned.id, state: row.state, auth_code, expires_in: "3600" }))
-      back.searchParams.set(name, value);
+    const back = await callbackWithCodeOf({ t, sandbox, attemptId: pinned.id, appid: other.appid });
     const answer = await arrive(back);
     expect(new URL(answer.headers.get("location")!).searchParams.get("error")).toBe("wrong_account");
     await portal.idle();

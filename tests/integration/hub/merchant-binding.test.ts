@@ -17,8 +17,7 @@ import { databaseKind, type TestDatabase } from "../../helpers/database";
 import type { ServedRoute } from "../../helpers/routes";
 import { sandboxControl, type TestSandbox } from "../../helpers/sandbox";
 import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
-
-type Account = { appid: string };
+import { newSandboxAccount, type SandboxAccount as Account } from "./link-helpers";
 
 const staff = { actorType: "staff" as const, actorId: "staff-1", ip: "10.0.0.9" };
 
@@ -27,7 +26,7 @@ describe(`merchant bindings (${databaseKind} + sandbox over HTTP)`, () => {
   let sandbox: TestSandbox;
   let portal: ServedRoute;
 
-  const newAccount = async () => (await sandboxControl<{ account: Account }>(sandbox, "accounts", { kind: "official_account" })).account;
+  const newAccount = () => newSandboxAccount(sandbox);
   /** The merchant authorizes `appid` through a link made for `merchantRef` (WeChat's push lost: the callback alone tells). */
   async function authorizeThroughLink(appid: string, merchantRef?: string) {
     const attempt = await createAttempt({ authType: 1, merchantRef });

@@ -23,10 +23,9 @@ import { cancelMerchantAttempt, readPublicAttempt } from "@/lib/merchant/attempt
 import { buildReturnUrl } from "@/lib/merchant/return-url";
 import { databaseKind, type TestDatabase } from "../../helpers/database";
 import type { ServedRoute } from "../../helpers/routes";
-import { confirmOnPhone, sandboxControl, type TestSandbox } from "../../helpers/sandbox";
+import { confirmOnPhone, type TestSandbox } from "../../helpers/sandbox";
 import { settlePortalStack, startPortalStack, stopPortalStack } from "../../helpers/stack";
-
-type Account = { appid: string };
+import { callbackWithCodeOf, newSandboxAccount, type SandboxAccount as Account } from "./link-helpers";
 
 const RETURN_URL = "https://saas.example.com/wechat/done?tenant=9&status=stale#top";
 
@@ -41,7 +40,7 @@ describe(`return_url (${databaseKind} + sandbox over HTTP)`, () => {
   let sandbox: TestSandbox;
   let portal: ServedRoute;
 
-  const newAccount = async () => (await sandboxControl<{ account: Account }>(sandbox, "accounts", { kind: "official_account" })).account;
+  const newAccount = () => newSandboxAccount(sandbox);
   const arrive = async (url: URL) => {
     const response = await callback(new Request(url.toString().replace(/^https?:\/\/[^/]+/, "http://localhost:3000")));
     return { status: response.status, location: new URL(response.headers.get("location")!) };
@@ -133,11 +132,7 @@ describe(`return_url (${databaseKind} + sandbox over HTTP)`, () => {
     const wanted = await newAccount();
     const other = await newAccount();
     const pinned = await createAttempt({ authType: 1, bizAppid: wanted.appid, merchantRef: "shop-f", returnUrl: RETURN_URL });
-    const { auth_code } = await sandboxControl<{ auth_code: string }>(sandbox, "authorize", { appid: other.appid, push: false });
-    const row = await t.database.prisma.authorizationAttempt.findUniqueOrThrow({ where: { id: pinned.id } });
-    const url = new URL("http://localhost:3000/api/wechat/authorize/callback");
-    for (const [name, value] of Object.entries({ attempt: pinned.id, state: row.state, auth_code, expires_in: "3600" }))
-      url.searchParams.set(name, value);
+    const url = await callbackWithCodeOf({ t, sandbox, attemptId: pinned.id, appid: other.appid });
     const failed = await arrive(url);
     expect(failed.location.origin).toBe("https://saas.example.com");
     expect(Object.fromEntries(failed.location.searchParams)).toEqual({
