@@ -21,6 +21,7 @@ import { createAttempt } from "@/lib/authorization/attempts";
 import { returnUrlSchema } from "@/lib/authorization/merchant-binding";
 import { cancelMerchantAttempt, readPublicAttempt } from "@/lib/merchant/attempts";
 import { buildReturnUrl } from "@/lib/merchant/return-url";
+import { decidePhonePage } from "@/lib/merchant/phone";
 import { databaseKind, type TestDatabase } from "../../helpers/database";
 import type { ServedRoute } from "../../helpers/routes";
 import { confirmOnPhone, type TestSandbox } from "../../helpers/sandbox";
@@ -148,6 +149,14 @@ describe(`return_url (${databaseKind} + sandbox over HTTP)`, () => {
     expect(outcome.kind === "ok" && new URL(outcome.attempt.returnTo!).searchParams.toString()).toBe(
       new URLSearchParams({ tenant: "9", status: "cancelled", attempt_id: cancelled.id, reason: "cancelled_by_merchant" }).toString(),
     );
+
+    // The phone page for the ended attempt offers the same way back.
+    const phone = await decidePhonePage({
+      query: { attempt: cancelled.id },
+      userAgent: "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50",
+      clientAddress: "10.9.0.1",
+    });
+    expect(phone).toMatchObject({ kind: "failure", problem: "cancelled", returnTo: outcome.kind === "ok" ? outcome.attempt.returnTo : "" });
 
     const lapsed = await createAttempt({ authType: 1, returnUrl: RETURN_URL }, { mint: false });
     await t.database.prisma.authorizationAttempt.update({
