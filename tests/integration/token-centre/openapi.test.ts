@@ -6,7 +6,9 @@ import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GET as getOpenApiRoute } from "@/app/api/v1/openapi.json/route";
-import { installDatabase } from "@/lib/db";
+import { installDatabase, openDatabase, type Database } from "@/lib/db";
+import { createAttempt } from "@/lib/authorization/attempts";
+import { createEndpoint } from "@/lib/webhooks/endpoints";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { DEFAULT_QUOTAS } from "@/sandbox/config";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -60,7 +62,10 @@ function resolveRefs(schema: JsonSchema, doc: Document): JsonSchema {
   const id = ref.replace("#/components/schemas/", "");
   const target = doc.components.schemas[id];
   if (!target) throw new Error(`dangling $ref ${ref}`);
-  return target;
+  // Nested $refs (a list of Authorizer) become $defs, which z.fromJSONSchema resolves.
+  const toDefs = (value: unknown) =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/')) as JsonSchema;
+  return { ...toDefs(target), $defs: toDefs(doc.components.schemas) };
 }
 
 type Scenario = {
@@ -68,9 +73,14 @@ type Scenario = {
   /** Why this status: what the scenario breaks. */
   name: string;
   appid?: "main" | "revoked" | "reauth" | "unknown" | "invalid";
-  /** key: every scope; narrow: one other authorizer only; readOnly: every read, no write. */
+  /** key: every scope; narrow: one other authorizer only, no hub; readOnly: every token read, no write, no hub. */
   headers?: "key" | "none" | "narrow" | "readOnly";
   body?: string;
+  /** The {id} path parameter (a link's or an endpoint's), read when the scenario runs. */
+  id?: () => string;
+  query?: string;
+  /** down: the database does not answer (503); broken: it answers with an error that is not an outage (500). */
+  database?: "down" | "broken";
   prepare?: () => Promise<unknown>;
 };
 
@@ -89,6 +99,16 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     invalid: "not an appid!",
   };
   const changedQuotas = new Set<string>();
+  let down: Database;
+  let broken: Database;
+  const ids = { link: "", endpoint: "", doomed: "" };
+  const MISSING_ENDPOINT = "00000000-0000-4000-8000-000000000000";
+  const ENDPOINT_BODY = JSON.stringify({ url: NOWHERE, events: ["authorizer.authorized"] });
+  /** The outage scenarios every hub operation documents (any operation can meet them). */
+  const outages = (base: Omit<Scenario, "status" | "name">): Scenario[] => [
+    { ...base, status: 500, name: "a database error that is not an outage", database: "broken" },
+    { ...base, status: 503, name: "the database does not answer", database: "down" },
+  ];
 
   const setQuota = async (endpoint: string, limit: number) => {
     changedQuotas.add(endpoint);
@@ -120,6 +140,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     });
   /** Puts back what a scenario broke: quotas, the ticket, the component token, the main authorizer's tokens. */
   const restore = async () => {
+    installDatabase(t.database);
     for (const endpoint of changedQuotas) await sandboxControl(sandbox, "quotas", { endpoint, limit: DEFAULT_QUOTAS[endpoint]! });
     changedQuotas.clear();
     await clearComponentToken();
@@ -280,6 +301,79 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
       },
     ],
     getOpenApiDocument: [{ status: 200, name: "anyone", headers: "none" }],
+    createAuthorizationLink: [
+      { status: 201, name: "a link for a merchant", body: JSON.stringify({ merchant_ref: "shop-1", auth_type: 3 }) },
+      { status: 400, name: "no merchant_ref", body: JSON.stringify({ auth_type: 3 }) },
+      { status: 401, name: "no key", headers: "none", body: "{}" },
+      { status: 403, name: "a key without the hub", headers: "narrow", body: JSON.stringify({ merchant_ref: "m", auth_type: 1 }) },
+      { status: 413, name: "a huge body", body: JSON.stringify({ merchant_ref: "m".repeat(20_000), auth_type: 1 }) },
+      ...outages({ body: JSON.stringify({ merchant_ref: "m", auth_type: 1 }) }),
+    ],
+    getAuthorizationLink: [
+      { status: 200, name: "a link", id: () => ids.link },
+      { status: 401, name: "no key", headers: "none", id: () => ids.link },
+      { status: 403, name: "a key without the hub", headers: "narrow", id: () => ids.link },
+      { status: 404, name: "no such link", id: () => "nope" },
+      ...outages({ id: () => ids.link }),
+    ],
+    listAuthorizers: [
+      { status: 200, name: "a page", query: "limit=2" },
+      { status: 400, name: "limit out of range", query: "limit=0" },
+      { status: 401, name: "no key", headers: "none" },
+      { status: 403, name: "a key without the hub", headers: "narrow" },
+      ...outages({}),
+    ],
+    getAuthorizer: [
+      { status: 200, name: "an authorizer", appid: "main" },
+      { status: 400, name: "not an appid", appid: "invalid" },
+      { status: 401, name: "no key", headers: "none", appid: "main" },
+      { status: 403, name: "a key without the hub", headers: "narrow", appid: "main" },
+      { status: 404, name: "never authorized", appid: "unknown" },
+      ...outages({ appid: "main" }),
+    ],
+    listWebhookEndpoints: [
+      { status: 200, name: "the endpoints" },
+      { status: 401, name: "no key", headers: "none" },
+      { status: 403, name: "a key without the hub", headers: "narrow" },
+      ...outages({}),
+    ],
+    createWebhookEndpoint: [
+      { status: 201, name: "an endpoint", body: ENDPOINT_BODY },
+      { status: 400, name: "no events", body: JSON.stringify({ url: NOWHERE, events: [] }) },
+      { status: 401, name: "no key", headers: "none", body: ENDPOINT_BODY },
+      { status: 403, name: "a key without the hub", headers: "narrow", body: ENDPOINT_BODY },
+      { status: 413, name: "a huge body", body: JSON.stringify({ url: NOWHERE, events: [], description: "d".repeat(20_000) }) },
+      ...outages({ body: ENDPOINT_BODY }),
+    ],
+    getWebhookEndpoint: [
+      { status: 200, name: "an endpoint", id: () => ids.endpoint },
+      { status: 400, name: "not a uuid", id: () => "not-a-uuid" },
+      { status: 401, name: "no key", headers: "none", id: () => ids.endpoint },
+      { status: 403, name: "a key without the hub", headers: "narrow", id: () => ids.endpoint },
+      { status: 404, name: "no such endpoint", id: () => MISSING_ENDPOINT },
+      ...outages({ id: () => ids.endpoint }),
+    ],
+    deleteWebhookEndpoint: [
+      {
+        status: 200,
+        name: "an endpoint",
+        id: () => ids.doomed,
+        prepare: async () => (ids.doomed = (await createEndpoint({ url: NOWHERE, events: ["authorizer.revoked"] })).id),
+      },
+      { status: 400, name: "not a uuid", id: () => "not-a-uuid" },
+      { status: 401, name: "no key", headers: "none", id: () => ids.endpoint },
+      { status: 403, name: "a key without the hub", headers: "narrow", id: () => ids.endpoint },
+      { status: 404, name: "already deleted", id: () => ids.doomed },
+      ...outages({ id: () => ids.endpoint }),
+    ],
+    testWebhookEndpoint: [
+      { status: 200, name: "an endpoint that cannot be reached still gets an answer", id: () => ids.endpoint },
+      { status: 400, name: "not a uuid", id: () => "not-a-uuid" },
+      { status: 401, name: "no key", headers: "none", id: () => ids.endpoint },
+      { status: 403, name: "a key without the hub", headers: "narrow", id: () => ids.endpoint },
+      { status: 404, name: "no such endpoint", id: () => MISSING_ENDPOINT },
+      ...outages({ id: () => ids.endpoint }),
+    ],
   };
 
   beforeAll(async () => {
@@ -296,11 +390,17 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     key = await seedApiKey();
     narrowKey = await seedApiKey("one other authorizer", { component: false, authorizers: ["wx0000000000000001"], readOnly: true });
     readOnlyKey = await seedApiKey("reader", { component: true, authorizers: "all", readOnly: true });
+    ids.link = (await createAttempt({ authType: 3, merchantRef: "shop-0" }, { link: true, mint: false })).id;
+    ids.endpoint = (await createEndpoint({ url: NOWHERE, events: ["authorizer.authorized"] })).id;
+    down = openDatabase({ url: "postgresql://postgres@127.0.0.1:9/nowhere", connectTimeoutMs: 500 });
+    broken = openDatabase({ url: t.url.replace(/\/[^/?]+(\?|$)/, "/no_such_database_here$1"), connectTimeoutMs: 5000 });
     doc = (await getOpenApiRoute().json()) as Document;
   });
   beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     discardPendingIssuance();
+    await down.close();
+    await broken.close();
     await sandbox.close();
     await t.drop();
   });
@@ -348,8 +448,10 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
       for (const scenario of scenarios) {
         const label = `${method.toUpperCase()} ${path}: ${scenario.name}`;
         await scenario.prepare?.();
+        if (scenario.database) installDatabase(scenario.database === "down" ? down : broken);
         const appid = scenario.appid ? appids[scenario.appid] : undefined;
-        const url = `${BASE}${path.replace("{appid}", encodeURIComponent(appid ?? ""))}`;
+        const id = scenario.id?.();
+        const url = `${BASE}${path.replace("{appid}", encodeURIComponent(appid ?? "")).replace("{id}", encodeURIComponent(id ?? ""))}${scenario.query ? `?${scenario.query}` : ""}`;
         const presented = { key, narrow: narrowKey, readOnly: readOnlyKey, none: undefined }[scenario.headers ?? "key"];
         const headers: Record<string, string> = presented === undefined ? {} : { authorization: `Bearer ${presented}` };
         if (scenario.body !== undefined) headers["content-type"] = "application/json";
@@ -359,7 +461,10 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
           ...(scenario.body !== undefined ? { body: scenario.body } : {}),
         });
         const response = await route[method.toUpperCase()]!(request, {
-          params: Promise.resolve<Record<string, string>>(appid === undefined ? {} : { appid }),
+          params: Promise.resolve<Record<string, string>>({
+            ...(appid === undefined ? {} : { appid }),
+            ...(id === undefined ? {} : { id }),
+          }),
         });
 
         expect(response.status, label).toBe(scenario.status);
