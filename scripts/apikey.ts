@@ -26,7 +26,8 @@ const USAGE = `Usage:
 
 Scopes (repeat --scope or separate with commas):
   ${SCOPE_WORDS_HELP}
-e.g. --scope authorizer:wx570bc396a51b8ff8,read-only`;
+e.g. --scope authorizer:wx570bc396a51b8ff8,read-only
+     --scope hub,authorizers          (a SaaS: links, authorizers' records, webhook endpoints)`;
 
 /** Who ran the command, for the audit log. */
 function cliActor(): Actor {
