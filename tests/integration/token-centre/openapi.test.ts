@@ -63,8 +63,7 @@ function resolveRefs(schema: JsonSchema, doc: Document): JsonSchema {
   const target = doc.components.schemas[id];
   if (!target) throw new Error(`dangling $ref ${ref}`);
   // Nested $refs (a list of Authorizer) become $defs, which z.fromJSONSchema resolves.
-  const toDefs = (value: unknown) =>
-    JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/')) as JsonSchema;
+  const toDefs = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/')) as JsonSchema;
   return { ...toDefs(target), $defs: toDefs(doc.components.schemas) };
 }
 
