@@ -63,6 +63,9 @@ export async function announceGrant(
     await recordEvent(tx, { type: "authorizer.authorized", data, now });
     return;
   }
+  // The same grant again (an updateauthorized push that changed nothing) is no news; a link that
+  // completed is, even with the same sets (the provider learns which link and merchant it was).
+  if (added.length === 0 && removed.length === 0 && attemptId === null) return;
   const after = account.permission_sets.map((set) => set.id);
   const before = [...after.filter((id) => !added.includes(id)), ...removed];
   await recordEvent(tx, {

@@ -11,6 +11,7 @@ import { enqueueOwedReconciliation, type ReconcileEnqueueResult } from "./reconc
 import { PUSH_RETRY_AFTER_MS } from "./settings";
 import { runTicketWatchdog, type WatchdogResult } from "./ticket-watchdog";
 import { sweepOverdueDeliveries } from "../webhooks/worker";
+import { expireAbandonedAttempts } from "../authorization/attempts";
 
 export type StepResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -20,6 +21,8 @@ export type TickResult = {
   refreshes: StepResult<EnqueueResult>;
   pushesProcessed: StepResult<number>;
   reconciliation: StepResult<ReconcileEnqueueResult>;
+  /** Attempts nobody came back to, marked expired (and announced as authorization_link.failed). */
+  attemptsExpired: StepResult<number>;
   /** Webhook deliveries that had lost their job and were queued again. */
   deliveriesSwept: StepResult<number>;
 };
@@ -49,6 +52,7 @@ export async function runCredentialTick({ boss, now = new Date() }: { boss: PgBo
   const pushesProcessed = await runStep("pending pushes", () => processPendingPushes({ olderThanMs: PUSH_RETRY_AFTER_MS }));
   // Last: what the pushes above did is already applied when WeChat's list is read.
   const reconciliation = await runStep("reconciliation", () => enqueueOwedReconciliation({ boss }));
+  const attemptsExpired = await runStep("attempt expiry", () => expireAbandonedAttempts({ now }));
   const deliveriesSwept = await runStep("webhook sweep", () => sweepOverdueDeliveries({ now }));
-  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation, deliveriesSwept };
+  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation, attemptsExpired, deliveriesSwept };
 }
