@@ -1,57 +1,30 @@
 // The console's hub in a real browser: staff create a webhook endpoint pointing at a receiver this
-// spec runs itself (node:http on E2E.receiverPort), see its secret once, send a test event and see
+// spec runs itself (e2e/receiver.ts, on E2E.receiverPort), see its secret once, send a test event and see
 // it delivered in the endpoint's log (the receiver got it under the same webhook-id, signed with that
 // secret), disable it and see why; and make a link for a merchant_ref that the links list shows.
 // It starts from the admin session the setup project saved.
-import { createHmac } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { E2E } from "./config";
 import { expect, snap, STAFF_STATE, test } from "./fixtures";
-
-type Received = { path: string; headers: IncomingHttpHeaders; body: string };
-
-/** The provider's service: records every request and answers 204. */
-function startReceiver(): Promise<{ server: Server; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(E2E.receiverPort, "127.0.0.1", () => resolve({ server, received })));
-}
-
-/** Standard Webhooks' v1 signature, computed here rather than by the library the portal signs with. */
-function signedWith(secret: string, { headers, body }: Received): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const expected = createHmac("sha256", key).update(`${headers["webhook-id"]}.${headers["webhook-timestamp"]}.${body}`).digest("base64");
-  return String(headers["webhook-signature"] ?? "")
-    .split(" ")
-    .includes(`v1,${expected}`);
-}
+import { startReceiver, verifyStandardSignature, type Receiver } from "./receiver";
 
 test.describe.configure({ mode: "serial" });
 test.use({ storageState: STAFF_STATE });
 
 test.describe("console: webhooks", () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
 
   test.beforeAll(async () => {
     receiver = await startReceiver();
   });
   test.afterAll(async () => {
-    receiver.server.closeAllConnections();
-    await new Promise((resolve) => receiver.server.close(resolve));
+    await receiver?.close();
   });
 
   test("create an endpoint, see its secret once, send a test that the log shows delivered, disable it", async ({ page }, testInfo) => {
     // A path of this test's own, so the endpoint's row is told apart from other runs'.
     const url = `${E2E.receiverOrigin}/hooks/${testInfo.project.name}-${Date.now()}`;
     await page.goto("/console");
-    await page.getByRole("link", { name: "网络钩子" }).click();
+    await page.getByRole("link", { name: "网络钩子", exact: true }).click();
     await expect(page.getByRole("heading", { name: "网络钩子", level: 1 })).toBeVisible();
 
     await page.getByLabel("地址（URL）").fill(url);
@@ -70,17 +43,16 @@ test.describe("console: webhooks", () => {
     // Shown once: the endpoint's own page has no secret.
     await expect(page.getByTestId("webhook-secret")).toHaveCount(0);
 
-    const before = receiver.received.length;
     await page.getByTestId("send-test").click();
     await expect(page.getByTestId("test-outcome")).toHaveAttribute("data-ok", "true");
     await expect(page.getByTestId("test-outcome")).toContainText("204");
     const delivered = page.locator('tr[data-testid="delivery-row"][data-status="delivered"]');
     await expect(delivered).toHaveCount(1);
     await expect(delivered).toContainText("webhook.test");
-    const got = receiver.received.slice(before).find((r) => r.path === new URL(url).pathname);
+    const got = receiver.at(new URL(url).pathname).at(0);
     expect(got, "the receiver got the test event").toBeTruthy();
     expect(JSON.parse(got!.body)).toMatchObject({ type: "webhook.test" });
-    expect(signedWith(secret, got!)).toBe(true);
+    expect(verifyStandardSignature({ secret, headers: got!.headers, body: got!.body })).toBe(true);
     await expect(delivered.getByTestId("delivery-webhook-id")).toHaveText(String(got!.headers["webhook-id"]));
     await snap(page, testInfo, "console-webhook-test-delivered");
 

@@ -1,8 +1,17 @@
 // What the specs share: the sandbox's control API (with accounts of a test's own), the signed-in staff's
 // saved session (made once by the setup project, e2e/auth.setup.ts), sign-in, the attempt a page
-// shows, screenshots and client addresses. Specs import `test` and `expect` from here.
+// shows, screenshots, client addresses and the admin's phone in WeChat. Specs import `test` and `expect` from here.
 import { mkdirSync } from "node:fs";
-import { devices, expect, test as base, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import {
+  devices,
+  expect,
+  test as base,
+  type APIRequestContext,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type TestInfo,
+} from "@playwright/test";
 import { E2E } from "./config";
 
 export { expect };
@@ -137,4 +146,22 @@ export function clientAddress(testInfo: TestInfo, n = 0): string {
   let hash = 0;
   for (const char of `${testInfo.project.name}:${testInfo.testId}:${n}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return `198.51.${100 + (hash % 50)}.${1 + ((hash >>> 8) % 250)}`;
+}
+
+/** The admin's phone: WeChat's in-app browser on a Pixel 7 (or narrower). */
+export async function openPhone(browser: Browser, viewport?: { width: number; height: number }): Promise<BrowserContext> {
+  return browser.newContext({
+    ...devices["Pixel 7"],
+    userAgent: WECHAT_UA,
+    extraHTTPHeaders: { "x-forwarded-for": clientAddress(test.info()) },
+    ...(viewport ? { viewport } : {}),
+  });
+}
+
+/** On the sandbox's H5 account list: pick the account, untick `untick` sets, confirm. */
+export async function confirmOnPhone(phone: Page, account: SandboxAccount, untick: number[] = []) {
+  await phone.locator(`a[data-appid="${account.appid}"]`).click();
+  await expect(phone.getByTestId("account-name")).toHaveText(account.nickName);
+  for (const id of untick) await phone.locator(`input[name="func"][value="${id}"]`).uncheck();
+  await phone.getByTestId("confirm").click();
 }

@@ -6,9 +6,20 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { QRCodeSVG } from "qrcode.react";
-import { devices, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { devices, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E } from "./config";
-import { attemptIdOf, clientAddress, expect, readAttempt, snap, test, WECHAT_UA, type ApiAttempt, type SandboxAccount } from "./fixtures";
+import {
+  attemptIdOf,
+  clientAddress,
+  confirmOnPhone,
+  expect,
+  openPhone,
+  readAttempt,
+  snap,
+  test,
+  WECHAT_UA,
+  type ApiAttempt,
+} from "./fixtures";
 
 const SANDBOX = E2E.sandboxUrl;
 const PORTAL = E2E.portalUrl;
@@ -20,16 +31,6 @@ async function codeFor(request: APIRequestContext, id: string): Promise<ApiAttem
   return (await response.json()) as ApiAttempt;
 }
 
-/** The admin's phone: WeChat's in-app browser on a Pixel 7 (or narrower). */
-async function openPhone(browser: Browser, viewport?: { width: number; height: number }): Promise<BrowserContext> {
-  return browser.newContext({
-    ...devices["Pixel 7"],
-    userAgent: WECHAT_UA,
-    extraHTTPHeaders: { "x-forwarded-for": clientAddress(test.info()) },
-    ...(viewport ? { viewport } : {}),
-  });
-}
-
 /** The QR code really encodes `value`: the same module pattern qrcode.react draws for it. */
 async function expectQrEncodes(page: Page, value: string) {
   const drawn = await page.locator('[data-testid="qr-frame"] svg path').last().getAttribute("d");
@@ -37,14 +38,6 @@ async function expectQrEncodes(page: Page, value: string) {
   const modules = [...expected.matchAll(/<path[^>]* d="([^"]+)"/g)].map((match) => match[1]).at(-1);
   expect(drawn).toBeTruthy();
   expect(drawn).toBe(modules);
-}
-
-/** On the sandbox's H5 account list: pick the account, untick `untick` sets, confirm. */
-async function confirmOnPhone(phone: Page, account: SandboxAccount, untick: number[] = []) {
-  await phone.locator(`a[data-appid="${account.appid}"]`).click();
-  await expect(phone.getByTestId("account-name")).toHaveText(account.nickName);
-  for (const id of untick) await phone.locator(`input[name="func"][value="${id}"]`).uncheck();
-  await phone.getByTestId("confirm").click();
 }
 
 async function expectNoHorizontalScroll(page: Page, width: number) {
