@@ -28,10 +28,13 @@ export async function startPortals({
   ports,
   databaseUrl,
   wechatBase,
+  env = {},
 }: {
   ports: number[];
   databaseUrl: string;
   wechatBase: string;
+  /** Settings on top of the defaults (JOBS_ENABLED=true to deliver webhooks, say). */
+  env?: Record<string, string>;
 }): Promise<{ urls: string[]; stop(): void }> {
   buildPortal();
   const children: ChildProcess[] = ports.map((port) =>
@@ -52,6 +55,7 @@ export async function startPortals({
         JOBS_ENABLED: "false",
         LOG_LEVEL: "error",
         ...benchKeys,
+        ...env,
       },
     }),
   );
