@@ -50,9 +50,6 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
       retryBackoff: true,
       expireInSeconds: 60 * 60,
     },
-    // A delivery's schedule is its row's (lib/webhooks/schedule.ts): a job is one attempt. pg-boss's own
-    // retries only cover a worker that died mid-attempt (the job expires) or found the row busy.
-    { name: QUEUES.webhookDelivery, policy: "standard", retryLimit: 5, retryDelay: 15, retryBackoff: true, expireInSeconds: 120 },
   ];
   for (const queue of queues) {
     // Copies: pg-boss normalises the options object it is given in place.

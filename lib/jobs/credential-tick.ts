@@ -10,7 +10,6 @@ import { enqueueDueRefreshes, type EnqueueResult } from "./enqueue-refreshes";
 import { enqueueOwedReconciliation, type ReconcileEnqueueResult } from "./reconcile-authorizers";
 import { PUSH_RETRY_AFTER_MS } from "./settings";
 import { runTicketWatchdog, type WatchdogResult } from "./ticket-watchdog";
-import { sweepOverdueDeliveries } from "../webhooks/worker";
 import { expireAbandonedAttempts } from "../authorization/attempts";
 
 export type StepResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -23,8 +22,6 @@ export type TickResult = {
   reconciliation: StepResult<ReconcileEnqueueResult>;
   /** Attempts nobody came back to, marked expired (and announced as authorization_link.failed). */
   attemptsExpired: StepResult<number>;
-  /** Webhook deliveries that had lost their job and were queued again. */
-  deliveriesSwept: StepResult<number>;
 };
 
 async function runStep<T>(step: string, fn: () => Promise<T>): Promise<StepResult<T>> {
@@ -53,6 +50,5 @@ export async function runCredentialTick({ boss, now = new Date() }: { boss: PgBo
   // Last: what the pushes above did is already applied when WeChat's list is read.
   const reconciliation = await runStep("reconciliation", () => enqueueOwedReconciliation({ boss }));
   const attemptsExpired = await runStep("attempt expiry", () => expireAbandonedAttempts({ now }));
-  const deliveriesSwept = await runStep("webhook sweep", () => sweepOverdueDeliveries({ now }));
-  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation, attemptsExpired, deliveriesSwept };
+  return { ticket, componentToken, refreshes, pushesProcessed, reconciliation, attemptsExpired };
 }

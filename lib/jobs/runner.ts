@@ -2,25 +2,15 @@
 // runner; pg-boss makes the minute schedule fire once across all of them and hands each job to one.
 import { constants } from "node:os";
 import type PgBoss from "pg-boss";
-import { getDatabase, type Database } from "../db";
+import { configuredDatabaseUrl, getDatabase, type Database } from "../db";
 import { logger } from "../logger";
 import { detectDowntimeAtStart } from "../authorization/push-gaps";
 import { createBoss, ensureQueues } from "./boss";
 import { runCredentialTick } from "./credential-tick";
 import { handleReconcileAuthorizers } from "./reconcile-authorizers";
 import { handleRefreshAuthorizer } from "./refresh-authorizer";
-import { runDeliveryBatch } from "../webhooks/worker";
-import type { DeliveryJob } from "../webhooks/queue";
-import {
-  QUEUES,
-  REFRESH_BATCH,
-  REFRESH_POLL_SECONDS,
-  REFRESH_WORKERS,
-  TICK_CRON,
-  WEBHOOK_BATCH,
-  WEBHOOK_POLL_SECONDS,
-  WEBHOOK_WORKERS,
-} from "./settings";
+import { startRelay, type Relay } from "../webhooks/relay";
+import { QUEUES, REFRESH_BATCH, REFRESH_POLL_SECONDS, REFRESH_WORKERS, TICK_CRON, WEBHOOK_CONCURRENCY } from "./settings";
 import { getEnv } from "../env";
 
 export type JobRunner = {
@@ -52,6 +42,7 @@ export async function startJobRunner({
   pollingIntervalSeconds = 2,
 }: StartJobRunnerOptions = {}): Promise<JobRunner> {
   const boss = createBoss({ database, connectionString });
+  let relay: Relay | undefined;
   boss.on("error", (error) => logger.error({ err: error }, "background jobs: pg-boss error"));
   await boss.start();
   try {
@@ -70,17 +61,12 @@ export async function startJobRunner({
           (jobs) => runRefreshBatch(boss, jobs),
         );
       }
-      for (let index = 0; index < WEBHOOK_WORKERS; index += 1) {
-        await boss.work<DeliveryJob>(
-          QUEUES.webhookDelivery,
-          { pollingIntervalSeconds: Math.min(pollingIntervalSeconds, WEBHOOK_POLL_SECONDS), batchSize: WEBHOOK_BATCH },
-          (jobs) => runDeliveryBatch(boss, jobs),
-        );
-      }
       await boss.work(QUEUES.reconcileAuthorizers, { pollingIntervalSeconds }, async ([job]) =>
         job ? handleReconcileAuthorizers(job) : undefined,
       );
     }
+    // The outbox's deliveries go out through the relay rather than pg-boss (lib/webhooks/relay.ts says why).
+    if (work) relay = startRelay({ connectionString: connectionString ?? configuredDatabaseUrl(), concurrency: WEBHOOK_CONCURRENCY });
   } catch (error) {
     // A half-started pg-boss keeps its timers running: take it down before reporting the failure.
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
@@ -88,7 +74,10 @@ export async function startJobRunner({
   }
   return {
     boss,
-    stop: ({ timeoutMs = DEFAULT_STOP_TIMEOUT_MS } = {}) => boss.stop({ graceful: true, wait: true, timeout: timeoutMs }),
+    stop: async ({ timeoutMs = DEFAULT_STOP_TIMEOUT_MS } = {}) => {
+      await relay?.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    },
   };
 }
 

@@ -9,8 +9,6 @@ export const QUEUES = {
   refreshAuthorizer: "refresh-authorizer",
   /** Queued by the tick when pushes may have been lost; one at a time across instances. */
   reconcileAuthorizers: "reconcile-authorizers",
-  /** One job per attempt of one webhook delivery (lib/webhooks/worker.ts); the row keeps its state. */
-  webhookDelivery: "webhook-delivery",
 } as const;
 
 export const TICK_CRON = "* * * * *";
@@ -34,11 +32,5 @@ export const REFRESH_WORKERS = 2;
 export const REFRESH_BATCH = 4;
 export const REFRESH_POLL_SECONDS = 0.5;
 
-/**
- * Webhook throughput per instance: WEBHOOK_WORKERS × WEBHOOK_BATCH deliveries every
- * WEBHOOK_POLL_SECONDS at most (4 × 25 / 0.5 s = 200 a second, up to 100 in flight), each holding a
- * connection only to record its result.
- */
-export const WEBHOOK_WORKERS = 4;
-export const WEBHOOK_BATCH = 25;
-export const WEBHOOK_POLL_SECONDS = 0.5;
+/** Webhook requests one instance keeps in flight (lib/webhooks/relay.ts); each waits on a receiver. */
+export const WEBHOOK_CONCURRENCY = 64;

@@ -73,7 +73,10 @@ export function messageEventData({
   };
 }
 
-/** Stores the message in the outbox, with the account's merchant read in the same transaction. */
+/**
+ * Stores the message in the outbox: one statement, which also reads the account's merchant_ref and
+ * routes it to the endpoints (lib/webhooks/outbox.ts).
+ */
 export async function storeMessage({
   authorizerAppid,
   message,
@@ -86,18 +89,13 @@ export async function storeMessage({
   now: Date;
 }): Promise<RecordedEvent> {
   const componentAppid = getEnv().component.appid;
-  return db().$transaction(async (tx) => {
-    const authorizer = await tx.authorizer.findFirst({
-      where: { appid: authorizerAppid, componentAppid },
-      select: { merchantRef: true },
-    });
-    return recordEvent(tx, {
-      type: "message.received",
-      data: messageEventData({ componentAppid, authorizerAppid, merchantRef: authorizer?.merchantRef ?? null, message, xml }),
-      message: { msgType: message.MsgType, event: message.Event ?? null },
-      dedupeKey: messageDedupeKey({ componentAppid, authorizerAppid, message }),
-      now,
-    });
+  return recordEvent(db(), {
+    type: "message.received",
+    data: messageEventData({ componentAppid, authorizerAppid, merchantRef: null, message, xml }),
+    merchantRefOfAuthorizer: true,
+    message: { msgType: message.MsgType, event: message.Event ?? null },
+    dedupeKey: messageDedupeKey({ componentAppid, authorizerAppid, message }),
+    now,
   });
 }
 

@@ -1,7 +1,9 @@
 // One attempt of one delivery, and what it leaves behind: the row's status, attempts, latency and
-// answer (the console's delivery log), the next attempt on the retry schedule with its job, and the
-// endpoint's health. An endpoint that answers again gets its waiting backlog at once; one whose every
-// delivery failed for longer than WEBHOOK_DISABLE_AFTER_HOURS is disabled, with the reason, for staff.
+// answer (the console's delivery log), the next attempt on the retry schedule, and the endpoint's
+// health. A sender first claims rows (a lease: one sender at a time, across instances; a sender that
+// dies lets its lease lapse and the row is claimed again), reading in the same statement everything
+// it needs to send them. An endpoint that answers again gets its waiting backlog at once; one whose
+// every delivery failed for longer than WEBHOOK_DISABLE_AFTER_HOURS is disabled, with the reason.
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit";
 import { db } from "../db";
@@ -9,10 +11,9 @@ import { getEnv } from "../env";
 import type { Prisma } from "../generated/prisma/client";
 import { logger } from "../logger";
 import { TEST_EVENT_TYPE, type WebhookBody } from "./event-types";
-import { newEventId, type Tx } from "./outbox";
-import { enqueueDeliveries } from "./queue";
+import { DELIVERY_CHANNEL, newEventId, type Sql } from "./outbox";
 import { nextAttemptAt } from "./schedule";
-import { RESPONSE_EXCERPT_CHARS, openSecret, postWebhook } from "./send";
+import { RESPONSE_EXCERPT_CHARS, openSecret, postWebhook, type PostOutcome } from "./send";
 
 export type DeliveryOutcome = {
   ok: boolean;
@@ -24,54 +25,138 @@ export type DeliveryOutcome = {
   error: string | null;
 };
 
-/** Why an attempt did not happen: the row was not pending, or another sender holds it. */
+/** Why an attempt did not happen: the row was not pending, another sender holds it, or it is not due. */
 export type Skipped = { skipped: "not_pending" | "busy" | "not_due" };
 
+/** A claimed delivery with what sending it takes. */
+export type ClaimedDelivery = {
+  id: string;
+  attempts: number;
+  eventId: string;
+  eventType: string;
+  eventCreatedAt: Date;
+  /** The event's body as stored: signed and sent byte for byte. */
+  body: string;
+  endpointId: string;
+  url: string;
+  secretEnc: string;
+  secretKeyId: string;
+  previousSecretEnc: string | null;
+  previousSecretKeyId: string | null;
+  previousSecretExpiresAt: Date | null;
+  disabledAt: Date | null;
+  disabledReason: string | null;
+  deletedAt: Date | null;
+  failingSince: Date | null;
+};
+
 /** A sender's claim covers the request and recording its result. */
-const leaseMs = (timeoutMs: number) => timeoutMs + 15_000;
+export const leaseMs = (timeoutMs: number) => timeoutMs + 15_000;
+
+const CLAIM = (which: string) => `
+WITH chosen AS (
+  SELECT id FROM webhook_deliveries
+  WHERE ${which} AND status = 'pending' AND (lease_until IS NULL OR lease_until < $1)
+  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE webhook_deliveries d SET lease_until = $2 FROM chosen WHERE d.id = chosen.id
+  RETURNING d.id, d.attempts, d.event_id, d.endpoint_id
+)
+SELECT c.id, c.attempts, c.event_id AS "eventId", ev.type AS "eventType", ev.created_at AS "eventCreatedAt",
+       ev.payload::text AS body, c.endpoint_id AS "endpointId", e.url, e.secret_enc AS "secretEnc",
+       e.secret_key_id AS "secretKeyId", e.previous_secret_enc AS "previousSecretEnc",
+       e.previous_secret_key_id AS "previousSecretKeyId", e.previous_secret_expires_at AS "previousSecretExpiresAt",
+       e.disabled_at AS "disabledAt", e.disabled_reason AS "disabledReason", e.deleted_at AS "deletedAt",
+       e.failing_since AS "failingSince"
+FROM claimed c JOIN webhook_events ev ON ev.id = c.event_id JOIN webhook_endpoints e ON e.id = c.endpoint_id`;
+
+const CLAIM_DUE = CLAIM("component_appid = $4 AND next_attempt_at <= $1");
+const CLAIM_ONE = CLAIM("id = $4::uuid");
+const CLAIM_ONE_DUE = CLAIM("id = $4::uuid AND next_attempt_at <= $1");
+
+/** Claims up to `limit` due deliveries, oldest due first (the relay). */
+export function claimDue({
+  limit,
+  now = new Date(),
+  timeoutMs = getEnv().hub.deliveryTimeoutMs,
+}: {
+  limit: number;
+  now?: Date;
+  timeoutMs?: number;
+}) {
+  return db().$queryRawUnsafe<ClaimedDelivery[]>(
+    CLAIM_DUE,
+    now,
+    new Date(now.getTime() + leaseMs(timeoutMs)),
+    limit,
+    getEnv().component.appid,
+  );
+}
 
 const excerpt = (text: string | null, max = RESPONSE_EXCERPT_CHARS) =>
   text === null ? null : text.length > max ? `${text.slice(0, max)}…` : text;
 
-async function claim(deliveryId: string, { now, timeoutMs, dueOnly }: { now: Date; timeoutMs: number; dueOnly: boolean }) {
-  const claimed = await db().webhookDelivery.updateMany({
-    where: {
-      id: deliveryId,
-      status: "pending",
-      OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
-      ...(dueOnly ? { nextAttemptAt: { lte: now } } : {}),
-    },
-    data: { leaseUntil: new Date(now.getTime() + leaseMs(timeoutMs)) },
-  });
-  if (claimed.count === 1) return null;
-  const row = await db().webhookDelivery.findUnique({ where: { id: deliveryId }, select: { status: true, leaseUntil: true } });
-  if (!row || row.status !== "pending") return { skipped: "not_pending" } as const;
-  if (row.leaseUntil && row.leaseUntil >= now) return { skipped: "busy" } as const;
-  return { skipped: "not_due" } as const;
+/** Signing secrets, opened once per sealed value: the relay sends many deliveries per endpoint. */
+const openedSecrets = new Map<string, string>();
+function openCached(ciphertext: string, keyId: string): string {
+  let secret = openedSecrets.get(ciphertext);
+  if (secret === undefined) {
+    secret = openSecret({ ciphertext, keyId })!;
+    if (openedSecrets.size > 1_000) openedSecrets.clear();
+    openedSecrets.set(ciphertext, secret);
+  }
+  return secret;
 }
 
 /** The secrets that sign now: the current one, and the one it replaced while its overlap lasts. */
-function liveSecrets(
-  endpoint: {
-    secretEnc: string;
-    secretKeyId: string;
-    previousSecretEnc: string | null;
-    previousSecretKeyId: string | null;
-    previousSecretExpiresAt: Date | null;
-  },
-  now: Date,
-): string[] {
-  const secrets = [openSecret({ ciphertext: endpoint.secretEnc, keyId: endpoint.secretKeyId })!];
-  if (endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
-    const previous = openSecret({ ciphertext: endpoint.previousSecretEnc, keyId: endpoint.previousSecretKeyId });
-    if (previous) secrets.push(previous);
+function liveSecrets(delivery: ClaimedDelivery, now: Date): string[] {
+  const secrets = [openCached(delivery.secretEnc, delivery.secretKeyId)];
+  const { previousSecretEnc, previousSecretKeyId, previousSecretExpiresAt } = delivery;
+  if (previousSecretEnc && previousSecretKeyId && previousSecretExpiresAt && previousSecretExpiresAt > now) {
+    secrets.push(openCached(previousSecretEnc, previousSecretKeyId));
   }
   return secrets;
 }
 
+const toOutcome = (posted: PostOutcome): DeliveryOutcome => ({
+  ok: posted.ok,
+  status: posted.status,
+  latencyMs: posted.latencyMs,
+  response: posted.body,
+  contentType: posted.contentType,
+  error: posted.error,
+});
+
+/** Sends one claimed delivery and records the result; `retry: false` (a test event) fails it after this attempt. */
+export async function sendClaimed(
+  delivery: ClaimedDelivery,
+  { timeoutMs = getEnv().hub.deliveryTimeoutMs, now = new Date(), retry = true }: { timeoutMs?: number; now?: Date; retry?: boolean } = {},
+): Promise<DeliveryOutcome> {
+  if (delivery.deletedAt || delivery.disabledAt) {
+    const error = delivery.deletedAt ? "the endpoint was deleted" : `the endpoint is disabled: ${delivery.disabledReason ?? "by staff"}`;
+    await db().webhookDelivery.update({
+      where: { id: delivery.id },
+      data: { status: "failed", leaseUntil: null, nextAttemptAt: null, lastError: excerpt(error) },
+    });
+    return { ok: false, status: null, latencyMs: 0, response: "", contentType: null, error };
+  }
+  const posted = await postWebhook({
+    url: delivery.url,
+    secrets: liveSecrets(delivery, now),
+    id: delivery.eventId,
+    timestamp: now,
+    body: delivery.body,
+    timeoutMs,
+  });
+  const at = new Date(now.getTime() + posted.latencyMs);
+  if (posted.ok) await recordSuccess(delivery, posted, at);
+  else await db().$transaction((tx) => recordFailure(tx, delivery, posted, { at, retry }));
+  return toOutcome(posted);
+}
+
 /**
- * Sends one delivery now (the worker when it is due; the message URL for a reply route, at once) and
- * records the result. `retry: false` (a test event) fails it after this one attempt.
+ * Claims and sends one delivery now (the message URL for a reply route, a test event, staff) and
+ * records the result. `dueOnly`: only if its next attempt is due.
  */
 export async function attemptDelivery(
   deliveryId: string,
@@ -82,124 +167,120 @@ export async function attemptDelivery(
     retry = true,
   }: { timeoutMs?: number; now?: Date; dueOnly?: boolean; retry?: boolean } = {},
 ): Promise<DeliveryOutcome | Skipped> {
-  const skipped = await claim(deliveryId, { now, timeoutMs, dueOnly });
-  if (skipped) return skipped;
-  const delivery = await db().webhookDelivery.findUniqueOrThrow({
-    where: { id: deliveryId },
-    include: { event: true, endpoint: true },
-  });
-  const { endpoint, event } = delivery;
-  if (endpoint.deletedAt || endpoint.disabledAt) {
-    const error = endpoint.deletedAt ? "the endpoint was deleted" : `the endpoint is disabled: ${endpoint.disabledReason ?? "by staff"}`;
-    await db().webhookDelivery.update({
-      where: { id: deliveryId },
-      data: { status: "failed", leaseUntil: null, nextAttemptAt: null, lastError: excerpt(error) },
-    });
-    return { ok: false, status: null, latencyMs: 0, response: "", contentType: null, error };
-  }
-  const outcome = await postWebhook({
-    url: endpoint.url,
-    secrets: liveSecrets(endpoint, now),
-    id: event.id,
-    timestamp: now,
-    body: JSON.stringify(event.payload),
-    timeoutMs,
-  });
-  const finishedAt = new Date(now.getTime() + outcome.latencyMs);
-  await db().$transaction((tx) =>
-    outcome.ok ? recordSuccess(tx, delivery, outcome, finishedAt) : recordFailure(tx, delivery, outcome, { at: finishedAt, retry }),
+  const [claimed] = await db().$queryRawUnsafe<ClaimedDelivery[]>(
+    dueOnly ? CLAIM_ONE_DUE : CLAIM_ONE,
+    now,
+    new Date(now.getTime() + leaseMs(timeoutMs)),
+    1,
+    deliveryId,
   );
-  return {
-    ok: outcome.ok,
-    status: outcome.status,
-    latencyMs: outcome.latencyMs,
-    response: outcome.body,
-    contentType: outcome.contentType,
-    error: outcome.error,
-  };
+  if (claimed) return sendClaimed(claimed, { timeoutMs, now, retry });
+  const row = await db().webhookDelivery.findUnique({ where: { id: deliveryId }, select: { status: true, leaseUntil: true } });
+  if (!row || row.status !== "pending") return { skipped: "not_pending" };
+  if (row.leaseUntil && row.leaseUntil >= now) return { skipped: "busy" };
+  return { skipped: "not_due" };
 }
 
-type Attempted = Prisma.WebhookDeliveryGetPayload<{ include: { event: true; endpoint: true } }>;
-type Posted = Awaited<ReturnType<typeof postWebhook>>;
-
-const lastAttempt = (outcome: Posted, at: Date) => ({
+const lastAttempt = (posted: PostOutcome, at: Date) => ({
   lastAttemptAt: at,
-  lastStatusCode: outcome.status,
-  lastLatencyMs: outcome.latencyMs,
-  lastResponse: excerpt(outcome.body),
-  lastError: excerpt(outcome.error),
+  lastStatusCode: posted.status,
+  lastLatencyMs: posted.latencyMs,
+  lastResponse: excerpt(posted.body),
+  lastError: excerpt(posted.error),
 });
 
-async function recordSuccess(tx: Tx, delivery: Attempted, outcome: Posted, at: Date): Promise<void> {
-  await tx.webhookDelivery.update({
-    where: { id: delivery.id },
-    data: {
-      status: "delivered",
-      attempts: { increment: 1 },
-      deliveredAt: at,
-      leaseUntil: null,
-      nextAttemptAt: null,
-      ...lastAttempt(outcome, at),
-    },
-  });
-  const recovered = delivery.endpoint.failingSince !== null;
-  await tx.webhookEndpoint.update({ where: { id: delivery.endpointId }, data: { lastSuccessAt: at, failingSince: null } });
-  if (!recovered) return;
-  // Back after failing: what waited for it goes now rather than at its backed-off time.
-  const waiting = await tx.webhookDelivery.findMany({
-    where: { endpointId: delivery.endpointId, status: "pending", nextAttemptAt: { gt: at } },
-    select: { id: true },
-    take: 10_000,
-  });
-  if (waiting.length === 0) return;
-  await tx.webhookDelivery.updateMany({ where: { id: { in: waiting.map((row) => row.id) } }, data: { nextAttemptAt: at } });
-  await enqueueDeliveries(
-    tx,
-    waiting.map((row) => ({ deliveryId: row.id, startAfter: at })),
+/** The endpoint's last success is written at most this often: a busy endpoint's row is not a hot spot. */
+const SUCCESS_STAMP_MS = 1_000;
+
+async function recordSuccess(delivery: ClaimedDelivery, posted: PostOutcome, at: Date): Promise<void> {
+  await db().$executeRawUnsafe(
+    `WITH delivered AS (
+       UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $2, lease_until = NULL,
+              next_attempt_at = NULL, last_attempt_at = $2, last_status_code = $3, last_latency_ms = $4, last_response = $5,
+              last_error = NULL
+       WHERE id = $1::uuid RETURNING endpoint_id)
+     UPDATE webhook_endpoints SET last_success_at = $2, failing_since = NULL
+     WHERE id = (SELECT endpoint_id FROM delivered)
+       AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < $2::timestamptz - $6 * interval '1 millisecond')`,
+    delivery.id,
+    at,
+    posted.status,
+    posted.latencyMs,
+    excerpt(posted.body),
+    SUCCESS_STAMP_MS,
   );
-  logger.info({ endpointId: delivery.endpointId, released: waiting.length }, "webhook endpoint answers again: its backlog is sent now");
+  if (delivery.failingSince !== null) await releaseBacklog(delivery.endpointId, at);
 }
 
-async function recordFailure(tx: Tx, delivery: Attempted, outcome: Posted, { at, retry }: { at: Date; retry: boolean }): Promise<void> {
+/** Back after failing: what waited for it goes now rather than at its backed-off time. */
+async function releaseBacklog(endpointId: string, at: Date): Promise<void> {
+  const released = await db().$executeRawUnsafe(
+    `UPDATE webhook_deliveries SET next_attempt_at = $2
+     WHERE endpoint_id = $1::uuid AND status = 'pending' AND next_attempt_at > $2`,
+    endpointId,
+    at,
+  );
+  if (released === 0) return;
+  await wakeRelays(db());
+  logger.info({ endpointId, released }, "webhook endpoint answers again: its backlog is sent now");
+}
+
+/** Tells every instance's relay there is work (sent when the surrounding transaction commits). */
+export const wakeRelays = (sql: Sql) => sql.$queryRawUnsafe(`SELECT pg_notify('${DELIVERY_CHANNEL}', '')::text`);
+
+async function recordFailure(
+  tx: Prisma.TransactionClient,
+  delivery: ClaimedDelivery,
+  posted: PostOutcome,
+  { at, retry }: { at: Date; retry: boolean },
+) {
   const attempts = delivery.attempts + 1;
   const next = retry ? nextAttemptAt({ attempts, now: at }) : null;
   await tx.webhookDelivery.update({
     where: { id: delivery.id },
-    data: { attempts, status: next ? "pending" : "failed", nextAttemptAt: next, leaseUntil: null, ...lastAttempt(outcome, at) },
+    data: { attempts, status: next ? "pending" : "failed", nextAttemptAt: next, leaseUntil: null, ...lastAttempt(posted, at) },
   });
-  if (next) await enqueueDeliveries(tx, [{ deliveryId: delivery.id, startAfter: next }]);
   logger.warn(
     {
       endpointId: delivery.endpointId,
       deliveryId: delivery.id,
-      eventType: delivery.event.type,
+      eventType: delivery.eventType,
       attempts,
-      status: outcome.status,
-      error: outcome.error,
+      status: posted.status,
+      error: posted.error,
       nextAttemptAt: next,
     },
     next ? "webhook delivery failed; retried later" : "webhook delivery failed for good",
   );
-  const endpoint = delivery.endpoint;
+  // The endpoint's row as it is now (another sender may have marked it failing, or it recovered).
+  const endpoint = await tx.webhookEndpoint.findUniqueOrThrow({
+    where: { id: delivery.endpointId },
+    select: { failingSince: true, url: true },
+  });
   const failingSince = endpoint.failingSince ?? at;
-  if (endpoint.failingSince === null) await tx.webhookEndpoint.update({ where: { id: endpoint.id }, data: { failingSince } });
+  if (endpoint.failingSince === null) await tx.webhookEndpoint.update({ where: { id: delivery.endpointId }, data: { failingSince } });
   const failingMs = at.getTime() - failingSince.getTime();
   if (failingMs < getEnv().hub.disableAfterMs) return;
   const hours = Math.floor(failingMs / 3_600_000);
-  const reason = `every delivery failed for ${hours} hours (since ${failingSince.toISOString()}); last: ${outcome.error ?? `status ${outcome.status}`}`;
+  const reason = `every delivery failed for ${hours} hours (since ${failingSince.toISOString()}); last: ${posted.error ?? `status ${posted.status}`}`;
   const disabled = await tx.webhookEndpoint.updateMany({
-    where: { id: endpoint.id, disabledAt: null },
+    where: { id: delivery.endpointId, disabledAt: null },
     data: { disabledAt: at, disabledReason: excerpt(reason, 500) },
   });
   if (disabled.count === 0) return;
   await recordAudit(
-    { actorType: "system", action: "webhook_endpoint.disabled", target: `webhook:${endpoint.id}`, details: { url: endpoint.url, reason } },
+    {
+      actorType: "system",
+      action: "webhook_endpoint.disabled",
+      target: `webhook:${delivery.endpointId}`,
+      details: { url: endpoint.url, reason },
+    },
     tx,
   );
-  logger.error({ endpointId: endpoint.id, url: endpoint.url, reason }, "webhook endpoint disabled");
+  logger.error({ endpointId: delivery.endpointId, url: endpoint.url, reason }, "webhook endpoint disabled");
 }
 
-/** Staff (or the API) ask again: the same event, the same webhook-id, queued now. */
+/** Staff (or the API) ask again: the same event, the same webhook-id, due now. */
 export async function redeliver(deliveryId: string, { now = new Date() }: { now?: Date } = {}): Promise<boolean> {
   return db().$transaction(async (tx) => {
     const updated = await tx.webhookDelivery.updateMany({
@@ -207,7 +288,7 @@ export async function redeliver(deliveryId: string, { now = new Date() }: { now?
       data: { status: "pending", nextAttemptAt: now, deliveredAt: null },
     });
     if (updated.count === 0) return false;
-    await enqueueDeliveries(tx, [{ deliveryId, startAfter: now }]);
+    await wakeRelays(tx);
     return true;
   });
 }
@@ -231,7 +312,8 @@ export async function sendTestEvent(endpointId: string, { now = new Date() }: { 
     await tx.webhookEvent.create({
       data: { id: eventId, componentAppid, type: TEST_EVENT_TYPE, payload: body as unknown as Prisma.InputJsonValue, createdAt: now },
     });
-    await tx.webhookDelivery.create({ data: { id: deliveryId, eventId, endpointId, componentAppid, nextAttemptAt: now, createdAt: now } });
+    // Not due for the relay: this attempt is the only one.
+    await tx.webhookDelivery.create({ data: { id: deliveryId, eventId, endpointId, componentAppid, nextAttemptAt: null, createdAt: now } });
   });
   const outcome = await attemptDelivery(deliveryId, { now, retry: false });
   if ("skipped" in outcome) throw new Error(`the test delivery was ${outcome.skipped}`);

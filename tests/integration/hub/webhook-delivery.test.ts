@@ -1,15 +1,15 @@
-// The outbox and the delivery worker against a real PostgreSQL and a receiver over HTTP: an event
-// committed with its change is delivered signed (checked by an independent implementation of the
-// signature), a rolled-back one never; a receiver that is down gets everything once it is back, each
-// retry under the same webhook-id; an endpoint failing for days is disabled; redirects are not followed.
+// The outbox and the relay against a real PostgreSQL and a receiver over HTTP: an event committed with
+// its change is delivered signed (checked by an independent implementation of the signature), a
+// rolled-back one never; messages go where the endpoints' routes say; a receiver that is down gets
+// everything once it is back, each retry under the same webhook-id; a sender that died leaves nothing
+// behind; an endpoint failing for days is disabled; redirects are not followed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db, installDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, type JobRunner } from "@/lib/jobs";
 import { recordEvent } from "@/lib/webhooks/outbox";
 import { attemptDelivery, redeliver, sendTestEvent } from "@/lib/webhooks/deliveries";
-import { resetQueueCheck } from "@/lib/webhooks/queue";
-import { sweepOverdueDeliveries, SWEEP_OVERDUE_MS } from "@/lib/webhooks/worker";
+import { startRelay } from "@/lib/webhooks/relay";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { eventually } from "../../helpers/eventually";
 import { seedEndpoint, startWebhookReceiver, verifyStandardSignature, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -66,10 +66,9 @@ describe(`webhook delivery (${databaseKind}, receiver over HTTP)`, () => {
     expect(recorded.body).toMatchObject({ type: "authorizer.authorized", data: { component_appid: component(), merchant_ref: "m-1" } });
   });
 
-  it("delivers through the job queue, signed so that an independent check accepts it", async () => {
+  it("delivers through the job runner's relay, signed so that an independent check accepts it", async () => {
     const { secret } = await seedEndpoint({ url: receiver.url, events: ["authorizer.authorized"] });
-    resetQueueCheck();
-    runner = await startJobRunner({ database: t.database, connectionString: t.url, schedule: false, pollingIntervalSeconds: 0.5 });
+    runner = await startJobRunner({ database: t.database, connectionString: t.url, schedule: false });
     const recorded = await record(authorized("wx2222222222222222", "merchant-42"));
     const [request] = await receiver.waitFor(1);
     expect(request!.headers["webhook-id"]).toBe(recorded.eventId);
@@ -211,11 +210,73 @@ describe(`webhook delivery (${databaseKind}, receiver over HTTP)`, () => {
     expect(testDelivery).toMatchObject({ status: "failed", attempts: 1, nextAttemptAt: null });
   });
 
-  it("the sweep queues overdue deliveries that have no job", async () => {
+  it("routes messages: endpoints without routes get all, others what a route matches; the oldest reply route answers", async () => {
+    const all = await seedEndpoint({ url: receiver.url, events: ["message.received"] });
+    const textsOfM1 = await seedEndpoint({
+      url: receiver.url,
+      events: ["message.received"],
+      routes: [{ merchantRef: "m-1", msgType: "text", reply: true }],
+    });
+    await seedEndpoint({ url: receiver.url, events: ["message.received"], routes: [{ merchantRef: "m-2" }] });
+    const second = await seedEndpoint({
+      url: receiver.url,
+      events: ["message.received"],
+      routes: [{ authorizerAppid: "wx8888888888888888", reply: true }],
+    });
+    const subscribes = await seedEndpoint({
+      url: receiver.url,
+      events: ["message.received"],
+      routes: [{ msgType: "event", event: "SUBSCRIBE" }],
+    });
+    // The account's merchant is read by the same statement.
+    await db().authorizer.create({ data: { appid: "wx8888888888888888", componentAppid: component(), merchantRef: "m-1" } });
+    const message = (msgType: string, event: string | null, dedupeKey: string) =>
+      record({
+        type: "message.received",
+        data: { authorizer_appid: "wx8888888888888888" },
+        merchantRefOfAuthorizer: true,
+        message: { msgType, event },
+        dedupeKey,
+      });
+    const text = await message("text", null, "k:text");
+    if (text.duplicate) throw new Error("not a duplicate");
+    expect(text.body.data.merchant_ref).toBe("m-1");
+    expect(new Map(text.deliveries.map((d) => [d.endpointId, d.reply]))).toEqual(
+      new Map([
+        [all.id, false],
+        [textsOfM1.id, true],
+        [second.id, false],
+      ]),
+    );
+    const subscribe = await message("event", "subscribe", "k:subscribe");
+    if (subscribe.duplicate) throw new Error("not a duplicate");
+    expect(new Map(subscribe.deliveries.map((d) => [d.endpointId, d.reply]))).toEqual(
+      new Map([
+        [all.id, false],
+        [second.id, true],
+        [subscribes.id, false],
+      ]),
+    );
+    // WeChat's retry of the same message: nothing new.
+    expect(await message("text", null, "k:text")).toEqual({ duplicate: true, eventId: text.eventId, replyXml: null });
+    expect(await db().webhookDelivery.count({ where: { eventId: text.eventId } })).toBe(3);
+    await db().authorizer.delete({ where: { appid: "wx8888888888888888" } });
+  });
+
+  it("a delivery whose sender died (its lease lapsed) is sent by the next relay", async () => {
     await seedEndpoint({ url: receiver.url, events: ["authorizer.revoked"] });
-    await record({ type: "authorizer.revoked", data: { authorizer_appid: "wx7777777777777777" } });
-    const future = new Date(Date.now() + SWEEP_OVERDUE_MS + 60_000);
-    expect(await sweepOverdueDeliveries({ now: future })).toBe(1);
-    expect(await sweepOverdueDeliveries({ now: future })).toBe(0);
+    const recorded = await record({ type: "authorizer.revoked", data: { authorizer_appid: "wx7777777777777777" } });
+    // A sender claimed it and vanished: its lease still runs, so nobody sends it yet.
+    await db().webhookDelivery.updateMany({ where: { eventId: recorded.eventId }, data: { leaseUntil: new Date(Date.now() + 60_000) } });
+    const relay = startRelay({ connectionString: t.url, pollMs: 100 });
+    try {
+      expect(await attemptDelivery((await deliveryOf(recorded.eventId)).id)).toEqual({ skipped: "busy" });
+      await db().webhookDelivery.updateMany({ where: { eventId: recorded.eventId }, data: { leaseUntil: new Date(Date.now() - 1) } });
+      const [request] = await receiver.waitFor(1);
+      expect(request!.headers["webhook-id"]).toBe(recorded.eventId);
+      await eventually(async () => (await deliveryOf(recorded.eventId)).status === "delivered");
+    } finally {
+      await relay.stop();
+    }
   });
 });

@@ -1,8 +1,7 @@
-// Where webhooks may go, when they are retried, and which endpoints a message goes to.
+// Where webhooks may go, and when they are retried.
 import { describe, expect, it } from "vitest";
 import { checkEndpointUrl, isNonPublicAddress } from "@/lib/webhooks/url-policy";
 import { nextAttemptAt, RETRY_DELAYS_MS, RETRY_WINDOW_MS } from "@/lib/webhooks/schedule";
-import { pickMessageTargets } from "@/lib/webhooks/outbox";
 
 describe("endpoint URLs", () => {
   const strict = { allowPrivate: false };
@@ -50,38 +49,5 @@ describe("retry schedule", () => {
     // Spread by ±10%.
     expect(nextAttemptAt({ attempts: 2, now, random: () => 0 })!.getTime() - now.getTime()).toBe(27_000);
     expect(nextAttemptAt({ attempts: 2, now, random: () => 1 })!.getTime() - now.getTime()).toBe(33_000);
-  });
-});
-
-describe("message routes", () => {
-  const data = { component_appid: "wxc", authorizer_appid: "wxa", merchant_ref: "m-1" };
-  const route = (fields: Partial<{ authorizerAppid: string; merchantRef: string; msgType: string; event: string; reply: boolean }>) => ({
-    authorizerAppid: null,
-    merchantRef: null,
-    msgType: null,
-    event: null,
-    reply: false,
-    ...fields,
-  });
-  it("sends to endpoints without routes and to those with a matching route; the oldest reply route answers", () => {
-    const endpoints = [
-      { id: "all", routes: [] },
-      { id: "texts-of-m1", routes: [route({ merchantRef: "m-1", msgType: "text", reply: true })] },
-      { id: "other-merchant", routes: [route({ merchantRef: "m-2" })] },
-      { id: "second-replier", routes: [route({ authorizerAppid: "wxa", reply: true })] },
-      { id: "subscribes", routes: [route({ msgType: "event", event: "SUBSCRIBE" })] },
-    ];
-    const text = pickMessageTargets(endpoints, { data, message: { msgType: "text" } });
-    expect(text.map((t) => [t.endpoint.id, t.reply])).toEqual([
-      ["all", false],
-      ["texts-of-m1", true],
-      ["second-replier", false],
-    ]);
-    const subscribe = pickMessageTargets(endpoints, { data, message: { msgType: "event", event: "subscribe" } });
-    expect(subscribe.map((t) => [t.endpoint.id, t.reply])).toEqual([
-      ["all", false],
-      ["second-replier", true],
-      ["subscribes", false],
-    ]);
   });
 });
