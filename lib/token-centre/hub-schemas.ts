@@ -38,7 +38,7 @@ export const createLinkRequestSchema = z
       .meta({ description: "Permission-set ids to ask for; none or empty: every published set." }),
     return_url: returnUrlSchema.optional().meta({
       description:
-        "Where the merchant lands when the link ends, with `status` (completed, failed, expired, cancelled) and `attempt` in its query. Its origin must be one the portal's RETURN_URL_ORIGINS allows.",
+        "Where the merchant lands when the link ends, with `status` (authorized, failed, cancelled, expired), `attempt_id`, `merchant_ref`, and `authorizer_appid` on success or `reason` otherwise added to its query (its own query is kept). Its origin must be one the portal's RETURN_URL_ORIGINS allows.",
     }),
   })
   .meta({ description: "A link for one merchant." });
