@@ -7,6 +7,9 @@ import { createScratchDatabase, type ScratchDatabase } from "../lib/db/scratch";
 import { migrate } from "../lib/db/migrate";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { buildPortal, startPortal } from "../scripts/portal-server";
+import { percentile } from "./stats";
+
+export { percentile };
 
 export const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
@@ -35,7 +38,7 @@ export async function startPortals({
   wechatBase: string;
   /** Settings on top of the defaults (JOBS_ENABLED=true to deliver webhooks, say). */
   env?: Record<string, string>;
-}): Promise<{ urls: string[]; stop(): void }> {
+}): Promise<{ urls: string[]; pids: number[]; stop(): void }> {
   buildPortal();
   const children: ChildProcess[] = ports.map((port) =>
     startPortal({
@@ -71,12 +74,7 @@ export async function startPortals({
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  return { urls, stop: () => children.forEach((c) => c.kill("SIGTERM")) };
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return { urls, pids: children.map((c) => c.pid!), stop: () => children.forEach((c) => c.kill("SIGTERM")) };
 }
 
 /** Runs `total` requests with `concurrency` in flight; returns latencies (ms) and wall time. */

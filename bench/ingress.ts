@@ -1,0 +1,199 @@
+// Ingress: the portal's production server against a floor in the same run, with the load generator in
+// a process of its own (bench/ingress-load.ts). The traffic (bench/ingress-traffic.ts) is the mix a
+// component with 1,000 authorizers sees: ~90% messages on the message URL, 9% authorization events,
+// 1% tickets. The floor is a bare node:http + pg server doing the same work per request: verify,
+// decrypt and parse, then the same statements (a message: the outbox's one statement; a push: the
+// received_pushes insert, sealed). The portal also forwards each message to a receiver here (its relay
+// runs); the figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding
+// lag (from sent to received) and the portal's CPU time per accepted request.
+//   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32]
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { installDatabase, openDatabase } from "../lib/db";
+import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { MessageCrypto } from "../lib/wechat/crypto";
+import { parseEnvelope } from "../lib/wechat/push-envelope";
+import { parseAuthorizerMessage } from "../lib/wechat/authorizer-message";
+import { dedupeKeyFor, parseComponentPush } from "../lib/wechat/component-push";
+import { AUTHORIZERS, authorizerAppid } from "./ingress-traffic";
+import { cpuMsOfTree, percentile } from "./stats";
+import { benchKeys, freshDatabase, startPortals } from "./support";
+
+const total = Number(process.argv[2] ?? 10_000);
+const concurrency = Number(process.argv[3] ?? 32);
+Object.assign(process.env, benchKeys, { WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "error" });
+const { recordEvent } = await import("../lib/webhooks/outbox");
+const { messageDedupeKey, messageEventData } = await import("../lib/messages/forward");
+const { sealPushPayload } = await import("../lib/credentials/push-payload");
+const { generateSecret, sealSecret } = await import("../lib/webhooks/send");
+
+/** The provider's service: notes when each text message arrives. */
+async function startReceiver() {
+  const arrivals = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data: { msg_id?: string } };
+      if (body.data.msg_id && !arrivals.has(body.data.msg_id)) arrivals.set(body.data.msg_id, Date.now());
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, arrivals, close: () => server.close() };
+}
+
+/** 1,000 authorizers with their merchants, and one endpoint that wants every message. */
+async function seed(url: string, receiverUrl: string) {
+  const database = openDatabase({ url });
+  const prisma = database.prisma;
+  await prisma.component.create({ data: { appid: DEMO_COMPONENT.appid } });
+  await prisma.authorizer.createMany({
+    data: Array.from({ length: AUTHORIZERS }, (_, n) => ({
+      appid: authorizerAppid(n),
+      componentAppid: DEMO_COMPONENT.appid,
+      accountType: "official_account" as const,
+      merchantRef: `merchant-${n % 200}`,
+    })),
+  });
+  installDatabase(database);
+  await prisma.webhookEndpoint.create({
+    data: { componentAppid: DEMO_COMPONENT.appid, url: receiverUrl, events: ["message.received"], ...sealSecret(generateSecret()) },
+  });
+  await database.close();
+}
+
+const crypto = new MessageCrypto({
+  token: DEMO_COMPONENT.token,
+  encodingAesKey: DEMO_COMPONENT.encodingAesKey,
+  appid: DEMO_COMPONENT.appid,
+});
+
+/** The floor: node:http and pg, the same checks and statements, nothing else (no framework, no after-work). */
+async function startFloor(databaseUrl: string) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+  const sql = { $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const url = new URL(req.url!, "http://floor");
+      const q = url.searchParams;
+      try {
+        const envelope = parseEnvelope(Buffer.concat(chunks).toString("utf8"));
+        const xml = crypto.decryptVerified({
+          msgSignature: q.get("msg_signature")!,
+          timestamp: q.get("timestamp")!,
+          nonce: q.get("nonce")!,
+          encrypt: envelope.encrypt,
+        });
+        if (url.pathname.startsWith("/api/wechat/messages/")) {
+          const appid = url.pathname.split("/").at(-1)!;
+          const message = parseAuthorizerMessage(xml);
+          await recordEvent(sql, {
+            type: "message.received",
+            data: messageEventData({ componentAppid: DEMO_COMPONENT.appid, authorizerAppid: appid, merchantRef: null, message, xml }),
+            merchantRefOfAuthorizer: true,
+            message: { msgType: message.MsgType, event: message.Event ?? null },
+            dedupeKey: messageDedupeKey({ componentAppid: DEMO_COMPONENT.appid, authorizerAppid: appid, message }),
+          });
+        } else {
+          const push = parseComponentPush(xml);
+          const dedupeKey = dedupeKeyFor(push);
+          const sealed = sealPushPayload({ dedupeKey, xml });
+          await pool.query(
+            `INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, create_time, payload, payload_enc, payload_key_id)
+             VALUES ($1, $2, $3, $4, $5, '{}', $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+            [randomUUID(), dedupeKey, push.AppId, push.InfoType, push.createdAt, sealed.ciphertext, sealed.keyId],
+          );
+        }
+        res.end("success");
+      } catch (error) {
+        res.statusCode = 400;
+        res.end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    pid: process.pid,
+    close: async () => (server.close(), await pool.end()),
+  };
+}
+
+type LoadResult = {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  wallMs: number;
+  failures: Record<string, number>;
+  sentAt: Record<string, number>;
+};
+
+function generate(url: string, run: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "bench/ingress-load.ts", url, String(total), String(concurrency), String(run)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult) : reject(new Error(`load generator exited ${code}`)),
+    );
+  });
+}
+
+const receiver = await startReceiver();
+const floorDb = await freshDatabase();
+const portalDb = await freshDatabase();
+await seed(floorDb.url, "http://127.0.0.1:9/floor-never-delivers");
+await seed(portalDb.url, receiver.url);
+const floor = await startFloor(floorDb.url);
+const portals = await startPortals({
+  ports: [3530],
+  databaseUrl: portalDb.url,
+  wechatBase: "http://127.0.0.1:9",
+  env: { JOBS_ENABLED: "true", WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "error" },
+});
+try {
+  const floorResult = await generate(floor.url, 1);
+  const cpuBefore = await cpuMsOfTree(portals.pids[0]!);
+  const portalResult = await generate(portals.urls[0]!, 2);
+  const cpuMs = (await cpuMsOfTree(portals.pids[0]!)) - cpuBefore;
+  // Everything acknowledged must arrive: wait for the stragglers, at most 60 s.
+  const expected = Object.keys(portalResult.sentAt);
+  for (let waited = 0; waited < 600 && expected.some((id) => !receiver.arrivals.has(id)); waited++)
+    await new Promise((r) => setTimeout(r, 100));
+  const lags = expected.filter((id) => receiver.arrivals.has(id)).map((id) => receiver.arrivals.get(id)! - portalResult.sentAt[id]!);
+  lags.sort((a, b) => a - b);
+  const accepted = total - Object.values(portalResult.failures).reduce((a, b) => a + b, 0);
+  const row = (name: string, r: LoadResult) =>
+    `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} /s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   failed ${JSON.stringify(r.failures)}`;
+  console.log(`\nIngress: ${total} requests (90% messages, 9% authorization events, 1% tickets), ${concurrency} in flight, PostgreSQL`);
+  console.log(row("floor (node:http + pg)", floorResult));
+  console.log(row("portal (npm start)", portalResult));
+  console.log(
+    `ratio portal/floor: throughput ${(portalResult.perSecond / floorResult.perSecond).toFixed(2)}x, p99 ${(portalResult.p99 / floorResult.p99).toFixed(2)}x`,
+  );
+  console.log(
+    `forwarding lag (sent → received): p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, ${expected.length - lags.length} of ${expected.length} text messages not delivered`,
+  );
+  console.log(
+    `portal CPU: ${((cpuMs / accepted) * 1000).toFixed(0)} µs per accepted request (${(cpuMs / 1000).toFixed(1)} s for ${accepted}, relay included)\n`,
+  );
+} finally {
+  portals.stop();
+  receiver.close();
+  await floor.close();
+  await new Promise((r) => setTimeout(r, 1000));
+  await floorDb.drop();
+  await portalDb.drop();
+}

@@ -1,0 +1,33 @@
+// Figures of the benchmarks (no imports: the load generators use it in processes of their own).
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * User + system CPU time (ms) a process and its descendants have used so far (Linux /proc; clock
+ * ticks are 100 a second there).
+ */
+export async function cpuMsOfTree(root: number): Promise<number> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const stats = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
+    if (!stat) continue;
+    // The fields after the command name (which may hold spaces) start after its last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    stats.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  const inTree = (pid: number): boolean => {
+    for (let at = pid, hops = 0; at > 1 && hops < 64; hops++) {
+      if (at === root) return true;
+      at = stats.get(at)?.parent ?? 0;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, { ticks: own }] of stats) if (inTree(pid)) ticks += own;
+  return ticks * 10;
+}
