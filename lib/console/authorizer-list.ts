@@ -136,13 +136,31 @@ const APPID_PREFIX = /^wx[0-9a-f]{0,15}$/i;
  * from their start; anything else searches names. ILIKE case-folds every row, which is several
  * times slower than LIKE on Chinese text, and Chinese has no case: LIKE unless the query has Latin
  * letters.
+ *
+ * Names are found through the GIN index on console_name_grams(nick_name) (the migration
+ * console_list_indexes): a name holding q holds every character pair of q (lower-cased, as ILIKE
+ * compares). For one or two characters that is the same test as LIKE, and the query says no more:
+ * a second condition would only make the planner think the match rarer than it is and pick a plan
+ * for a rare name. Longer queries keep LIKE to check the pairs really stand in a row.
  */
+function nameFilter(q: string): Prisma.Sql {
+  const contains = `%${escapeLike(q)}%`;
+  const pairs = Prisma.sql`console_name_grams(a.nick_name) @> console_search_grams(${q})`;
+  const short = [...q].length <= 2 && [...q.toLowerCase()].length <= 2;
+  if (short) return pairs;
+  const like = /[A-Za-z]/.test(q) ? Prisma.sql`a.nick_name ILIKE ${contains}` : Prisma.sql`a.nick_name LIKE ${contains}`;
+  return Prisma.sql`(${pairs} AND ${like})`;
+}
+
 function searchFilter(q: string): Prisma.Sql {
   if (FULL_APPID.test(q)) return Prisma.sql`a.appid = ${q.toLowerCase()}`;
-  const contains = `%${escapeLike(q)}%`;
-  const name = /[A-Za-z]/.test(q) ? Prisma.sql`a.nick_name ILIKE ${contains}` : Prisma.sql`a.nick_name LIKE ${contains}`;
+  const name = nameFilter(q);
   if (!APPID_PREFIX.test(q)) return name;
-  return Prisma.sql`(${name} OR a.appid LIKE ${`${q.toLowerCase()}%`})`;
+  // lower(appid) LIKE is what the prefix index (lower(appid) text_pattern_ops) serves in any collation;
+  // appid LIKE keeps the match exactly what it was. First, as the cheap test: a row whose appid
+  // matches never computes its name's pairs.
+  const prefix = `${q.toLowerCase()}%`;
+  return Prisma.sql`((lower(a.appid) LIKE ${prefix} AND a.appid LIKE ${prefix}) OR ${name})`;
 }
 
 function filters(query: ListQuery, componentAppid: string): Prisma.Sql[] {

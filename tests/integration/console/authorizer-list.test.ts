@@ -150,6 +150,16 @@ describe(`console authorizer list (${databaseKind})`, () => {
     expect((await list({ q: "不存在" })).total).toBe(0);
   });
 
+  it("finds by name exactly the names that contain the query, whatever its length (the character-pair index)", async () => {
+    const names = (await t.database.prisma.authorizer.findMany({ select: { nickName: true } })).map((r) => r.nickName);
+    // "真_真": both its pairs are in "100%_真_咖啡", not one after the other: the name must not match.
+    for (const q of ["真", "书店", "书店1", "杉书店12", "真_真", "_真_咖"]) {
+      const expected = names.filter((name) => name?.includes(q)).length;
+      expect((await list({ q })).total, q).toBe(expected);
+    }
+    expect((await list({ q: "真_真" })).total).toBe(0);
+  });
+
   it("ignores malformed query parameters instead of failing", async () => {
     const page = await list({ status: "nonsense", kind: "x", set: "abc", sort: "drop table", size: "7", after: "not-a-cursor" });
     expect(page.total).toBe(ROWS);
