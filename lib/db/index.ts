@@ -19,6 +19,8 @@ export type SqlSession = {
 };
 
 export type Database = {
+  /** Where it connects: for a session of its own outside the pool (LISTEN, lib/token-centre/memory.ts). */
+  url: string;
   prisma: PrismaClient;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarge
     }
   };
   return {
+    url,
     prisma,
     async withSession(fn) {
       const client = await connect();

@@ -7,6 +7,7 @@ import type { ActorType, TokenIssuanceKind } from "../generated/prisma/enums";
 import { recordAudit } from "../audit";
 import { db } from "../db";
 import { recordApiKeyUse } from "./issuance";
+import { tokenCentreMemory } from "./memory";
 import {
   apiKeyScopeSchema,
   describeScope,
@@ -136,24 +137,42 @@ export async function revokeApiKey({
   const found = await findApiKey(idOrPrefix.trim());
   if (found.revokedAt) return { ...found, alreadyRevoked: true };
   const { count } = await db().apiKey.updateMany({ where: { id: found.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  // Other instances hear it from the trigger's notice; this one forgets the key before it returns.
+  tokenCentreMemory().keys.notice(undefined, (value) => value.id === found.id);
   const row = toSummary(await db().apiKey.findUniqueOrThrow({ where: { id: found.id }, select: summarySelect }));
   if (count === 0) return { ...row, alreadyRevoked: true };
   await recordAudit({ ...actor, action: "api_key.revoked", target: `api_key:${row.id}`, details: { name: row.name, prefix: row.prefix } });
   return { ...row, alreadyRevoked: false };
 }
 
+async function checkByHash(keyHash: string): Promise<{ id: string; check: KeyCheck }> {
+  const row = await db().apiKey.findUnique({ where: { keyHash }, select: summarySelect });
+  if (!row) return { id: "", check: { ok: false, reason: "unknown" } };
+  if (row.revokedAt) return { id: row.id, check: { ok: false, reason: "revoked", prefix: row.prefix } };
+  const { id, name, prefix, scope } = toSummary(row);
+  return { id, check: { ok: true, key: { id, name, prefix, scope } } };
+}
+
 /**
- * Checks a presented key: one look-up by hash, so a revoked key stops working at once on every
- * instance. A valid key's use is noted in memory (last_used_at is written with the next flush).
+ * Checks a presented key by its hash, from memory when that can be proven fresh (memory.ts: every
+ * instance hears a revocation when it commits, and no answer is older than KEY_TTL_MS), else with
+ * one look-up. Unknown keys are not kept: guessing must not fill the memory. A valid key's use is
+ * noted in memory (last_used_at is written with the next flush).
  */
 export async function verifyApiKey({ presented, now = new Date() }: { presented: string; now?: Date }): Promise<KeyCheck> {
   if (!looksLikeApiKey(presented)) return { ok: false, reason: "malformed" };
-  const row = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(presented) }, select: summarySelect });
-  if (!row) return { ok: false, reason: "unknown" };
-  if (row.revokedAt) return { ok: false, reason: "revoked", prefix: row.prefix };
-  recordApiKeyUse({ apiKeyId: row.id, at: now });
-  const { id, name, prefix, scope } = toSummary(row);
-  return { ok: true, key: { id, name, prefix, scope } };
+  const keyHash = hashApiKey(presented);
+  const memory = tokenCentreMemory();
+  const { listener, keys } = memory;
+  const found =
+    (listener.listening ? keys.get(keyHash) : undefined) ??
+    (await keys.fill(
+      keyHash,
+      () => checkByHash(keyHash),
+      (value) => listener.listening && value.id !== "",
+    ));
+  if (found.check.ok) recordApiKeyUse({ apiKeyId: found.check.key.id, at: now });
+  return found.check;
 }
 
 export type ApiKeyUsage = {

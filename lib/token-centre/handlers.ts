@@ -1,10 +1,10 @@
-// What each /api/v1 route answers. Route files only pass the request (and path parameters) here;
+// What each /api/v1 route answers (the two token reads are in reads.ts, for the lean ingress too).
+// Route files only pass the request (and path parameters) here;
 // tests call these functions with real Request objects. Each checks the key's scope before it
 // looks anything up, and counts what it handed out (issuance.ts, in memory) once it has.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { getEnv } from "../env";
 import { getAuthorizerAccessToken, refreshAuthorizerToken } from "../credentials/authorizer-token";
-import { getComponentAccessToken } from "../credentials/component-token";
 import { getJsapiTicket } from "../credentials/jsapi-ticket";
 import { buildJsapiConfig } from "../wechat/jssdk";
 import { requireScope } from "./authenticate";
@@ -14,8 +14,6 @@ import {
   authorizerAppidSchema,
   authorizerTokenRefreshRequestSchema,
   authorizerTokenRefreshResponseSchema,
-  authorizerTokenResponseSchema,
-  componentTokenResponseSchema,
   jssdkSignatureRequestSchema,
   jssdkSignatureResponseSchema,
 } from "./schemas";
@@ -23,43 +21,6 @@ import { parseInput, readJsonBody, respondJson, serveWithApiKey } from "./serve"
 
 const parseAppid = (value: string) =>
   parseInput({ schema: authorizerAppidSchema, value, what: "authorizer appid in the path", field: "appid" });
-
-/** GET /api/v1/component/token */
-export function handleComponentTokenRequest(request: Request): Promise<Response> {
-  return serveWithApiKey({
-    request,
-    handle: async ({ key }) => {
-      await requireScope({ request, key, operation: "getComponentToken", access: { target: "component" } });
-      const token = await getComponentAccessToken();
-      const componentAppid = getEnv().component.appid;
-      const response = respondJson({
-        schema: componentTokenResponseSchema,
-        body: { component_appid: componentAppid, component_access_token: token.token, expires_at: token.expiresAt.toISOString() },
-      });
-      // Counted once the answer is built: a token that failed its schema was never handed out.
-      recordIssuance({ apiKeyId: key.id, kind: "component_token", target: componentAppid });
-      return response;
-    },
-  });
-}
-
-/** GET /api/v1/authorizers/{appid}/token */
-export function handleAuthorizerTokenRequest(request: Request, params: { appid: string }): Promise<Response> {
-  return serveWithApiKey({
-    request,
-    handle: async ({ key }) => {
-      const appid = parseAppid(params.appid);
-      await requireScope({ request, key, operation: "getAuthorizerToken", access: { target: "authorizer", appid, write: false } });
-      const token = await getAuthorizerAccessToken(appid);
-      const response = respondJson({
-        schema: authorizerTokenResponseSchema,
-        body: { authorizer_appid: appid, authorizer_access_token: token.token, expires_at: token.expiresAt.toISOString() },
-      });
-      recordIssuance({ apiKeyId: key.id, kind: "authorizer_token", target: appid });
-      return response;
-    },
-  });
-}
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
 /** Constant time: the caller holds a key for this authorizer, but tokens are compared like secrets anyway. */

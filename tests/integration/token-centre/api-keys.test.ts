@@ -15,6 +15,7 @@ import {
   verifyApiKey,
   type Actor,
 } from "@/lib/token-centre/api-keys";
+import { stopTokenCentreMemory } from "@/lib/token-centre/memory";
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
 import { FULL_SCOPE, type ApiKeyScope } from "@/lib/token-centre/scopes";
 import { createEmptyDatabase, createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -30,6 +31,7 @@ describe(`API keys (${databaseKind})`, () => {
   beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     discardPendingIssuance();
+    await stopTokenCentreMemory(t.database);
     await t.drop();
   });
 

@@ -14,6 +14,8 @@ import { DEFAULT_QUOTAS } from "@/sandbox/config";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 import { discardPendingIssuance } from "@/lib/token-centre/issuance";
+import { stopTokenCentreMemory } from "@/lib/token-centre/memory";
+import { afterHeard } from "./heard";
 import { pickAccounts, seedApiKey, seedAuthorizer, seedVerifyTicket } from "./seed";
 
 type JsonSchema = Record<string, unknown>;
@@ -114,10 +116,12 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     await sandboxControl(sandbox, "quotas", { endpoint, limit });
   };
   const clearComponentToken = () =>
-    t.database.prisma.component.update({
-      where: { appid: DEMO_COMPONENT.appid },
-      data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
-    });
+    afterHeard(t.database, { kind: "component", appid: DEMO_COMPONENT.appid }, () =>
+      t.database.prisma.component.update({
+        where: { appid: DEMO_COMPONENT.appid },
+        data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
+      }),
+    );
   const clearTicket = async () => {
     await clearComponentToken();
     await t.database.prisma.component.update({
@@ -126,17 +130,19 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
     });
   };
   const clearAuthorizerCache = () =>
-    t.database.prisma.authorizerCredential.update({
-      where: { authorizerAppid: appids.main },
-      data: {
-        accessTokenEnc: null,
-        accessTokenExpiresAt: null,
-        accessTokenRefreshAt: null,
-        jsapiTicketEnc: null,
-        jsapiTicketExpiresAt: null,
-        jsapiTicketRefreshAt: null,
-      },
-    });
+    afterHeard(t.database, { kind: "authorizer", appid: appids.main }, () =>
+      t.database.prisma.authorizerCredential.update({
+        where: { authorizerAppid: appids.main },
+        data: {
+          accessTokenEnc: null,
+          accessTokenExpiresAt: null,
+          accessTokenRefreshAt: null,
+          jsapiTicketEnc: null,
+          jsapiTicketExpiresAt: null,
+          jsapiTicketRefreshAt: null,
+        },
+      }),
+    );
   /** Puts back what a scenario broke: quotas, the ticket, the component token, the main authorizer's tokens. */
   const restore = async () => {
     installDatabase(t.database);
@@ -166,15 +172,17 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
         status: 500,
         name: "a stored token that does not decrypt",
         prepare: () =>
-          t.database.prisma.component.update({
-            where: { appid: DEMO_COMPONENT.appid },
-            data: {
-              accessTokenEnc: CORRUPT,
-              accessTokenKeyId: "test1",
-              accessTokenExpiresAt: inAnHour(),
-              accessTokenRefreshAt: inAnHour(),
-            },
-          }),
+          afterHeard(t.database, { kind: "component", appid: DEMO_COMPONENT.appid }, () =>
+            t.database.prisma.component.update({
+              where: { appid: DEMO_COMPONENT.appid },
+              data: {
+                accessTokenEnc: CORRUPT,
+                accessTokenKeyId: "test1",
+                accessTokenExpiresAt: inAnHour(),
+                accessTokenRefreshAt: inAnHour(),
+              },
+            }),
+          ),
       },
     ],
     getAuthorizerToken: [
@@ -202,15 +210,17 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
         name: "a stored token that does not decrypt",
         appid: "main",
         prepare: () =>
-          t.database.prisma.authorizerCredential.update({
-            where: { authorizerAppid: appids.main },
-            data: {
-              accessTokenEnc: CORRUPT,
-              accessTokenKeyId: "test1",
-              accessTokenExpiresAt: inAnHour(),
-              accessTokenRefreshAt: inAnHour(),
-            },
-          }),
+          afterHeard(t.database, { kind: "authorizer", appid: appids.main }, () =>
+            t.database.prisma.authorizerCredential.update({
+              where: { authorizerAppid: appids.main },
+              data: {
+                accessTokenEnc: CORRUPT,
+                accessTokenKeyId: "test1",
+                accessTokenExpiresAt: inAnHour(),
+                accessTokenRefreshAt: inAnHour(),
+              },
+            }),
+          ),
       },
     ],
     createJssdkSignature: [
@@ -288,15 +298,17 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
         appid: "main",
         body: JSON.stringify({ rejected_token: "x" }),
         prepare: () =>
-          t.database.prisma.authorizerCredential.update({
-            where: { authorizerAppid: appids.main },
-            data: {
-              accessTokenEnc: CORRUPT,
-              accessTokenKeyId: "test1",
-              accessTokenExpiresAt: inAnHour(),
-              accessTokenRefreshAt: inAnHour(),
-            },
-          }),
+          afterHeard(t.database, { kind: "authorizer", appid: appids.main }, () =>
+            t.database.prisma.authorizerCredential.update({
+              where: { authorizerAppid: appids.main },
+              data: {
+                accessTokenEnc: CORRUPT,
+                accessTokenKeyId: "test1",
+                accessTokenExpiresAt: inAnHour(),
+                accessTokenRefreshAt: inAnHour(),
+              },
+            }),
+          ),
       },
     ],
     getOpenApiDocument: [{ status: 200, name: "anyone", headers: "none" }],
@@ -398,6 +410,7 @@ describe(`OpenAPI document matches the routes (${databaseKind} + sandbox over HT
   beforeEach(() => installDatabase(t.database));
   afterAll(async () => {
     discardPendingIssuance();
+    for (const database of [down, broken, t.database]) await stopTokenCentreMemory(database);
     await down.close();
     await broken.close();
     await sandbox.close();

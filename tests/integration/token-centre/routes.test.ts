@@ -8,6 +8,7 @@ import { GET as getComponentTokenRoute } from "@/app/api/v1/component/token/rout
 import { jsapiTicketContext } from "@/lib/credentials/authorizer-credentials";
 import { getApiKeyUsage, revokeApiKey, summarizeApiKeyUsage } from "@/lib/token-centre/api-keys";
 import { discardPendingIssuance, flushIssuance } from "@/lib/token-centre/issuance";
+import { stopTokenCentreMemory } from "@/lib/token-centre/memory";
 import type { ApiKeyScopeInput } from "@/lib/token-centre/scopes";
 import { openColumn } from "@/lib/credentials/vault";
 import { installDatabase } from "@/lib/db";
@@ -16,6 +17,7 @@ import { signJsapi } from "@/lib/wechat/jssdk";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { sandboxCalls, sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
+import { afterHeard } from "./heard";
 import { pickAccounts, seedApiKey, seedAuthorizer, seedVerifyTicket } from "./seed";
 
 const NOWHERE = "http://127.0.0.1:9/events";
@@ -81,15 +83,19 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
 
   const setQuota = (endpoint: string, limit: number) => sandboxControl(sandbox, "quotas", { endpoint, limit });
   const clearComponentToken = () =>
-    t.database.prisma.component.update({
-      where: { appid: DEMO_COMPONENT.appid },
-      data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
-    });
+    afterHeard(t.database, { kind: "component", appid: DEMO_COMPONENT.appid }, () =>
+      t.database.prisma.component.update({
+        where: { appid: DEMO_COMPONENT.appid },
+        data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
+      }),
+    );
   const clearAccessToken = (target: string) =>
-    t.database.prisma.authorizerCredential.update({
-      where: { authorizerAppid: target },
-      data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
-    });
+    afterHeard(t.database, { kind: "authorizer", appid: target }, () =>
+      t.database.prisma.authorizerCredential.update({
+        where: { authorizerAppid: target },
+        data: { accessTokenEnc: null, accessTokenKeyId: null, accessTokenExpiresAt: null, accessTokenRefreshAt: null },
+      }),
+    );
   const clearJsapiTicket = (target: string) =>
     t.database.prisma.authorizerCredential.update({
       where: { authorizerAppid: target },
@@ -119,6 +125,7 @@ describe(`token centre routes (${databaseKind} + sandbox over HTTP)`, () => {
   });
   afterAll(async () => {
     discardPendingIssuance();
+    await stopTokenCentreMemory(t.database);
     await sandbox.close();
     await t.drop();
   });
