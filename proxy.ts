@@ -14,8 +14,8 @@ import { readSessionClaims } from "@/lib/auth/session-claims";
 import { getEnv } from "@/lib/env";
 import { createNonce, pageSecurityHeaders } from "@/lib/security-headers";
 
-/** API routes that authenticate themselves (next-auth, WeChat, API keys, health, the merchant pages' attempts). */
-const SELF_AUTHENTICATING = /^\/api\/(auth|wechat|v1|health|authorize)(\/|$)/;
+/** API routes that authenticate themselves (next-auth, WeChat, API keys, health, metrics, the merchant pages' attempts). */
+const SELF_AUTHENTICATING = /^\/api\/(auth|wechat|v1|health|metrics|authorize)(\/|$)/;
 
 const needsSession = (pathname: string) =>
   pathname === "/console" || pathname.startsWith("/console/") || (pathname.startsWith("/api/") && !SELF_AUTHENTICATING.test(pathname));
@@ -65,6 +65,6 @@ export const config = {
     "/api/auth/:path*",
     "/api/wechat/authorize/callback",
     "/api/v1/:path*",
-    "/api/((?!auth/|auth$|wechat/|v1/|health$|authorize/).*)",
+    "/api/((?!auth/|auth$|wechat/|v1/|health$|metrics$|authorize/).*)",
   ],
 };

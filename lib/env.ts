@@ -71,6 +71,11 @@ const schema = z
       .min(1)
       .max(24 * 30)
       .default(72),
+    /** Bearer token Prometheus sends to GET /api/metrics; unset: the endpoint is off (404). */
+    METRICS_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces, e.g. openssl rand -hex 32")
+      .optional(),
     /** Origins a link's return_url may point at, comma-separated (e.g. https://saas.example.com). */
     RETURN_URL_ORIGINS: z
       .string()
@@ -136,6 +141,8 @@ export type Env = {
   /** How many X-Forwarded-For entries, counted from the right, our own proxies appended (lib/client-address.ts). */
   trustedProxyHops: number;
   passwordHashCost: number;
+  /** The bearer token of GET /api/metrics; undefined: metrics are not served. */
+  metricsToken?: string;
   hub: {
     allowPrivateWebhooks: boolean;
     deliveryTimeoutMs: number;
@@ -213,6 +220,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     jobsEnabled: env.JOBS_ENABLED,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
     passwordHashCost: env.PASSWORD_HASH_COST,
+    metricsToken: env.METRICS_TOKEN,
     hub: {
       allowPrivateWebhooks: env.WEBHOOK_ALLOW_PRIVATE,
       deliveryTimeoutMs: env.WEBHOOK_TIMEOUT_MS,

@@ -7,6 +7,7 @@
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
+import { countPush, type RefusalReason } from "../metrics";
 import { Prisma } from "../generated/prisma/client";
 import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
 import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
@@ -25,7 +26,8 @@ const LEASE_MS = 60_000;
 /** After this many failed processing attempts a push is left for a human (its error is kept). */
 export const MAX_PROCESSING_ATTEMPTS = 5;
 
-export type PushRejection = { ok: false; status: 400 | 401 | 403 | 413; reason: string };
+/** `reason` says what was wrong, for the answer and the log; `code` is its metrics label. */
+export type PushRejection = { ok: false; status: 400 | 401 | 403 | 413; code: RefusalReason; reason: string };
 export type PushAccepted = {
   ok: true;
   pushId: string;
@@ -34,7 +36,12 @@ export type PushAccepted = {
   /** Nothing left to do after the answer. */ processed: boolean;
 };
 
-const reject = (status: PushRejection["status"], reason: string): PushRejection => ({ ok: false, status, reason });
+const reject = (status: PushRejection["status"], code: RefusalReason, reason: string): PushRejection => ({
+  ok: false,
+  status,
+  code,
+  reason,
+});
 
 const crypto = () => {
   const { appid, token, encodingAesKey } = getEnv().component;
@@ -51,27 +58,31 @@ export function decodeComponentPush({
   body: string;
   now?: Date;
 }): { push: ComponentPush; xml: string } | PushRejection {
-  if (Buffer.byteLength(body, "utf8") > MAX_PUSH_BYTES) return reject(413, `body larger than ${MAX_PUSH_BYTES} bytes`);
+  if (Buffer.byteLength(body, "utf8") > MAX_PUSH_BYTES) return reject(413, "too_large", `body larger than ${MAX_PUSH_BYTES} bytes`);
   const msgSignature = query.get("msg_signature");
   const timestamp = query.get("timestamp");
   const nonce = query.get("nonce");
-  if (!msgSignature || !timestamp || !nonce) return reject(400, "missing msg_signature, timestamp or nonce in the query");
+  if (!msgSignature || !timestamp || !nonce)
+    return reject(400, "missing_parameters", "missing msg_signature, timestamp or nonce in the query");
   const expectedAppid = getEnv().component.appid;
   try {
     const envelope = parseEnvelope(body);
     if (envelope.appid !== undefined && envelope.appid !== expectedAppid)
-      return reject(403, `push is for component ${envelope.appid}, not ${expectedAppid}`);
+      return reject(403, "wrong_recipient", `push is for component ${envelope.appid}, not ${expectedAppid}`);
     const xml = crypto().decryptVerified({ msgSignature, timestamp, nonce, encrypt: envelope.encrypt });
     const push = parseComponentPush(xml);
-    if (push.AppId !== expectedAppid) return reject(403, `decrypted push is for component ${push.AppId}, not ${expectedAppid}`);
+    if (push.AppId !== expectedAppid)
+      return reject(403, "wrong_recipient", `decrypted push is for component ${push.AppId}, not ${expectedAppid}`);
     // Only now: an unsigned or foreign request is refused for that, whatever its timestamp.
     const stale = staleTimestampReason({ timestamp, now, windowSeconds: getEnv().pushWindowSeconds });
-    if (stale) return reject(401, stale);
+    if (stale) return reject(401, "stale", stale);
     return { push, xml };
   } catch (error) {
     if (error instanceof WeChatCryptoError) {
-      const status = error.code === -40001 ? 401 : error.code === -40005 ? 403 : 400;
-      return reject(status, `${error.message} (${error.code})`);
+      const message = `${error.message} (${error.code})`;
+      if (error.code === -40001) return reject(401, "bad_signature", message);
+      if (error.code === -40005) return reject(403, "wrong_recipient", message);
+      return reject(400, "malformed", message);
     }
     throw error;
   }
@@ -129,15 +140,20 @@ export async function receiveComponentPush(input: {
   now?: Date;
 }): Promise<PushAccepted | PushRejection> {
   const decoded = decodeComponentPush(input);
-  if ("ok" in decoded) return decoded;
+  if ("ok" in decoded) {
+    countPush("refused", decoded.code);
+    return decoded;
+  }
   let stored: PushAccepted;
   try {
     stored = await storeComponentPush(decoded);
   } catch (error) {
     // Answered 503: if WeChat's retries fail as well, this push is lost.
+    countPush("failed");
     noteStoreFailure();
     throw error;
   }
+  countPush(stored.duplicate ? "deduplicated" : "accepted");
   await reportStoreRecovery();
   return stored;
 }

@@ -10,7 +10,7 @@ import { recordAudit } from "../audit";
 import { wechatApi } from "../upstream";
 import { WeChatApiError, WeChatTransportError } from "../wechat/errors";
 import { accessContext, recordRefreshFailure, refreshContext, storeRefreshedTokens } from "./authorizer-credentials";
-import { CredentialError } from "./errors";
+import { CredentialError, MissingCredential } from "./errors";
 import { getComponentAccessToken, isTokenRejected, replaceRejectedComponentToken } from "./component-token";
 import { recordGrantLoss } from "./grant-loss";
 import { refreshUnderLock, singleFlight } from "./refresh";
@@ -69,7 +69,7 @@ async function assertActive(appid: string): Promise<void> {
 type Outcome = { kind: "token"; token: AuthorizerAccessToken } | { kind: "refresh-token-invalid" } | { kind: "revoked" };
 
 /** No refresh token WeChat could accept is stored: none, or the credential is disabled. */
-class NoRefreshToken extends Error {}
+class NoRefreshToken extends MissingCredential {}
 
 async function lockCredential(tx: Prisma.TransactionClient, appid: string): Promise<CredentialRow> {
   const rows = await tx.$queryRaw<CredentialRow[]>`
@@ -95,6 +95,7 @@ async function refreshLocked(
   const componentAppid = getEnv().component.appid;
   try {
     const token = await refreshUnderLock({
+      kind: "authorizer",
       lock: (tx) => lockCredential(tx, appid),
       reuse: (row) => {
         const current = toToken(appid, row);

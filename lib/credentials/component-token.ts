@@ -8,7 +8,7 @@ import { getEnv } from "../env";
 import { logger } from "../logger";
 import { wechatApi } from "../upstream";
 import { WeChatApiError } from "../wechat/errors";
-import { noTicketError } from "./errors";
+import { MissingCredential, noTicketError } from "./errors";
 import { requestTicketPush, usableTicket, type TicketColumns } from "./component-ticket";
 import { refreshUnderLock, singleFlight } from "./refresh";
 import { isDue, isUsable, lifetimeTimes } from "./refresh-policy";
@@ -50,7 +50,7 @@ async function readCurrent(appid: string): Promise<ComponentAccessToken | null> 
   return row ? toToken(appid, row) : null;
 }
 
-class TicketMissing extends Error {}
+class TicketMissing extends MissingCredential {}
 
 async function lockComponent(tx: Prisma.TransactionClient, appid: string): Promise<TokenColumns & TicketColumns> {
   await ensureComponentRow(tx, appid);
@@ -67,6 +67,7 @@ async function lockComponent(tx: Prisma.TransactionClient, appid: string): Promi
 function refreshLocked(appid: string, force: { rejectedVersion?: number }): Promise<ComponentAccessToken> {
   const { appsecret } = getEnv().component;
   return refreshUnderLock({
+    kind: "component",
     lock: (tx) => lockComponent(tx, appid),
     reuse: (row) => {
       const current = toToken(appid, row);

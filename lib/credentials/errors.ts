@@ -24,3 +24,9 @@ export const noTicketError = () =>
     "no_ticket",
     "No valid component_verify_ticket yet: WeChat pushes one every 10 minutes to the event URL. A push has been requested (api_start_push_ticket); check that the 授权事件接收URL points at /api/wechat/component/events.",
   );
+
+/**
+ * Inside a refresh: what it needs to ask WeChat with (a ticket, a refresh token) is not stored.
+ * Callers turn it into a CredentialError or a re-authorization; metrics count it as `credential`.
+ */
+export class MissingCredential extends Error {}

@@ -69,6 +69,7 @@ async function lockTicket(tx: Prisma.TransactionClient, appid: string): Promise<
  */
 function refreshLocked(appid: string, authorizerAccessToken: string): Promise<JsapiTicket> {
   return refreshUnderLock({
+    kind: "jsapi",
     lock: (tx) => lockTicket(tx, appid),
     reuse: (row) => {
       const current = toTicket(appid, row);

@@ -100,6 +100,7 @@ describe("proxy", () => {
       "/api/wechat/component/events",
       "/api/wechat/messages/wx0000000000000001",
       "/api/health",
+      "/api/metrics",
       "/_next/static/chunks/a.js",
     ]) {
       expect(runs(path), path).toBe(false);
