@@ -15,6 +15,7 @@ import { verifyTicketContext } from "./component-ticket";
 import { componentTokenContext } from "./component-token";
 import { payloadContext } from "./push-payload";
 import { reseal, VaultError, type Sealed } from "./vault";
+import { SECRET_CONTEXT as webhookSecretContext } from "../webhooks/send";
 
 type Row = Record<string, string>;
 
@@ -55,6 +56,14 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     contextColumns: ["dedupe_key"],
     context: (row) => payloadContext(row.dedupe_key!),
   },
+  // Webhook signing secrets (the current one, and the one a rotation keeps signing for a while).
+  ...["secret", "previous_secret"].map((value): SealedColumn => ({
+    table: "webhook_endpoints",
+    value,
+    primaryKey: "id",
+    primaryKeyType: "uuid",
+    context: () => webhookSecretContext,
+  })),
 ];
 
 export const DEFAULT_BATCH_SIZE = 500;

@@ -57,7 +57,8 @@ WITH i AS (
 ), ev AS (
   INSERT INTO webhook_events (id, component_appid, type, authorizer_appid, merchant_ref, dedupe_key, payload, created_at)
   SELECT id, component_appid, type, authorizer_appid, merchant_ref, dedupe_key,
-         jsonb_set(payload, '{data,merchant_ref}', COALESCE(to_jsonb(merchant_ref), 'null'::jsonb)), created_at
+         CASE WHEN $5::boolean THEN jsonb_set(payload, '{data,merchant_ref}', COALESCE(to_jsonb(merchant_ref), 'null'::jsonb))
+              ELSE payload END, created_at
   FROM i
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, merchant_ref, payload

@@ -12,7 +12,7 @@ import { getEnv } from "../env";
 import { openColumn, seal } from "../credentials/vault";
 
 /** The seal context of endpoint secrets (vault.ts binds ciphertext to what it is). */
-const SECRET_CONTEXT = "webhook-endpoint-secret";
+export const SECRET_CONTEXT = "webhook-endpoint-secret";
 
 /** The most of an answer kept: a passive reply fits easily; the log keeps an excerpt of it. */
 const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -14,6 +14,8 @@ import { openColumn } from "@/lib/credentials/vault";
 import { installDatabase } from "@/lib/db";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { parseComponentPush } from "@/lib/wechat/component-push";
+import { createEndpoint, rotateSecret } from "@/lib/webhooks/endpoints";
+import { openSecret } from "@/lib/webhooks/send";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { resetPortalCaches, sandboxCalls, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 import { pickAccounts, seedAuthorizer, seedVerifyTicket } from "../token-centre/seed";
@@ -97,6 +99,16 @@ describe(`retiring an encryption key (${databaseKind} + sandbox over HTTP)`, () 
     const pushIds: string[] = [];
     for (let n = 0; n < 5; n += 1)
       pushIds.push((await storeComponentPush({ push: parseComponentPush(pushXml(n)), xml: pushXml(n) })).pushId);
+    // A webhook endpoint whose secret was rotated: the new secret and the old one (still signing).
+    const endpoint = await createEndpoint({ url: "https://hooks.example.com/wechat", events: ["authorizer.authorized"] });
+    const { secret: rotated } = await rotateSecret(endpoint.id);
+    const secretsOf = async () => {
+      const row = await t.database.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      return [
+        openSecret({ ciphertext: row.secretEnc, keyId: row.secretKeyId }),
+        openSecret({ ciphertext: row.previousSecretEnc, keyId: row.previousSecretKeyId }),
+      ];
+    };
     const sealed = (await keyIds()).length;
     expect(new Set((await keyIds()).map((row) => row.key_id))).toEqual(new Set(["a"]));
     expect(new Set((await keyIds()).map((row) => row.label))).toEqual(new Set(SEALED_COLUMNS.map(sealedColumnLabel)));
@@ -129,6 +141,7 @@ describe(`retiring an encryption key (${databaseKind} + sandbox over HTTP)`, () 
       );
     }
     expect((await getJsapiTicket(appids[0]!)).ticket).toBe(jsapiTicket);
+    expect(await secretsOf()).toEqual([rotated, endpoint.secret]);
     // Served from what is stored: nothing had to be fetched from WeChat again.
     expect((await sandboxCalls(sandbox)).length).toBe(calls);
     for (const id of pushIds) expect(await processStoredPush(id)).toBe("processed");

@@ -100,8 +100,13 @@ describe("console roles", () => {
     expect(actions.filter((a) => mayRun("viewer", a))).toEqual(["authorizer.read_options"]);
   });
 
-  it("keeps API keys and staff for admins", () => {
-    expect(actions.filter((a) => !mayRun("operator", a)).sort()).toEqual(["api_key.create", "api_key.revoke", "staff.manage"]);
+  it("keeps API keys, staff and webhook endpoints (they hold signing secrets) for admins", () => {
+    expect(actions.filter((a) => !mayRun("operator", a)).sort()).toEqual([
+      "api_key.create",
+      "api_key.revoke",
+      "staff.manage",
+      "webhook.manage",
+    ]);
     expect(actions.every((a) => mayRun("admin", a))).toBe(true);
   });
 });
