@@ -4,12 +4,11 @@
 // (the load generator) to its arrival at the receiver (a webhook may arrive before WeChat has read
 // the portal's answer). Prints the figures; asserts nothing.
 //   npx tsx --import ./scripts/server-only.mjs bench/forwarding.ts [perSecond=200] [seconds=60]
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { openDatabase, installDatabase } from "../lib/db";
 import { MessageCrypto } from "../lib/wechat/crypto";
 import { buildXml } from "../lib/wechat/xml";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { startReceiver } from "./receiver";
 import { benchKeys, freshDatabase, percentile, startPortals } from "./support";
 
 const perSecond = Number(process.argv[2] ?? 200);
@@ -41,29 +40,6 @@ function makeMessage(i: number) {
     msgId: String(7_000_000_000_000_000_000n + BigInt(i)),
     url: `/api/wechat/messages/${appid}?${query}`,
     body: `<xml><ToUserName><![CDATA[gh_${appid.slice(2, 14)}]]></ToUserName><Encrypt><![CDATA[${sealed.encrypt}]]></Encrypt></xml>`,
-  };
-}
-
-/** The provider's service: notes when each message arrives. */
-async function startReceiver() {
-  const arrivals = new Map<string, number>();
-  let requests = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      requests++;
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data: { msg_id?: string } };
-      if (body.data.msg_id && !arrivals.has(body.data.msg_id)) arrivals.set(body.data.msg_id, performance.now());
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    arrivals,
-    requests: () => requests,
-    close: () => server.close(),
   };
 }
 
@@ -104,7 +80,7 @@ try {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const m = makeMessage(i);
     const t0 = performance.now();
-    sentAt.set(m.msgId, t0);
+    sentAt.set(m.msgId, Date.now());
     sends.push(
       fetch(base + m.url, { method: "POST", body: m.body, headers: { "content-type": "text/xml" } })
         .then(async (response) => {
@@ -120,14 +96,9 @@ try {
   }
   await Promise.all(sends);
   const sentFor = (performance.now() - started) / 1000;
-  // Everything acknowledged must arrive: wait for the stragglers, at most 60 s.
-  for (let waited = 0; waited < 600 && [...acked].some((id) => !receiver.arrivals.has(id)); waited++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const lags = [...acked].filter((id) => receiver.arrivals.has(id)).map((id) => receiver.arrivals.get(id)! - sentAt.get(id)!);
-  lags.sort((a, b) => a - b);
+  // Everything acknowledged must arrive.
+  const { lags, lost } = await receiver.lags([...acked], (id) => sentAt.get(id)!);
   ackLatencies.sort((a, b) => a - b);
-  const lost = [...acked].filter((id) => !receiver.arrivals.has(id)).length;
   console.log(
     `\nForwarding: ${total} text messages at ${perSecond}/s over ${sentFor.toFixed(1)} s to ${ACCOUNTS} accounts, 1 portal process, PostgreSQL`,
   );

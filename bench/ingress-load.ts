@@ -3,7 +3,7 @@
 // p50/p99, failures by kind, and when each text message was sent (for the forwarding lag).
 //   node --import tsx bench/ingress-load.ts <baseUrl> <total> <concurrency> <run>
 import { buildRequest } from "./ingress-traffic";
-import { percentile } from "./stats";
+import { load } from "./stats";
 
 const [baseUrl, totalArg, concurrencyArg, runArg] = process.argv.slice(2);
 const total = Number(totalArg);
@@ -24,41 +24,19 @@ async function send(i: number): Promise<boolean> {
   return response.status === 200 && (text === "success" || text === "");
 }
 
-async function drive(from: number, to: number, onDone: (i: number, ok: boolean, ms: number) => void) {
-  let next = from;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= to) return;
-        const started = performance.now();
-        const ok = await send(i).catch(() => false);
-        onDone(i, ok, performance.now() - started);
-      }
-    }),
-  );
-}
-
-await drive(total, total + WARM_UP, () => {});
-const latencies: number[] = [];
+// Warm-up requests come after the measured ones in the list, so no measured one is sent twice.
+await load({ total: WARM_UP, concurrency, send: async (i) => void (await send(total + i).catch(() => false)) });
 const failures: Record<string, number> = {};
 const sentAt: Record<string, number> = {};
-const started = performance.now();
-await drive(0, total, (i, ok, ms) => {
-  latencies.push(ms);
-  const request = requests[i]!;
-  if (!ok) failures[request.kind] = (failures[request.kind] ?? 0) + 1;
-  else if (request.msgId) sentAt[request.msgId] = Date.now() - ms;
+const result = await load({
+  total,
+  concurrency,
+  send: async (i) => {
+    const at = Date.now();
+    const ok = await send(i).catch(() => false);
+    const request = requests[i]!;
+    if (!ok) failures[request.kind] = (failures[request.kind] ?? 0) + 1;
+    else if (request.msgId) sentAt[request.msgId] = at;
+  },
 });
-const wallMs = performance.now() - started;
-latencies.sort((a, b) => a - b);
-console.log(
-  JSON.stringify({
-    perSecond: (total / wallMs) * 1000,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    wallMs,
-    failures,
-    sentAt,
-  }),
-);
+console.log(JSON.stringify({ ...result, failures, sentAt }));

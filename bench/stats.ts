@@ -1,4 +1,4 @@
-// Figures of the benchmarks (no imports: the load generators use it in processes of their own).
+// Load and figures of the benchmarks (no imports: the load generators use it in processes of their own).
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -30,4 +30,25 @@ export async function cpuMsOfTree(root: number): Promise<number> {
   let ticks = 0;
   for (const [pid, { ticks: own }] of stats) if (inTree(pid)) ticks += own;
   return ticks * 10;
+}
+
+/** Runs `total` requests with `concurrency` in flight; returns latencies (ms) and wall time. */
+export async function load({ total, concurrency, send }: { total: number; concurrency: number; send: (i: number) => Promise<void> }) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t0 = performance.now();
+        await send(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: (total / wallMs) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), wallMs };
 }

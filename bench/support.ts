@@ -7,9 +7,7 @@ import { createScratchDatabase, type ScratchDatabase } from "../lib/db/scratch";
 import { migrate } from "../lib/db/migrate";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { buildPortal, startPortal } from "../scripts/portal-server";
-import { percentile } from "./stats";
-
-export { percentile };
+export { load, percentile } from "./stats";
 
 export const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
@@ -75,25 +73,4 @@ export async function startPortals({
     }
   }
   return { urls, pids: children.map((c) => c.pid!), stop: () => children.forEach((c) => c.kill("SIGTERM")) };
-}
-
-/** Runs `total` requests with `concurrency` in flight; returns latencies (ms) and wall time. */
-export async function load({ total, concurrency, send }: { total: number; concurrency: number; send: (i: number) => Promise<void> }) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t0 = performance.now();
-        await send(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const wallMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: (total / wallMs) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), wallMs };
 }

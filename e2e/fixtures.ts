@@ -33,6 +33,13 @@ export type SandboxAccount = {
   permissionSets: number[];
 };
 
+/** What POST /sandbox/api/messages answers: what WeChat got back for each message (sandbox/README.md). */
+export type SandboxSend = {
+  sent: number;
+  summary: Record<string, number>;
+  results: { msg_id: string | null; tries: number; status: string; reply: { msg_type: string; content?: string } | null }[];
+};
+
 type SandboxAuthorization = { authorizer_appid: string; func_ids: number[]; auth_time: number; status: "authorized" | "revoked" };
 
 /**
@@ -64,6 +71,9 @@ export function sandboxControl(url: string) {
     /** A component_verify_ticket pushed now, answered once the portal has answered the push. */
     pushTicket: () => call<{ delivery: { state: string } }>("POST", "/sandbox/api/push-ticket", { wait: true }),
     authorize: (appid: string, ids: number[]) => call("POST", "/sandbox/api/authorize", { appid, ids }),
+    /** A user message (or a burst of `count`) to an account, as WeChat sends it to the message URL. */
+    sendMessages: (message: { appid: string; type: string; count?: number; [field: string]: unknown }) =>
+      call<SandboxSend>("POST", "/sandbox/api/messages", message),
     revoke: (appid: string) => call("POST", "/sandbox/api/revoke", { appid }),
     preAuthCode: async () => (await call<{ pre_auth_code: string }>("POST", "/sandbox/api/pre-auth-code")).pre_auth_code,
     preAuthCodesIssued: async () =>

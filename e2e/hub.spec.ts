@@ -13,11 +13,6 @@ import { startReceiver, verifyStandardSignature, type Receiver } from "./receive
 test.describe.configure({ mode: "serial" });
 test.use({ storageState: STAFF_STATE });
 
-type SandboxSend = {
-  sent: number;
-  results: { msg_id: string | null; tries: number; status: string; reply: { msg_type: string; content?: string } | null }[];
-};
-
 /** A token-centre key with the hub scope, made as staff make one (the console's API keys page). */
 async function createHubKey(browser: Browser): Promise<string> {
   const context = await browser.newContext({ storageState: STAFF_STATE, baseURL: E2E.portalUrl });
@@ -142,15 +137,7 @@ test.describe("the hub", () => {
         reply: { type: "text", content: `收到：${String((request.json.data.fields as { Content?: string }).Content)}` },
       }),
     }));
-    const send = async (content: string) => {
-      const response = await fetch(`${sandbox.url}/sandbox/api/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ appid: account.appid, type: "text", content }),
-      });
-      expect(response.status).toBe(200);
-      return ((await response.json()) as SandboxSend).results[0]!;
-    };
+    const send = async (content: string) => (await sandbox.sendMessages({ appid: account.appid, type: "text", content })).results[0]!;
 
     const answered = await send("你好");
     expect(answered).toMatchObject({ status: "replied", tries: 1, reply: { msg_type: "text", content: "收到：你好" } });
@@ -181,12 +168,7 @@ test.describe("the hub", () => {
     let down = true;
     receiver.answer(inbox, () => (down ? { status: 503, body: "down for maintenance" } : { status: 204 }));
 
-    const response = await fetch(`${sandbox.url}/sandbox/api/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ appid: account.appid, type: "text", content: "burst", count: 20 }),
-    });
-    const burst = (await response.json()) as SandboxSend & { summary: Record<string, number> };
+    const burst = await sandbox.sendMessages({ appid: account.appid, type: "text", content: "burst", count: 20 });
     expect(burst.sent).toBe(20);
     // The portal stored and acknowledged every one, however its receiver was doing.
     expect(burst.summary).toMatchObject({ no_reply: 20 });

@@ -7,7 +7,7 @@
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
-import { countPush, type RefusalReason } from "../metrics";
+import { countPush, startIngressTimer, type RefusalReason } from "../metrics";
 import { Prisma } from "../generated/prisma/client";
 import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
 import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
@@ -134,11 +134,11 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
 }
 
 /** The whole receiving side: what the route answers depends only on this. */
-export async function receiveComponentPush(input: {
-  query: URLSearchParams;
-  body: string;
-  now?: Date;
-}): Promise<PushAccepted | PushRejection> {
+export function receiveComponentPush(input: { query: URLSearchParams; body: string; now?: Date }): Promise<PushAccepted | PushRejection> {
+  return acceptComponentPush(input).finally(startIngressTimer("event_url"));
+}
+
+async function acceptComponentPush(input: { query: URLSearchParams; body: string; now?: Date }): Promise<PushAccepted | PushRejection> {
   const decoded = decodeComponentPush(input);
   if ("ok" in decoded) {
     countPush("refused", decoded.code);

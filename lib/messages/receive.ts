@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { getEnv } from "../env";
 import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
 import { logger } from "../logger";
+import { countMessage, refusalReasonOf, startIngressTimer } from "../metrics";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
 import { buildEncryptedReply, buildTextReply, parseAuthorizerMessage, type AuthorizerMessage } from "../wechat/authorizer-message";
@@ -138,20 +139,27 @@ async function forwardMessage({
     recorded = await storeMessage({ authorizerAppid: appid, message, xml, now });
   } catch (error) {
     // Never `success` for a message nobody stored: WeChat retries a 5xx.
+    countMessage("failed");
     logger.error({ ...ids, err: error }, "authorizer message not stored: answered 503");
     return { response: textResponse("the message could not be stored; retry", 503) };
   }
   if (recorded.duplicate) {
+    countMessage("deduplicated");
     logger.info({ ...ids, eventId: recorded.eventId, replied: recorded.replyXml !== null }, "authorizer message retried by WeChat");
     return { response: recorded.replyXml ? encryptedReply({ plaintext: recorded.replyXml, crypto }) : textResponse("success") };
   }
+  countMessage("accepted");
   logger.info({ ...ids, eventId: recorded.eventId, deliveries: recorded.deliveries.length }, "authorizer message stored");
   const replyXml = await askForReply({ recorded, message, now });
   return { response: replyXml ? encryptedReply({ plaintext: replyXml, crypto }) : textResponse("success") };
 }
 
 /** Handles one POST to the message URL; `afterwards` is work to run once the answer has gone. */
-export async function receiveAuthorizerMessage({
+export function receiveAuthorizerMessage(input: { request: Request; appid: string; now?: Date }): Promise<MessageOutcome> {
+  return answerMessage(input).finally(startIngressTimer("message_url"));
+}
+
+async function answerMessage({
   request,
   appid,
   now = new Date(),
@@ -169,6 +177,7 @@ export async function receiveAuthorizerMessage({
     return await forwardMessage({ appid, message, xml, crypto, now });
   } catch (error) {
     if (!(error instanceof MessageRejected)) throw error;
+    countMessage("refused", refusalReasonOf(error.rejection));
     logger.warn(
       { appid: appid.slice(0, 64), status: error.rejection.status, reason: error.rejection.reason },
       "authorizer message refused",

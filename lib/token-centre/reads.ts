@@ -8,6 +8,7 @@ import { getAuthorizerAccessToken } from "../credentials/authorizer-token";
 import { getComponentAccessToken } from "../credentials/component-token";
 import { isDue, isUsable } from "../credentials/refresh-policy";
 import { getEnv } from "../env";
+import { startIngressTimer } from "../metrics";
 import { requireScope } from "./authenticate";
 import { recordIssuance } from "./issuance";
 import { authorizerEntry, componentEntry, tokenCentreMemory, type ServedToken } from "./memory";
@@ -33,6 +34,7 @@ async function servedToken(entry: string, load: () => Promise<ServedToken>): Pro
 
 /** GET /api/v1/component/token */
 export function serveComponentToken(request: Request): Promise<Response> {
+  const timed = startIngressTimer("component_token");
   return serveWithApiKey({
     request,
     handle: async ({ key }) => {
@@ -51,11 +53,12 @@ export function serveComponentToken(request: Request): Promise<Response> {
       recordIssuance({ apiKeyId: key.id, kind: "component_token", target: componentAppid });
       return answer(served);
     },
-  });
+  }).finally(timed);
 }
 
 /** GET /api/v1/authorizers/{appid}/token */
 export function serveAuthorizerToken(request: Request, appidInPath: string): Promise<Response> {
+  const timed = startIngressTimer("authorizer_token");
   return serveWithApiKey({
     request,
     handle: async ({ key }) => {
@@ -74,5 +77,5 @@ export function serveAuthorizerToken(request: Request, appidInPath: string): Pro
       recordIssuance({ apiKeyId: key.id, kind: "authorizer_token", target: appid });
       return answer(served);
     },
-  });
+  }).finally(timed);
 }

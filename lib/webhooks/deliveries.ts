@@ -51,7 +51,7 @@ export type ClaimedDelivery = {
 };
 
 /** A sender's claim covers the request and recording its result. */
-export const leaseMs = (timeoutMs: number) => timeoutMs + 15_000;
+const leaseMs = (timeoutMs: number) => timeoutMs + 15_000;
 
 const CLAIM = (which: string) => `
 WITH chosen AS (

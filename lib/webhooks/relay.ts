@@ -10,6 +10,7 @@
 // kept forwarding lag at 20 s at 100 messages/s; here the outbox row is the queue.
 import pg from "pg";
 import { logger } from "../logger";
+import { observeDeliveryLag } from "../metrics";
 import { claimDue, sendClaimed, type ClaimedDelivery } from "./deliveries";
 import { DELIVERY_CHANNEL } from "./outbox";
 
@@ -20,13 +21,11 @@ export type RelayOptions = {
   /** Requests in flight at most (each waits on a receiver, not on this process). */
   concurrency?: number;
   pollMs?: number;
-  /** Called with how long each delivered event waited since it was recorded (metrics). */
-  onDelivered?: (delivery: ClaimedDelivery, lagMs: number) => void;
 };
 
 const RECONNECT_MS = 2_000;
 
-export function startRelay({ connectionString, concurrency = 64, pollMs = 1_000, onDelivered }: RelayOptions): Relay {
+export function startRelay({ connectionString, concurrency = 64, pollMs = 1_000 }: RelayOptions): Relay {
   let stopped = false;
   let wake: (() => void) | null = null;
   let woken = false;
@@ -73,7 +72,7 @@ export function startRelay({ connectionString, concurrency = 64, pollMs = 1_000,
   const send = (delivery: ClaimedDelivery) => {
     const work = sendClaimed(delivery)
       .then((outcome) => {
-        if (outcome.ok) onDelivered?.(delivery, Date.now() - delivery.eventCreatedAt.getTime());
+        if (outcome.ok) observeDeliveryLag((Date.now() - delivery.eventCreatedAt.getTime()) / 1000);
       })
       .catch((error: unknown) => logger.error({ err: error, deliveryId: delivery.id }, "webhook relay: a delivery could not be recorded"))
       .finally(() => {

@@ -9,6 +9,7 @@ import { POST as postMessage } from "@/app/api/wechat/messages/[appid]/route";
 import { db, installDatabase, openDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { readCounters, resetMetricsForTests } from "@/lib/metrics";
 import { attemptDelivery } from "@/lib/webhooks/deliveries";
 import { buildXml, parseXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -138,6 +139,20 @@ describe(`message forwarding and passive replies (${databaseKind}, receiver over
       "6204315588212340003",
     ]);
     expect(stored.map((event) => event.deliveries.length)).toEqual([1, 1]);
+  });
+
+  it("counts what it accepted, deduplicated and refused (the metrics operators watch)", async () => {
+    resetMetricsForTests();
+    await send(text("counted", "6204315588212340010"));
+    await send(text("counted", "6204315588212340010"));
+    await send(text("forged", "6204315588212340011"), { forge: true });
+    expect((await readCounters()).messages).toEqual(
+      expect.arrayContaining([
+        { outcome: "accepted", reason: null, count: 1 },
+        { outcome: "deduplicated", reason: null, count: 1 },
+        { outcome: "refused", reason: "bad_signature", count: 1 },
+      ]),
+    );
   });
 
   it("stores WeChat's retry of an event (same sender, CreateTime and Event) once, and another time as another event", async () => {
