@@ -7,16 +7,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devices, type APIRequestContext } from "@playwright/test";
 import { ensureEmbeddedServer, type EmbeddedServer } from "../lib/db/embedded-server";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { portalServerArgs } from "../scripts/portal-server";
 import { E2E } from "./config";
 import { attemptIdOf, expect, readAttempt, snap, test, WECHAT_UA } from "./fixtures";
 
-const require = createRequire(import.meta.url);
 const PORTAL_PORT = E2E.portalPort + 2;
 const SANDBOX_PORT = E2E.sandboxPort + 2;
 const PORTAL = `http://localhost:${PORTAL_PORT}`;
@@ -78,7 +77,7 @@ test.beforeAll(async ({ sandbox }) => {
     AUTH_SECRET: randomBytes(32).toString("base64url"),
   };
   delete portalEnv.DATABASE_URL;
-  portalProcess = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORTAL_PORT)], {
+  portalProcess = spawn(process.execPath, portalServerArgs({ port: PORTAL_PORT, host: "127.0.0.1" }), {
     stdio: "inherit",
     env: portalEnv,
   });

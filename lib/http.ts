@@ -44,11 +44,12 @@ export const databaseUnavailableResponse = (json: boolean) => {
 /**
  * Wraps a route handler so that a database that cannot be reached in time (pool exhausted past its
  * connect timeout, server down) is answered 503 instead of a bare 500. Anything else is rethrown.
+ * The handler may answer more than a Response (the ingress's outcomes); the 503 is a bare Response.
  */
-export function guardDatabase<Args extends unknown[]>(
-  handler: (...args: Args) => Promise<Response>,
+export function guardDatabase<Args extends unknown[], Result = Response>(
+  handler: (...args: Args) => Promise<Result>,
   { json = true }: { json?: boolean } = {},
-): (...args: Args) => Promise<Response> {
+): (...args: Args) => Promise<Result | Response> {
   return async (...args) => {
     try {
       return await handler(...args);

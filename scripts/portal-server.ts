@@ -1,11 +1,17 @@
-// Starts the built portal (next start) as a child process with the given settings, building first
-// when there is no build yet. Shared by the demo launcher and the e2e harness.
+// Starts the built portal (scripts/serve.mjs: the lean ingress in front of Next.js, as `npm start`
+// runs it) as a child process with the given settings, building first when there is no build yet.
+// Shared by the demo launcher, the e2e harness and the benchmarks.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
+const serveScript = fileURLToPath(new URL("./serve.mjs", import.meta.url));
+
+/** The arguments for `node` that run the built portal on `port`, listening on `host`. */
+export const portalServerArgs = ({ port, host }: { port: number; host: string }) => [serveScript, "-p", String(port), "-H", host];
 
 export function buildPortal({ force = false }: { force?: boolean } = {}): void {
   if (!force && existsSync(`${process.env.NEXT_DIST_DIR ?? ".next"}/BUILD_ID`)) return;
@@ -14,8 +20,16 @@ export function buildPortal({ force = false }: { force?: boolean } = {}): void {
   if (r.status !== 0) throw new Error("next build failed");
 }
 
-export function startPortal({ port, env }: { port: number; env: Record<string, string | undefined> }): ChildProcess {
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(port)], {
+export function startPortal({
+  port,
+  host = "127.0.0.1",
+  env,
+}: {
+  port: number;
+  host?: string;
+  env: Record<string, string | undefined>;
+}): ChildProcess {
+  const child = spawn(process.execPath, portalServerArgs({ port, host }), {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
   });

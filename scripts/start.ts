@@ -1,15 +1,15 @@
-// npm start — the built portal (next start) on the configured database. On the embedded default it
-// first starts the project's PostgreSQL server (or joins the one already running), and stops it
-// when the portal exits if it started it and no other process still uses it.
+// npm start — the built portal (scripts/serve.mjs: the lean ingress in front of Next.js) on the
+// configured database. On the embedded default it first starts the project's PostgreSQL server (or
+// joins the one already running), and stops it when the portal exits if it started it and no other
+// process still uses it. Arguments go to the server: -p PORT, -H HOST.
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { startDatabase } from "./database";
 
-const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const database = await startDatabase();
 console.log(`Database: ${database.description}`);
 
-const child = spawn(process.execPath, [nextBin, "start", ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [fileURLToPath(new URL("./serve.mjs", import.meta.url)), ...process.argv.slice(2)], {
   stdio: "inherit",
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
 });

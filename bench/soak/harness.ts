@@ -4,7 +4,6 @@
 // the shared settings every portal process gets. Nothing here touches the machine's own PostgreSQL.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -14,11 +13,11 @@ import { openDatabase, type Database } from "../../lib/db";
 import { ensureEmbeddedServer, freePort, stopEmbeddedServer, type EmbeddedServer } from "../../lib/db/embedded-server";
 import { migrate } from "../../lib/db/migrate";
 import { DEMO_COMPONENT } from "../../lib/wechat/demo-component";
+import { portalServerArgs } from "../../scripts/portal-server";
 import { startSandbox, type SandboxHandle, type StartSandboxOptions } from "../../sandbox/server";
 
 import { SOAK_ADMIN, SOAK_DIST_DIR, soakSecrets } from "./settings";
 
-const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
 export { freePort };
 
@@ -131,7 +130,7 @@ process.once("exit", () => {
 
 function spawnPortal(settings: PortalSettings): ChildProcess {
   const log = createWriteStream(settings.logFile, { flags: "a" });
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(settings.port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, portalServerArgs({ port: settings.port, host: "127.0.0.1" }), {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -175,7 +174,7 @@ export async function waitHealthy(url: string, timeoutMs = 120_000): Promise<boo
   return ok === true;
 }
 
-/** Starts `next start` on the soak build and waits until /api/health answers 200. */
+/** Starts the built portal (scripts/serve.mjs) on the soak build and waits until /api/health answers 200. */
 export async function startPortalProcess(settings: PortalSettings): Promise<PortalProcess> {
   const url = `http://127.0.0.1:${settings.port}`;
   const portal: PortalProcess = {

@@ -14,7 +14,7 @@ import { MessageCrypto } from "@/lib/wechat/crypto";
 import { buildXml } from "@/lib/wechat/xml";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
-import { serveRoute } from "../../helpers/routes";
+import { SERVED_BY, serveRoute } from "../../helpers/routes";
 import { sandboxCalls, sandboxControl, startTestSandbox, type TestSandbox } from "../../helpers/sandbox";
 import { eventually } from "../../helpers/eventually";
 
@@ -42,7 +42,7 @@ function sealPush(
 const ticketPush = (ticket: string, createTime: number) =>
   sealPush({ AppId: DEMO_COMPONENT.appid, CreateTime: createTime, InfoType: "component_verify_ticket", ComponentVerifyTicket: ticket });
 
-describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
+describe.each(SERVED_BY)(`event URL, answered by the %s (${databaseKind} + sandbox over HTTP)`, (via) => {
   let t: TestDatabase;
   let sandbox: TestSandbox;
   let portal: Awaited<ReturnType<typeof serveRoute>>;
@@ -61,7 +61,7 @@ describe(`event URL (${databaseKind} + sandbox over HTTP)`, () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    portal = await serveRoute({ handler: POST, queue: afterQueue });
+    portal = await serveRoute({ handler: POST, queue: afterQueue, via });
     sandbox = await startTestSandbox({ eventUrl: `${portal.url}/api/wechat/component/events` });
   });
   afterAll(async () => {

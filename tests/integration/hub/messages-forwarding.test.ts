@@ -14,6 +14,7 @@ import { attemptDelivery } from "@/lib/webhooks/deliveries";
 import { buildXml, parseXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
 import { demoCrypto, openReply } from "../../helpers/message-url";
+import { SERVED_BY, serveRoute, type ServedRoute } from "../../helpers/routes";
 import { resetPortalCaches } from "../../helpers/sandbox";
 import { seedEndpoint, startWebhookReceiver, verifyStandardSignature, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
@@ -25,7 +26,9 @@ const RELEASE_APPID = "wx570bc396a51b8ff8";
 const crypto = demoCrypto;
 
 let nonce = 0;
-/** Posts `fields` to the route handler as WeChat would: sealed, signed, with a fresh timestamp and nonce. */
+/** Set while the lean ingress answers (over HTTP); else the route handler is called as Next.js would. */
+let lean: ServedRoute | undefined;
+/** Posts `fields` to the message URL as WeChat would: sealed, signed, with a fresh timestamp and nonce. */
 async function send(fields: Record<string, string | number>, { appid = MERCHANT_APPID, forge = false } = {}) {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const sealed = crypto.seal({ plaintext: buildXml(fields), timestamp, nonce: String(++nonce) });
@@ -36,7 +39,9 @@ async function send(fields: Record<string, string | number>, { appid = MERCHANT_
     headers: { "content-type": "text/xml" },
     body: `<xml><ToUserName><![CDATA[${fields.ToUserName}]]></ToUserName><Encrypt><![CDATA[${sealed.encrypt}]]></Encrypt></xml>`,
   });
-  const response = await postMessage(request, { params: Promise.resolve({ appid }) });
+  const response = lean
+    ? await fetch(`${lean.url}${new URL(request.url).pathname}?${query}`, { method: "POST", headers: request.headers, body: await request.text() })
+    : await postMessage(request, { params: Promise.resolve({ appid }) });
   return { status: response.status, text: await response.text() };
 }
 
@@ -60,7 +65,7 @@ const subscribe = (at = createTime) => ({
 
 const events = () => db().webhookEvent.findMany({ include: { deliveries: true }, orderBy: { createdAt: "asc" } });
 
-describe(`message forwarding and passive replies (${databaseKind}, receiver over HTTP)`, () => {
+describe.each(SERVED_BY)(`message forwarding and passive replies, answered by the %s (${databaseKind}, receiver over HTTP)`, (via) => {
   let t: TestDatabase;
   let receiver: WebhookReceiver;
 
@@ -72,8 +77,11 @@ describe(`message forwarding and passive replies (${databaseKind}, receiver over
     const componentAppid = getEnv().component.appid;
     await db().component.upsert({ where: { appid: componentAppid }, create: { appid: componentAppid }, update: {} });
     await db().authorizer.create({ data: { appid: MERCHANT_APPID, componentAppid, userName: ACCOUNT, merchantRef: "shop-7" } });
+    if (via === "lean ingress") lean = await serveRoute({ handler: async () => new Response("not a hot path", { status: 404 }), queue: [], via });
   });
   afterAll(async () => {
+    await lean?.close();
+    lean = undefined;
     await receiver?.close();
     await t?.drop();
     delete process.env.WEBHOOK_REPLY_TIMEOUT_MS;

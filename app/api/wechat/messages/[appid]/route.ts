@@ -1,20 +1,18 @@
 // POST /api/wechat/messages/{appid} — WeChat's 消息与事件接收URL ($APPID$): each authorizer's encrypted
 // messages and events, stored and forwarded as message.received webhooks (with a synchronous route's
-// passive reply), and the 全网发布 release checks (lib/messages/receive.ts).
+// passive reply), and the 全网发布 release checks (lib/messages/receive.ts). Answered by
+// lib/ingress/routes.ts; under `npm start` the lean ingress calls it before Next.js would.
 import { after } from "next/server";
-import { receiveAuthorizerMessage, refuseMessageGet } from "@/lib/messages/receive";
-import { guardDatabase } from "@/lib/http";
+import { acceptAuthorizerMessage } from "@/lib/ingress/routes";
+import { refuseMessageGet } from "@/lib/messages/receive";
 
 export const dynamic = "force-dynamic";
 
-export const POST = guardDatabase(
-  async (request: Request, { params }: { params: Promise<{ appid: string }> }) => {
-    const { response, afterwards } = await receiveAuthorizerMessage({ request, appid: (await params).appid });
-    if (afterwards) after(afterwards);
-    return response;
-  },
-  { json: false },
-);
+export async function POST(request: Request, { params }: { params: Promise<{ appid: string }> }) {
+  const { response, afterwards } = await acceptAuthorizerMessage(request, (await params).appid);
+  if (afterwards) after(afterwards);
+  return response;
+}
 
 export function GET() {
   return refuseMessageGet();

@@ -1,0 +1,102 @@
+// The portal's hot paths as one table: WeChat's event URL and message URL, and the token centre's two
+// reads. Both servers answer them with these functions: the Next.js route handlers (thin adapters,
+// for `next dev` and the route tests) and the lean node:http ingress (node.ts) that `npm start` runs
+// in front of Next.js, so a push or a token read never pays the framework's per-request cost.
+// `afterwards` is work to run once the answer has gone (Next.js's after(), or the ingress's own).
+import { MAX_PUSH_BYTES, processStoredPush, receiveComponentPush } from "../authorization/pushes";
+import { BodyTooLargeError, guardDatabase, readBodyCapped, textResponse } from "../http";
+import { logger } from "../logger";
+import { MAX_MESSAGE_BYTES, receiveAuthorizerMessage, refuseMessageGet } from "../messages/receive";
+import { serveAuthorizerToken, serveComponentToken } from "../token-centre/reads";
+
+export type IngressOutcome = { response: Response; afterwards?: () => Promise<void> };
+
+/** POST /api/wechat/component/events: stored before `success`; processed once the answer has gone. */
+export async function acceptComponentPush(request: Request): Promise<IngressOutcome> {
+  let body: string;
+  try {
+    body = await readBodyCapped(request, MAX_PUSH_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    logger.warn({ limit: MAX_PUSH_BYTES }, "push refused: body too large");
+    return { response: textResponse(error.message, 413) };
+  }
+  try {
+    const result = await receiveComponentPush({ query: new URL(request.url).searchParams, body });
+    if (!result.ok) {
+      logger.warn({ status: result.status, reason: result.reason }, "push refused");
+      return { response: textResponse(result.reason, result.status) };
+    }
+    logger.info({ pushId: result.pushId, infoType: result.infoType, duplicate: result.duplicate }, "push stored");
+    return {
+      response: textResponse("success"),
+      afterwards: result.processed ? undefined : () => processStoredPush(result.pushId).then(() => undefined),
+    };
+  } catch (error) {
+    // Not stored, so not acknowledged: WeChat retries, and nothing is lost.
+    logger.error({ err: error }, "push could not be stored");
+    return { response: textResponse("temporarily unavailable", 503) };
+  }
+}
+
+const guardedMessage = guardDatabase(
+  (request: Request, appid: string): Promise<IngressOutcome> => receiveAuthorizerMessage({ request, appid }),
+  { json: false },
+);
+
+/** POST /api/wechat/messages/{appid}: 503 (WeChat retries) when the database cannot be reached in time. */
+export async function acceptAuthorizerMessage(request: Request, appid: string): Promise<IngressOutcome> {
+  const outcome = await guardedMessage(request, appid);
+  return outcome instanceof Response ? { response: outcome } : outcome;
+}
+
+const answered = async (response: Promise<Response> | Response): Promise<IngressOutcome> => ({ response: await response });
+
+type Route = {
+  method: "GET" | "POST";
+  path: RegExp;
+  /** The largest body the route reads; the ingress stops reading one byte past it. */
+  maxBody: number;
+  handle: (request: Request, param: string) => Promise<IngressOutcome>;
+};
+
+const ROUTES: readonly Route[] = [
+  { method: "POST", path: /^\/api\/wechat\/component\/events$/, maxBody: MAX_PUSH_BYTES, handle: acceptComponentPush },
+  {
+    method: "POST",
+    path: /^\/api\/wechat\/messages\/([^/]+)$/,
+    maxBody: MAX_MESSAGE_BYTES,
+    handle: acceptAuthorizerMessage,
+  },
+  { method: "GET", path: /^\/api\/wechat\/messages\/([^/]+)$/, maxBody: 0, handle: () => answered(refuseMessageGet()) },
+  { method: "GET", path: /^\/api\/v1\/component\/token$/, maxBody: 0, handle: (request) => answered(serveComponentToken(request)) },
+  {
+    method: "GET",
+    path: /^\/api\/v1\/authorizers\/([^/]+)\/token$/,
+    maxBody: 0,
+    handle: (request, appid) => answered(serveAuthorizerToken(request, appid)),
+  },
+];
+
+export type MatchedRoute = { maxBody: number; handle: (request: Request) => Promise<IngressOutcome> };
+
+/**
+ * The hot path a request is for, or undefined (everything else, other methods and paths Next.js
+ * would redirect or refuse included, goes to Next.js). The path's parameter is decoded as Next.js
+ * decodes it; one that cannot be decoded is left to Next.js too.
+ */
+export function matchIngressRoute(method: string | undefined, pathname: string): MatchedRoute | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const match = route.path.exec(pathname);
+    if (!match) continue;
+    let param = "";
+    try {
+      param = match[1] === undefined ? "" : decodeURIComponent(match[1]);
+    } catch {
+      return undefined;
+    }
+    return { maxBody: route.maxBody, handle: (request) => route.handle(request, param) };
+  }
+  return undefined;
+}
