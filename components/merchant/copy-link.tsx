@@ -1,6 +1,7 @@
 "use client";
-// Copies the phone page's link, for a merchant who opened it outside WeChat: paste it into a WeChat
-// chat (e.g. 文件传输助手) and open it there. Falls back to selecting the text.
+// The phone page's link, for a merchant who cannot scan: a real link (opened inside WeChat it goes
+// straight on), and a button that copies it to paste into a WeChat chat (e.g. 文件传输助手) and
+// open there. Falls back to selecting the text.
 import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
 import styles from "./merchant.module.css";
@@ -8,7 +9,7 @@ import styles from "./merchant.module.css";
 export function CopyLink({ value, variant = "primary" }: { value: string; variant?: "primary" | "secondary" }) {
   const t = useTranslations("merchant.mobile");
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
-  const box = useRef<HTMLElement>(null);
+  const box = useRef<HTMLAnchorElement>(null);
 
   const selectText = () => {
     const node = box.current;
@@ -32,9 +33,9 @@ export function CopyLink({ value, variant = "primary" }: { value: string; varian
 
   return (
     <div>
-      <code ref={box} className={styles.linkBox} data-testid="copy-value">
+      <a ref={box} href={value} className={styles.linkBox} data-testid="copy-value">
         {value}
-      </code>
+      </a>
       <div className={styles.copyRow}>
         <button
           type="button"

@@ -1,9 +1,10 @@
-// Success: the account, and the permission sets actually granted (the admin may untick some).
-// Rendered by the result page on the server and by the live PC page in the browser.
-import { useLocale, useTranslations } from "next-intl";
+// Success: the account, what the admin withheld (unticked on WeChat's page) and what it means, and
+// the permission sets actually granted. Rendered by the result page on the server and by the live
+// PC page in the browser.
+import { useTranslations } from "next-intl";
 import type { PublicAttempt } from "@/lib/merchant/types";
+import { buildRegrantPath, PC_PAGE_PATH } from "@/lib/merchant/urls";
 import { AccountCard } from "./account-card";
-import { toNameLocale } from "./locale";
 import { PermissionSetList } from "./permission-set-list";
 import styles from "./merchant.module.css";
 
@@ -11,17 +12,19 @@ export function SuccessPanel({
   attempt,
   level = 2,
   headingRef,
+  pagePath = PC_PAGE_PATH,
 }: {
   attempt: PublicAttempt;
   level?: 1 | 2;
   headingRef?: React.Ref<HTMLHeadingElement>;
+  /** The authorization page a re-authorization starts on (the phone's inside WeChat). */
+  pagePath?: string;
 }) {
   const t = useTranslations("merchant.success");
-  const locale = toNameLocale(useLocale());
   const Heading = level === 1 ? "h1" : "h2";
+  const Sub = level === 1 ? "h2" : "h3";
   const granted = attempt.grantedPermissionSets ?? [];
-  const grantedIds = new Set(granted.map((set) => set.id));
-  const missing = attempt.requestedPermissionSets.filter((set) => !grantedIds.has(set.id));
+  const withheld = attempt.withheldPermissionSets ?? [];
   const name = attempt.authorizer?.nickName ?? attempt.authorizer?.appid ?? "";
   return (
     <div data-testid="attempt-success">
@@ -35,17 +38,21 @@ export function SuccessPanel({
         <p>{name ? t("body", { name }) : t("bodyAnonymous")}</p>
       </div>
       {attempt.authorizer ? <AccountCard authorizer={attempt.authorizer} /> : null}
-      <h3>{t("granted", { count: granted.length })}</h3>
-      {granted.length > 0 ? <PermissionSetList sets={granted} testId="granted-sets" /> : <p className={styles.next}>{t("noneGranted")}</p>}
-      {missing.length > 0 ? (
-        <p className={styles.note} data-testid="fewer-sets">
-          {t("fewer", {
-            granted: granted.length,
-            requested: attempt.requestedPermissionSets.length,
-            missing: missing.map((set) => set.name[locale]).join(locale === "en" ? ", " : "、"),
-          })}
-        </p>
+      {withheld.length > 0 ? (
+        <section className={styles.note} data-testid="withheld" aria-labelledby="withheld-heading">
+          <Sub id="withheld-heading" className={styles.noteTitle}>
+            {t("withheldTitle", { count: withheld.length })}
+          </Sub>
+          <PermissionSetList sets={withheld} testId="withheld-sets" />
+          <p>{t("withheldBody")}</p>
+          <p>{t("withheldNext")}</p>
+          <a className="button secondary" href={buildRegrantPath({ path: pagePath, attempt })} data-testid="regrant">
+            {t("regrant")}
+          </a>
+        </section>
       ) : null}
+      <Sub className={styles.subTitle}>{t("granted", { count: granted.length })}</Sub>
+      {granted.length > 0 ? <PermissionSetList sets={granted} testId="granted-sets" /> : <p className={styles.next}>{t("noneGranted")}</p>}
       <p className={styles.next}>{t("next")}</p>
     </div>
   );

@@ -11,7 +11,15 @@ import { createAttemptThrottle } from "./throttle";
 import { isRenewalDue } from "./timing";
 import type { PublicAttempt } from "./types";
 
+/** The PC page's "stop this attempt" button. */
 export const CANCELLED_BY_MERCHANT = "cancelled_by_merchant";
+/**
+ * The admin came back to the phone page from WeChat's without authorizing and said to stop. WeChat
+ * itself tells the component nothing when the admin cancels on its page (no push, no redirect).
+ */
+export const CANCELLED_ON_PHONE = "cancelled_on_phone";
+
+export type CancelReason = typeof CANCELLED_BY_MERCHANT | typeof CANCELLED_ON_PHONE;
 
 export type OpenedAttempt =
   | { kind: "ok"; attempt: PublicAttempt; created: boolean }
@@ -97,12 +105,15 @@ export async function openAttempt({ query, clientAddress }: { query: SearchParam
   return { kind: "ok", attempt: await toPublicAttempt(row), created: true };
 }
 
-/** The merchant gives up on this attempt (the page's cancel button): its links stop being offered. */
-export async function cancelMerchantAttempt(id: string): Promise<CancelOutcome> {
+/**
+ * The merchant gives up on this attempt (the PC page's stop button, or the phone page after leaving
+ * WeChat's page without authorizing): its links stop being offered, and pages watching it say so.
+ */
+export async function cancelMerchantAttempt(id: string, reason: CancelReason = CANCELLED_BY_MERCHANT): Promise<CancelOutcome> {
   const row = await findRow(id);
   if (!row) return { kind: "not_found" };
   if (row.status !== "pending") return { kind: "not_cancellable", attempt: await toPublicAttempt(row) };
-  await failAttempt({ id, status: "cancelled", reason: CANCELLED_BY_MERCHANT });
+  await failAttempt({ id, status: "cancelled", reason });
   const current = await findRow(id);
   if (!current) return { kind: "not_found" };
   if (current.status !== "cancelled") return { kind: "not_cancellable", attempt: await toPublicAttempt(current) };

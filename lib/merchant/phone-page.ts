@@ -8,6 +8,7 @@ import { jsonForScript, markup, raw, type SafeHtml } from "../markup";
 import type { PhonePage } from "./phone";
 import { RETRYABLE } from "./problems";
 import type { NamedPermissionSet, PublicAttempt, PublicAuthorizer } from "./types";
+import { buildRegrantPath, PHONE_PAGE_PATH } from "./urls";
 
 export type Translate = (key: string, values?: Record<string, string | number>) => string;
 
@@ -54,14 +55,16 @@ p{margin:0 0 12px}
 .status::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#07c160;margin-right:8px;vertical-align:middle;animation:p 1.6s ease-in-out infinite}
 @keyframes p{50%{opacity:.25}}
 @media (prefers-reduced-motion:reduce){.status::before{animation:none}}
-.button{display:flex;align-items:center;justify-content:center;width:100%;min-height:44px;padding:10px 18px;border-radius:8px;border:1px solid transparent;background:#07c160;color:#fff;font:inherit;font-size:15px;text-decoration:none;cursor:pointer;margin-top:12px}
-.button:focus-visible,a:focus-visible,select:focus-visible{outline:3px solid #8fd3ad;outline-offset:1px}
+.button{display:flex;align-items:center;justify-content:center;width:100%;min-height:44px;padding:10px 18px;border-radius:8px;border:1px solid transparent;background:#067a3b;color:#fff;font:inherit;font-size:15px;text-decoration:none;cursor:pointer;margin-top:12px}
+.button.secondary{background:#fff;color:#1f2329;border-color:#c9cdd4}
+form{margin:0}
+.button:focus-visible,a:focus-visible,select:focus-visible{outline:3px solid #1f6feb;outline-offset:2px}
 a{color:#1f6feb}
 ol{margin:0 0 12px;padding-left:1.3em;color:#646a73;font-size:14px}
 .link{display:block;padding:10px 12px;margin:8px 0 0;background:#f6f7f9;border:1px solid #e4e6eb;border-radius:8px;font:12px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all;user-select:all}
 .note{min-height:1.5em;font-size:14px;color:#646a73;margin-top:8px}
 .icon{width:56px;height:56px;border-radius:50%;display:inline-flex;align-items:center;justify-content:center;font-size:30px;font-weight:700;color:#fff;margin:4px auto 12px}
-.ok{background:#07c160}.bad{background:#fa9d3b}
+.ok{background:#067a3b}.bad{background:#b35900}
 .account{display:flex;align-items:center;gap:12px;padding:12px;border:1px solid #e4e6eb;border-radius:10px;margin:12px 0;min-width:0}
 .avatar{width:56px;height:56px;border-radius:50%;flex:none;background:#eef0f3;object-fit:cover}
 .info{min-width:0;display:grid;gap:2px}
@@ -71,7 +74,8 @@ ul{list-style:none;margin:0;padding:0}
 li{padding:8px 0;border-bottom:1px solid #e4e6eb;font-size:14px;display:flex;justify-content:space-between;gap:8px}
 li:last-child{border-bottom:0}
 .id{color:#646a73;font-size:12px;flex:none}
-.warn{font-size:14px;padding:10px 12px;background:#fff8e6;border-radius:8px;color:#6b4e00;margin:12px 0}
+.warn{font-size:14px;padding:12px;background:#fff8e6;border:1px solid #f0d9a8;border-radius:8px;color:#5c4300;margin:12px 0}
+.warn h2{margin:0 0 6px;color:#5c4300}.warn p{margin:8px 0 0}.warn li{border-color:#f0d9a8}.warn .id{color:#5c4300}
 .code{font-size:12px;color:#646a73}`;
 
 function layout({ text, title, body, script }: { text: PhonePageText; title: string; body: SafeHtml; script?: SafeHtml }): string {
@@ -123,22 +127,34 @@ function returnToMerchant(returnTo: string | null | undefined, text: PhonePageTe
 function successBody(attempt: PublicAttempt, text: PhonePageText): SafeHtml {
   const { t, locale } = text;
   const granted = attempt.grantedPermissionSets ?? [];
-  const grantedIds = new Set(granted.map((set) => set.id));
-  const missing = attempt.requestedPermissionSets.filter((set) => !grantedIds.has(set.id));
+  const withheld = attempt.withheldPermissionSets ?? [];
   const name = attempt.authorizer?.nickName ?? attempt.authorizer?.appid ?? "";
-  const fewer = t("success.fewer", {
-    granted: granted.length,
-    requested: attempt.requestedPermissionSets.length,
-    missing: missing.map((set) => set.name[locale]).join(locale === "en" ? ", " : "、"),
-  });
+  const regrant = buildRegrantPath({ path: PHONE_PAGE_PATH, attempt });
+  const withheldBlock = withheld.length
+    ? markup`<section class="warn" data-testid="withheld" aria-labelledby="withheld-heading">
+<h2 id="withheld-heading">${t("success.withheldTitle", { count: withheld.length })}</h2>
+${setList(withheld, locale, "withheld-sets")}
+<p>${t("success.withheldBody")}</p><p>${t("success.withheldNext")}</p>
+<a class="button secondary" href="${regrant}" data-testid="regrant">${t("success.regrant")}</a></section>`
+    : "";
   return markup`<section class="panel" data-testid="attempt-success">
 <div class="center"><span class="icon ok" aria-hidden="true">✓</span><h1>${t("success.title")}</h1>
 <p>${name ? t("success.body", { name }) : t("success.bodyAnonymous")}</p></div>
 ${attempt.authorizer ? accountCard(attempt.authorizer, t) : ""}
+${withheldBlock}
 <h2>${t("success.granted", { count: granted.length })}</h2>
 ${granted.length > 0 ? setList(granted, locale, "granted-sets") : markup`<p class="muted">${t("success.noneGranted")}</p>`}
-${missing.length > 0 ? markup`<p class="warn" data-testid="fewer-sets">${fewer}</p>` : ""}
 <p class="muted">${t("success.next")}</p>${returnToMerchant(attempt.returnTo, text)}</section>`;
+}
+
+/** Back from WeChat's page without authorizing: WeChat told no one, so the admin says what now. */
+function returnedBody(page: Extract<RenderablePage, { kind: "returned" }>, text: PhonePageText): SafeHtml {
+  const { t } = text;
+  return markup`<section class="panel" data-testid="returned">
+<h1>${t("mobile.returnedTitle")}</h1><p>${t("mobile.returnedBody")}</p>
+<a class="button" href="${page.againPath}" data-testid="open-again">${t("mobile.returnedAgain")}</a>
+<form method="post" action="${page.stopPath}"><button type="submit" class="button secondary" data-testid="stop">${t("mobile.returnedStop")}</button></form>
+<p class="muted">${t("mobile.returnedNote")}</p></section>`;
 }
 
 function failureBody(page: Extract<RenderablePage, { kind: "failure" }>, text: PhonePageText): SafeHtml {
@@ -178,8 +194,14 @@ export function renderPhonePage(page: RenderablePage, text: PhonePageText): stri
       return layout({
         text,
         title,
-        // Runs while the HTML is parsed: nothing else on this page needs to load first.
-        script: raw(`location.replace(${jsonForScript(page.h5Link).value});`),
+        // Runs while the HTML is parsed: nothing else on this page needs to load first. This entry stays
+        // in the phone's history, marked, so coming back from WeChat's page (after a cancel there,
+        // which WeChat reports to no one) asks what to do instead of forwarding again.
+        script: raw(
+          `history.replaceState(null,"",${jsonForScript(page.returnedPath).value});` +
+            `addEventListener("pageshow",function(e){if(e.persisted)location.reload()});` +
+            `location.assign(${jsonForScript(page.h5Link).value});`,
+        ),
         body: markup`<section class="panel center" data-testid="forwarding">
 <h1>${t("mobile.forwardingTitle")}</h1><p class="status" role="status">${t("mobile.forwarding")}</p>
 <p class="muted"><a href="${page.h5Link}" data-testid="forward-link">${t("mobile.forwardingFallback")}</a></p></section>`,
@@ -195,6 +217,8 @@ export function renderPhonePage(page: RenderablePage, text: PhonePageText): stri
 <p class="note" id="copy-status" role="status" data-testid="copy-status"></p></section>${inlineScript(text, script)}`;
       return layout({ text, title, body });
     }
+    case "returned":
+      return layout({ text, title: t("mobile.returnedTitle"), body: returnedBody(page, text) });
     case "success":
       return layout({ text, title: t("success.title"), body: successBody(page.attempt, text) });
     case "failure":

@@ -1,7 +1,10 @@
 // What the phone page (/m/authorize, what the PC page's QR code encodes) does for one request:
 // inside WeChat, forward to WeChat's H5 page with a code that has time left (the only moment it asks
 // WeChat for one); in a desktop browser, send to the PC page (QR code, live status); in another phone
-// browser, explain how to open it in WeChat; or show how the attempt ended.
+// browser, explain how to open it in WeChat; or show how the attempt ended. WeChat tells the component
+// nothing when the admin cancels on its page, so the page WeChat's was opened from stays in the
+// phone's history marked `returned=1`: coming back to it without having authorized asks the admin
+// whether to open WeChat's page again or stop the attempt (which the PC page, polling, then shows).
 import { openAttempt, renewAttemptIfDue } from "./attempts";
 import { getProblemKey, type ProblemKey } from "./problems";
 import type { QueryField, SearchParams } from "./query";
@@ -22,7 +25,10 @@ export type PhoneFailure = {
 };
 
 export type PhonePage =
-  | { kind: "forward"; attempt: PublicAttempt; h5Link: string }
+  /** `returnedPath`: what this history entry becomes before WeChat's page opens (the way back). */
+  | { kind: "forward"; attempt: PublicAttempt; h5Link: string; returnedPath: string }
+  /** Back from WeChat's page, still pending: open it again (`againPath`) or stop (POST `stopPath`). */
+  | { kind: "returned"; attempt: PublicAttempt; againPath: string; stopPath: string }
   | { kind: "redirect"; location: string }
   | { kind: "open_in_wechat"; attempt: PublicAttempt; keepPath: string }
   | { kind: "success"; attempt: PublicAttempt }
@@ -65,6 +71,8 @@ export async function decidePhonePage({
     return { kind: "redirect", location: buildResumePath({ path: PC_PAGE_PATH, attemptId: attempt.id }) };
   }
   if (!isWeChatBrowser(userAgent)) return { kind: "open_in_wechat", attempt, keepPath: resumePath };
+  // Back from WeChat's page without an authorization: nothing is asked of WeChat until the admin says.
+  if (isReturned(query)) return { kind: "returned", attempt, againPath: resumePath, stopPath: resumePath };
   // Inside WeChat, about to hand over to WeChat's page: now the merchant needs a code.
   const renewed = await renewAttemptIfDue({ id: attempt.id });
   switch (renewed.kind) {
@@ -76,9 +84,19 @@ export async function decidePhonePage({
       return endedPage(renewed.attempt) ?? failure("expired", { retryHref: retryPathFor(renewed.attempt) });
     case "ok":
       if (!renewed.attempt.links) return failure("wechat_unavailable", { retryHref: resumePath });
-      return { kind: "forward", attempt: renewed.attempt, h5Link: renewed.attempt.links.h5 };
+      return { kind: "forward", attempt: renewed.attempt, h5Link: renewed.attempt.links.h5, returnedPath: buildReturnedPath(attempt.id) };
   }
 }
+
+/** The query mark of a phone page entry WeChat's page was opened from. */
+export const RETURNED_PARAM = "returned";
+
+const isReturned = (query: SearchParams) => {
+  const value = query[RETURNED_PARAM];
+  return (Array.isArray(value) ? value[0] : value) === "1";
+};
+
+export const buildReturnedPath = (attemptId: string) => `${buildResumePath({ path: PHONE_PAGE_PATH, attemptId })}&${RETURNED_PARAM}=1`;
 
 const retryPathFor = (attempt: PublicAttempt) =>
   buildRetryPath({

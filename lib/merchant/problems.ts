@@ -4,6 +4,7 @@ import type { AttemptFailure } from "./types";
 
 export type ProblemKey =
   | "cancelled"
+  | "cancelled_on_phone"
   | "code_expired"
   | "code_invalid"
   | "code_used"
@@ -21,6 +22,7 @@ export type ProblemKey =
 /** Problems after which starting again with the same request is the way forward. */
 export const RETRYABLE: ReadonlySet<ProblemKey> = new Set([
   "cancelled",
+  "cancelled_on_phone",
   "code_expired",
   "code_invalid",
   "code_used",
@@ -37,6 +39,8 @@ const fromReason = (reason: string, errcode: number | null): ProblemKey => {
     case "cancelled_by_merchant":
     case "cancelled":
       return "cancelled";
+    case "cancelled_on_phone":
+      return "cancelled_on_phone";
     case "code_rejected":
       // 61010: the auth code expired (the admin took too long); 61009 and others: not a code WeChat accepts.
       return errcode === 61010 ? "code_expired" : "code_invalid";
@@ -67,5 +71,7 @@ export function getProblemKey({
   failure?: AttemptFailure | null;
 }): ProblemKey {
   if (problem === "failed" && failure) return fromReason(failure.reason, failure.errcode);
+  // Stopped on the PC page, or on the phone after leaving WeChat's page: the words differ.
+  if (problem === "cancelled") return failure?.reason === "cancelled_on_phone" ? "cancelled_on_phone" : "cancelled";
   return fromReason(problem, errcode);
 }

@@ -7,7 +7,7 @@ import { getEnv } from "../env";
 import type { AuthorizationAttempt } from "../generated/prisma/client";
 import { closesAt, hasLiveCode, lifecycleStatus, viewAttempt } from "../authorization/attempts";
 import { getCodeTiming, type CodeTiming } from "./timing";
-import { nameSets } from "./permission-set-names";
+import { listWithheldSets, nameSets } from "./permission-set-names";
 import type { AttemptFailure, PublicAttempt, PublicAuthorizer } from "./types";
 import { returnToFor } from "./return-url";
 import { buildPhonePageUrl } from "./urls";
@@ -60,6 +60,7 @@ export async function toPublicAttempt(row: AuthorizationAttempt, now = new Date(
     codeExpiresInMs: status === "pending" && hasLiveCode(row, now) ? row.expiresAt.getTime() - now.getTime() : null,
     authorizer: null,
     grantedPermissionSets: null,
+    withheldPermissionSets: null,
     failure: null,
     returnTo: returnToFor(row, now),
   };
@@ -80,5 +81,10 @@ export async function toPublicAttempt(row: AuthorizationAttempt, now = new Date(
         verifyType: authorizer.verifyType,
       }
     : { appid: view.authorizerAppid, nickName: null, headImg: null, accountType: "unknown", serviceType: null, verifyType: null };
-  return { ...base, authorizer: shown, grantedPermissionSets: nameSets([...granted].sort((a, b) => a - b)) };
+  return {
+    ...base,
+    authorizer: shown,
+    grantedPermissionSets: nameSets([...granted].sort((a, b) => a - b)),
+    withheldPermissionSets: listWithheldSets({ requested: view.permissionSetIds, accountType: shown.accountType, granted }),
+  };
 }

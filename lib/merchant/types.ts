@@ -45,6 +45,11 @@ export type PublicAttempt = {
   authorizer: PublicAuthorizer | null;
   /** What the admin actually granted (may be fewer than asked). */
   grantedPermissionSets: NamedPermissionSet[] | null;
+  /**
+   * Asked for and not granted: the admin unticked them on WeChat's page. When the link named no sets,
+   * every set WeChat offers an account of this kind. Null unless completed.
+   */
+  withheldPermissionSets: NamedPermissionSet[] | null;
   failure: AttemptFailure | null;
   /**
    * Once the attempt has ended, where the merchant goes back to: the provider's return_url with the

@@ -43,3 +43,28 @@ export function buildReloadPath({ path, query }: { path: string; query: Record<s
   const text = search.toString();
   return text ? `${path}?${text}` : path;
 }
+
+/**
+ * Authorize the same account again with the same request, to grant what was withheld: pinned to the
+ * account (biz_appid), so WeChat lists only it with every set asked for ticked. Re-authorizing
+ * replaces the grant (updateauthorized), so it asks for all of them, not only the missing ones.
+ */
+export function buildRegrantPath({
+  path,
+  attempt,
+}: {
+  path: string;
+  attempt: {
+    authType: number;
+    bizAppid: string | null;
+    authorizer: { appid: string } | null;
+    requestedPermissionSets: readonly { id: number }[];
+  };
+}): string {
+  return buildRetryPath({
+    path,
+    authType: attempt.authType,
+    bizAppid: attempt.authorizer?.appid ?? attempt.bizAppid,
+    permissionSetIds: attempt.requestedPermissionSets.map((set) => set.id),
+  });
+}

@@ -186,6 +186,26 @@ describe("H5 flow", () => {
     expect(sandbox.state.findAuthorization(account.appid)?.funcIds).toEqual([1]);
   });
 
+  it("cancel on the H5 page tells the component nothing: no redirect to redirect_uri, no push; the code still works", async () => {
+    const account = firstAccount(sandbox, "official_account");
+    const pushesFor = () =>
+      sandbox.state.deliveries.filter((delivery) => delivery.kind === "push" && delivery.plaintext.includes(account.appid)).length;
+    const before = pushesFor();
+    const params = await baseParams({ auth_type: "1" });
+    const page = await open("/wxaopen/safe/bindcomponent", params);
+    const cancelled = await fetch(`${sandbox.url}/sandbox/phone/${sessionIdFrom(page.text)}/cancel`, {
+      method: "POST",
+      redirect: "manual",
+    });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.text()).toContain("已取消授权");
+    expect(pushesFor()).toBe(before);
+    // The same link opened again (the admin changed their mind) still authorizes.
+    const again = await open("/wxaopen/safe/bindcomponent", params);
+    const confirmed = await confirm(sessionIdFrom(again.text), account.appid, [1]);
+    expect(confirmed.status).toBe(302);
+  });
+
   it("refuses a set the link did not offer", async () => {
     const account = firstAccount(sandbox, "official_account");
     const page = await open("/wxaopen/safe/bindcomponent", await baseParams({ auth_type: "1", category_id_list: "1|2" }));

@@ -8,6 +8,7 @@ vi.mock("next/server", async (importOriginal) => ({
 import { GET as getAttemptRoute } from "@/app/api/authorize/attempts/[id]/route";
 import { POST as cancelRoute } from "@/app/api/authorize/attempts/[id]/cancel/route";
 import { POST as renewRoute } from "@/app/api/authorize/attempts/[id]/renew/route";
+import { POST as stopOnPhone } from "@/app/(mobile)/m/authorize/route";
 import { GET as callback } from "@/app/api/wechat/authorize/callback/route";
 import { POST as receivePush } from "@/app/api/wechat/component/events/route";
 import { openAttempt, renewAttemptIfDue } from "@/lib/merchant/attempts";
@@ -197,6 +198,38 @@ describe(`merchant attempts: pages' entry, public API, callback results, phone p
     expect(phone).toMatchObject({ kind: "failure", problem: "cancelled", retryHref: "/m/authorize?auth_type=3&category_id_list=1%7C17" });
   });
 
+  it("back on the phone page from WeChat's without authorizing: asks first, and its stop button ends the attempt as cancelled on the phone", async () => {
+    const attempt = await open({ auth_type: "1" });
+    const forward = await decidePhonePage({ query: { attempt: attempt.id }, userAgent: WECHAT_UA, clientAddress: nextAddress() });
+    expect(forward).toMatchObject({ kind: "forward", returnedPath: `/m/authorize?attempt=${attempt.id}&returned=1` });
+    const returned = await decidePhonePage({
+      query: { attempt: attempt.id, returned: "1" },
+      userAgent: WECHAT_UA,
+      clientAddress: nextAddress(),
+    });
+    expect(returned).toMatchObject({ kind: "returned", stopPath: `/m/authorize?attempt=${attempt.id}` });
+    expect((await read(attempt.id)).body.status).toBe("pending");
+
+    const foreign = await stopOnPhone(
+      new Request(`http://portal.test/m/authorize?attempt=${attempt.id}`, { method: "POST", headers: { origin: "https://evil.example" } }),
+    );
+    expect(foreign.status).toBe(403);
+    expect((await read(attempt.id)).body.status).toBe("pending");
+
+    const stopped = await stopOnPhone(new Request(`http://portal.test/m/authorize?attempt=${attempt.id}`, { method: "POST" }));
+    expect(stopped.status).toBe(303);
+    expect(new URL(stopped.headers.get("location")!).pathname + new URL(stopped.headers.get("location")!).search).toBe(
+      `/m/authorize?attempt=${attempt.id}`,
+    );
+    expect((await read(attempt.id)).body).toMatchObject({ status: "cancelled", failure: { reason: "cancelled_on_phone" } });
+    const after = await decidePhonePage({
+      query: { attempt: attempt.id, returned: "1" },
+      userAgent: WECHAT_UA,
+      clientAddress: nextAddress(),
+    });
+    expect(after).toMatchObject({ kind: "failure", problem: "cancelled_on_phone", retryHref: "/m/authorize?auth_type=1" });
+  });
+
   it("on completion shows the account and exactly the sets the admin granted, fewer than asked", async () => {
     const account = officialAccounts()[0]!;
     const attempt = await openWithCode({ auth_type: "1", category_id_list: "1|2|7" });
@@ -217,6 +250,7 @@ describe(`merchant attempts: pages' entry, public API, callback results, phone p
       { id: 2, name: { "zh-CN": "用户管理", en: "User management" } },
     ]);
     expect(body.requestedPermissionSets.map((set) => set.id)).toEqual([1, 2, 7]);
+    expect(body.withheldPermissionSets).toEqual([{ id: 7, name: { "zh-CN": "群发与通知", en: "Mass messages and notifications" } }]);
     expect(JSON.stringify(body)).not.toMatch(/token|refresh/i);
     expect(await readCallbackResult({ attempt: attempt.id })).toMatchObject({ kind: "success" });
     // Reopened (a replayed callback) it is still a success, never a scary error.

@@ -25,7 +25,10 @@ const scripts = (html: string) => html.match(/<script[^>]*>/g) ?? [];
 
 describe("the phone page under the CSP", () => {
   it.each([
-    ["forwarding inside WeChat", renderPhonePage({ kind: "forward", attempt, h5Link: attempt.links!.h5 }, text)],
+    [
+      "forwarding inside WeChat",
+      renderPhonePage({ kind: "forward", attempt, h5Link: attempt.links!.h5, returnedPath: "/m/authorize?attempt=x&returned=1" }, text),
+    ],
     ["open in WeChat (copy button)", renderPhonePage({ kind: "open_in_wechat", attempt, keepPath: "/m/authorize?attempt=x" }, text)],
   ])("%s: every inline script carries the nonce", (_, html) => {
     expect(scripts(html).length).toBeGreaterThanOrEqual(2);

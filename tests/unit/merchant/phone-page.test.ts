@@ -34,6 +34,7 @@ const attempt = (overrides: Partial<PublicAttempt> = {}): PublicAttempt => ({
   codeExpiresInMs: 600_000,
   authorizer: null,
   grantedPermissionSets: null,
+  withheldPermissionSets: null,
   failure: null,
   returnTo: null,
   ...overrides,
@@ -44,11 +45,15 @@ const render = (page: Exclude<PhonePage, { kind: "redirect" }>, locale: "zh-CN" 
 describe("the phone page's HTML", () => {
   it("inside WeChat moves on at once, from a script at the top of the body, with a link as fallback", () => {
     const a = attempt();
-    const page = render({ kind: "forward", attempt: a, h5Link: a.links!.h5 });
-    const script = page.indexOf("<script>location.replace(");
+    const returnedPath = `/m/authorize?attempt=${a.id}&returned=1`;
+    const page = render({ kind: "forward", attempt: a, h5Link: a.links!.h5, returnedPath });
+    const script = page.indexOf("<script>history.replaceState(");
     expect(script).toBeGreaterThan(page.indexOf("<body>"));
     expect(script).toBeLessThan(page.indexOf("<main>"));
-    expect(page).toContain('location.replace("https://open.weixin.qq.com/wxaopen/safe/bindcomponent?a=1&b=2#wechat_redirect")');
+    // This history entry becomes the way back (marked), and WeChat's page is a new entry after it.
+    expect(page).toContain(`history.replaceState(null,"",${JSON.stringify(returnedPath)});`);
+    expect(page).toContain('location.assign("https://open.weixin.qq.com/wxaopen/safe/bindcomponent?a=1&b=2#wechat_redirect")');
+    expect(page).not.toContain("location.replace(");
     expect(page).toContain('href="https://open.weixin.qq.com/wxaopen/safe/bindcomponent?a=1&amp;b=2#wechat_redirect"');
     expect(page).toContain('<meta name="referrer" content="strict-origin-when-cross-origin">');
     expect(page).toContain("正在打开微信授权页");
@@ -57,7 +62,12 @@ describe("the phone page's HTML", () => {
   });
 
   it("cannot be broken out of: the link inside the script, and names in the markup, are escaped", () => {
-    const page = render({ kind: "forward", attempt: attempt(), h5Link: "https://open.weixin.qq.com/x?</script><script>alert(1)</script>" });
+    const page = render({
+      kind: "forward",
+      attempt: attempt(),
+      h5Link: "https://open.weixin.qq.com/x?</script><script>alert(1)</script>",
+      returnedPath: "/m/authorize?attempt=x&returned=1",
+    });
     expect(page).not.toContain("</script><script>alert(1)");
     expect(page).toContain("\\u003c/script>");
     const success = render({
@@ -89,6 +99,20 @@ describe("the phone page's HTML", () => {
     expect(page).not.toContain("<svg");
   });
 
+  it("back from WeChat's page, pending: open it again, or stop the attempt with a form to the portal", () => {
+    const a = attempt();
+    const page = render(
+      { kind: "returned", attempt: a, againPath: `/m/authorize?attempt=${a.id}`, stopPath: `/m/authorize?attempt=${a.id}` },
+      "en",
+    );
+    expect(page).toContain("Not authorized yet");
+    expect(page).toContain(`<a class="button" href="/m/authorize?attempt=${a.id}" data-testid="open-again">Open WeChat’s page again</a>`);
+    expect(page).toContain(`<form method="post" action="/m/authorize?attempt=${a.id}">`);
+    expect(page).toContain("Don’t authorize: stop this attempt");
+    // Nothing moves on by itself.
+    expect(page).not.toContain("location.assign");
+  });
+
   it("shows the account and the sets granted, and what was not", () => {
     const page = render(
       {
@@ -109,6 +133,7 @@ describe("the phone page's HTML", () => {
             verifyType: -1,
           },
           grantedPermissionSets: [{ id: 1, name: { "zh-CN": "消息管理", en: "Message management" } }],
+          withheldPermissionSets: [{ id: 7, name: { "zh-CN": "群发与通知", en: "Mass messages and notifications" } }],
         }),
       },
       "en",
@@ -117,7 +142,15 @@ describe("the phone page's HTML", () => {
     expect(page).toContain("Service account · not verified");
     expect(page).toContain('referrerpolicy="no-referrer"');
     expect(page).toContain("Permission sets granted (1)");
-    expect(page).toMatch(/granted 1 of the 2 permission sets asked for\. Not granted: Mass messages and notifications\./);
+    expect(page).toContain("1 permission set asked for was not granted");
+    expect(page).toMatch(/<ul data-testid="withheld-sets"><li data-set-id="7"><span>Mass messages and notifications<\/span>/);
+    expect(page).toContain("cannot call the WeChat APIs they cover");
+    // Authorize the same account again, asking for every set the link asked for.
+    expect(page).toContain(
+      'href="/m/authorize?auth_type=1&amp;biz_appid=wx0123456789abcdef&amp;category_id_list=1%7C7" data-testid="regrant"',
+    );
+    // The warning comes before the list of what was granted.
+    expect(page.indexOf('data-testid="withheld"')).toBeLessThan(page.indexOf('data-testid="granted-sets"'));
   });
 
   it("says what went wrong and what to do, with a retry only when it helps", () => {

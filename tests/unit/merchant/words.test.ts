@@ -28,6 +28,9 @@ describe("how accounts and problems are named", () => {
     expect(getProblemKey({ problem: "code_rejected", errcode: 61009 })).toBe("code_invalid");
     expect(getProblemKey({ problem: "failed", failure: { reason: "code_rejected", errcode: 61010 } })).toBe("code_expired");
     expect(getProblemKey({ problem: "cancelled", failure: { reason: "cancelled_by_merchant", errcode: null } })).toBe("cancelled");
+    expect(getProblemKey({ problem: "cancelled", failure: { reason: "cancelled_on_phone", errcode: null } })).toBe("cancelled_on_phone");
+    expect(getProblemKey({ problem: "cancelled" })).toBe("cancelled");
+    expect(RETRYABLE.has("cancelled_on_phone")).toBe(true);
     expect(getProblemKey({ problem: "forged" })).toBe("forged");
     expect(getProblemKey({ problem: "something new" })).toBe("unknown");
     expect(RETRYABLE.has("forged")).toBe(false);
@@ -41,6 +44,7 @@ describe("how accounts and problems are named", () => {
     expect(keys(en.merchant).sort()).toEqual(keys(zh.merchant).sort());
     for (const problem of [
       "cancelled",
+      "cancelled_on_phone",
       "code_expired",
       "code_invalid",
       "code_used",

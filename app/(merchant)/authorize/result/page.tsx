@@ -38,7 +38,7 @@ export default async function AuthorizeResultPage({ searchParams }: { searchPara
 
   let content: React.ReactNode;
   if (view.kind === "success") {
-    content = <SuccessPanel attempt={view.attempt} level={1} />;
+    content = <SuccessPanel attempt={view.attempt} level={1} pagePath={inWeChat ? PHONE_PAGE_PATH : PC_PAGE_PATH} />;
   } else if (view.kind === "confirming") {
     const t = await getTranslations("merchant.result");
     content = (

@@ -7,7 +7,9 @@ import { getEnv } from "@/lib/env";
 import { getClientAddress } from "@/lib/client-address";
 import { decidePhonePage } from "@/lib/merchant/phone";
 import { PHONE_RETURN_DELAY_SECONDS, renderPhonePage } from "@/lib/merchant/phone-page";
-import { toSearchParams } from "@/lib/merchant/query";
+import { attemptIdSchema, toSearchParams } from "@/lib/merchant/query";
+import { CANCELLED_ON_PHONE, cancelMerchantAttempt } from "@/lib/merchant/attempts";
+import { buildResumePath, PHONE_PAGE_PATH } from "@/lib/merchant/urls";
 import { guardDatabase } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
@@ -39,6 +41,20 @@ export const GET = guardDatabase(
     return new Response(body, {
       headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" },
     });
+  },
+  { json: false },
+);
+
+export const POST = guardDatabase(
+  async (request: Request) => {
+    // The form is the portal's own: a browser posting it from another site says so in Origin.
+    const origin = request.headers.get("origin");
+    if (origin && origin !== new URL(getEnv().publicBaseUrl).origin) return new Response("Forbidden", { status: 403 });
+    const id = new URL(request.url).searchParams.get("attempt") ?? "";
+    if (!attemptIdSchema.safeParse(id).success) return Response.redirect(new URL(PHONE_PAGE_PATH, getEnv().publicBaseUrl), 303);
+    // Not pending any more (authorized meanwhile, or already ended): the page shows how it ended.
+    await cancelMerchantAttempt(id, CANCELLED_ON_PHONE);
+    return Response.redirect(new URL(buildResumePath({ path: PHONE_PAGE_PATH, attemptId: id }), getEnv().publicBaseUrl), 303);
   },
   { json: false },
 );
