@@ -196,11 +196,13 @@ export function renderPhonePage(page: RenderablePage, text: PhonePageText): stri
         title,
         // Runs while the HTML is parsed: nothing else on this page needs to load first. This entry stays
         // in the phone's history, marked, so coming back from WeChat's page (after a cancel there,
-        // which WeChat reports to no one) asks what to do instead of forwarding again.
+        // which WeChat reports to no one) asks what to do instead of forwarding again. A navigation
+        // made before the document has loaded replaces its entry (HTML's navigate algorithm), so
+        // WeChat's page is opened once this tiny page has loaded, as an entry of its own.
         script: raw(
           `history.replaceState(null,"",${jsonForScript(page.returnedPath).value});` +
             `addEventListener("pageshow",function(e){if(e.persisted)location.reload()});` +
-            `location.assign(${jsonForScript(page.h5Link).value});`,
+            `addEventListener("load",function(){setTimeout(function(){location.assign(${jsonForScript(page.h5Link).value})},0)});`,
         ),
         body: markup`<section class="panel center" data-testid="forwarding">
 <h1>${t("mobile.forwardingTitle")}</h1><p class="status" role="status">${t("mobile.forwarding")}</p>

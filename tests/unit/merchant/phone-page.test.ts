@@ -54,6 +54,8 @@ describe("the phone page's HTML", () => {
     expect(page).toContain(`history.replaceState(null,"",${JSON.stringify(returnedPath)});`);
     expect(page).toContain('location.assign("https://open.weixin.qq.com/wxaopen/safe/bindcomponent?a=1&b=2#wechat_redirect")');
     expect(page).not.toContain("location.replace(");
+    // Once loaded: a navigation before that would replace this entry instead of adding WeChat's after it.
+    expect(page).toMatch(/addEventListener\("load",function\(\)\{setTimeout\(function\(\)\{location\.assign\(/);
     expect(page).toContain('href="https://open.weixin.qq.com/wxaopen/safe/bindcomponent?a=1&amp;b=2#wechat_redirect"');
     expect(page).toContain('<meta name="referrer" content="strict-origin-when-cross-origin">');
     expect(page).toContain("正在打开微信授权页");
