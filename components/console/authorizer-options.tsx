@@ -1,11 +1,12 @@
 "use client";
 // Authorizer options (location_report, voice_recognize, customer_service): read from WeChat on
 // request (each read is an API call against the account's quota), set by operators.
-import { useTranslations } from "next-intl";
+import { useLocale, useTranslations } from "next-intl";
 import { useState } from "react";
 import type { OptionValue } from "@/lib/console/authorizer-operations";
 import type { ActionResult } from "@/lib/console/safe-action";
 import type { AuthorizerOptionName } from "@/lib/wechat/api";
+import { classifyErrcode } from "@/lib/wechat/errors";
 import { ActionFeedback } from "./action-feedback";
 import { DataTable } from "./data-table";
 import { useConsoleAction } from "./use-console-action";
@@ -20,6 +21,7 @@ type Props = {
 
 export function AuthorizerOptions({ appid, canSet, options, readOptions, setOption }: Props) {
   const t = useTranslations("console.detail.options");
+  const locale = useLocale();
   const read = useConsoleAction(readOptions);
   const write = useConsoleAction(setOption);
   const [values, setValues] = useState<Partial<Record<AuthorizerOptionName, string>>>({});
@@ -27,7 +29,15 @@ export function AuthorizerOptions({ appid, canSet, options, readOptions, setOpti
   const current = (name: AuthorizerOptionName) => values[name] ?? loaded?.find((o) => o.name === name)?.value ?? "";
   const valueCell = (name: AuthorizerOptionName) => {
     const entry = loaded?.find((o) => o.name === name);
-    if (entry?.errcode) return <span className="error-text small">{t("unavailable", { errcode: entry.errcode })}</span>;
+    if (entry?.errcode) {
+      // WeChat's errcode with what it means for this account, not the bare number.
+      const advice = classifyErrcode(entry.errcode);
+      return (
+        <span className="error-text small" data-testid="option-unavailable">
+          {t("unavailable", { errcode: entry.errcode, advice: locale === "en" ? advice.action : advice.actionZh })}
+        </span>
+      );
+    }
     if (!canSet) return <span>{entry?.value ? t(`values.${name}.${entry.value}`) : "—"}</span>;
     return (
       <form

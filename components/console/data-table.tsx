@@ -100,5 +100,12 @@ export function DataTable<Row>({
       </tbody>
     </table>
   );
-  return frame ? <div className={FRAME_CLASS[frame]}>{table}</div> : table;
+  // A box that scrolls sideways takes focus, so it scrolls from the keyboard too (axe: scrollable-region-focusable).
+  return frame ? (
+    <div className={FRAME_CLASS[frame]} tabIndex={0}>
+      {table}
+    </div>
+  ) : (
+    table
+  );
 }

@@ -15,13 +15,17 @@ export function PermissionSetBadges({
   const shown = max === undefined ? ids : ids.slice(0, max);
   const hidden = ids.length - shown.length;
   return (
-    <span className="badges" title={ids.map((id) => permissionSetName(id, locale)).join("、")}>
+    <span className="badges">
       {shown.map((id) => (
-        <span key={id} className="badge set" data-testid="permission-set" data-set-id={id}>
+        <span key={id} className="badge set" data-testid="permission-set" data-set-id={id} title={`${permissionSetName(id, locale)} (${id})`}>
           {permissionSetName(id, locale)}
         </span>
       ))}
-      {hidden > 0 ? <span className="badge muted-badge">{moreLabel ? moreLabel(hidden) : `+${hidden}`}</span> : null}
+      {hidden > 0 ? (
+        <span className="badge muted-badge" title={ids.slice(shown.length).map((id) => `${permissionSetName(id, locale)} (${id})`).join("、")}>
+          {moreLabel ? moreLabel(hidden) : `+${hidden}`}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -24,7 +24,7 @@ export function PermissionSetCheckbox({
   selection,
   missing,
 }: {
-  set: PermissionSetChoice;
+  set: Pick<PermissionSetChoice, "id" | "name">;
   selection: SetSelection;
   /** For a set the account lacks: the word its badge says. */
   missing?: string | null;

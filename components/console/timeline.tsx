@@ -3,6 +3,7 @@ import { getFormatter, getTranslations } from "next-intl/server";
 import type { TimelineEntry } from "@/lib/console/authorizer-detail";
 import { timeWriter } from "@/lib/console/format";
 import { AuditAction } from "./audit-action";
+import { AuditDetails } from "./audit-details";
 
 export async function Timeline({ entries, emptyLabel, testId }: { entries: TimelineEntry[]; emptyLabel: string; testId: string }) {
   const t = await getTranslations("console.timeline");
@@ -17,7 +18,14 @@ export async function Timeline({ entries, emptyLabel, testId }: { entries: Timel
           </time>
           {entry.kind === "push" ? (
             <div>
-              <span className="badge">{t("push")}</span> <code>{entry.infoType}</code>{" "}
+              <span className="badge">{t("push")}</span>{" "}
+              {t.has(`infoTypes.${entry.infoType}`) ? (
+                <>
+                  {t(`infoTypes.${entry.infoType}`)} <code className="small muted">{entry.infoType}</code>
+                </>
+              ) : (
+                <code>{entry.infoType}</code>
+              )}{" "}
               {entry.error ? (
                 <span className="badge bad">{t("failed")}</span>
               ) : entry.processedAt ? (
@@ -38,7 +46,7 @@ export async function Timeline({ entries, emptyLabel, testId }: { entries: Timel
               {entry.details && typeof entry.details === "object" && Object.keys(entry.details).length > 0 ? (
                 <details>
                   <summary className="small">{t("details")}</summary>
-                  <pre className="json">{JSON.stringify(entry.details, null, 2)}</pre>
+                  <AuditDetails details={entry.details} />
                 </details>
               ) : null}
             </div>

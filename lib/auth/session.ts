@@ -10,11 +10,17 @@ import { findSessionStaff, type SessionStaff } from "./staff-sessions";
 
 export type Staff = SessionStaff;
 
-export async function currentStaff(): Promise<Staff | null> {
+/** The member and the session (staff_sessions row) the request's cookie names, both still valid. */
+export async function currentSession(): Promise<{ staff: Staff; sessionId: string } | null> {
   const session = await getServerSession(getAuthOptions());
   const { id, sessionId } = session?.user ?? {};
   if (!id || !sessionId) return null;
-  return findSessionStaff({ sessionId, staffUserId: id });
+  const staff = await findSessionStaff({ sessionId, staffUserId: id });
+  return staff ? { staff, sessionId } : null;
+}
+
+export async function currentStaff(): Promise<Staff | null> {
+  return (await currentSession())?.staff ?? null;
 }
 
 /** For pages: sends anyone without a session to the sign-in page. */

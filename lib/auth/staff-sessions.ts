@@ -68,13 +68,16 @@ export async function endStaffSession({
   return count > 0;
 }
 
-/** Ends every open session of one member; pass the transaction that makes the change. */
+/**
+ * Ends every open session of one member (but `keep`: the session of a member changing their own
+ * password stays signed in on the device they changed it from); pass the transaction that makes the change.
+ */
 export async function endStaffSessions(
   client: Client,
-  { staffUserId, reason, now = new Date() }: { staffUserId: string; reason: SessionEndReason; now?: Date },
+  { staffUserId, reason, keep, now = new Date() }: { staffUserId: string; reason: SessionEndReason; keep?: string; now?: Date },
 ): Promise<number> {
   const { count } = await client.staffSession.updateMany({
-    where: { staffUserId, revokedAt: null, expiresAt: { gt: now } },
+    where: { staffUserId, revokedAt: null, expiresAt: { gt: now }, ...(keep ? { id: { not: keep } } : {}) },
     data: { revokedAt: now, revokedReason: reason },
   });
   return count;

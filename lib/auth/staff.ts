@@ -4,7 +4,7 @@ import { db } from "../db";
 import { recordAudit } from "../audit";
 import type { StaffRole } from "../generated/prisma/enums";
 import { Prisma } from "../generated/prisma/client";
-import { hashPassword } from "./password";
+import { hashPassword, verifyPassword } from "./password";
 import { endStaffSessions } from "./staff-sessions";
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
@@ -43,6 +43,44 @@ export async function changeStaffPassword({
     await tx.staffUser.update({ where: { id: staffUserId }, data: { passwordHash } });
     await endStaffSessions(tx, { staffUserId, reason });
   });
+}
+
+export type OwnPasswordOutcome = { kind: "changed"; endedSessions: number } | { kind: "wrong_password" } | { kind: "unchanged" };
+
+/**
+ * A member changes their own password from the session `sessionId`: the current one must be right,
+ * the new one must differ; then every other session of theirs ends (another device, or whoever had
+ * the old password) while this one stays. Audited either way: a wrong current password from a live
+ * session is worth knowing about.
+ */
+export async function changeOwnPassword({
+  staffUserId,
+  sessionId,
+  currentPassword,
+  newPassword,
+  ip = null,
+}: {
+  staffUserId: string;
+  sessionId: string;
+  currentPassword: string;
+  newPassword: string;
+  ip?: string | null;
+}): Promise<OwnPasswordOutcome> {
+  const user = await db().staffUser.findUniqueOrThrow({ where: { id: staffUserId }, select: { email: true, passwordHash: true } });
+  const actor = { actorType: "staff" as const, actorId: staffUserId, target: user.email, ip };
+  if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    await recordAudit({ ...actor, action: "staff.password_change_refused", details: { reason: "wrong_password" } });
+    return { kind: "wrong_password" };
+  }
+  if (await verifyPassword(newPassword, user.passwordHash)) return { kind: "unchanged" };
+  const passwordHash = await hashPassword(newPassword);
+  const endedSessions = await db().$transaction(async (tx) => {
+    await tx.staffUser.update({ where: { id: staffUserId }, data: { passwordHash } });
+    const ended = await endStaffSessions(tx, { staffUserId, reason: "password_changed", keep: sessionId });
+    await recordAudit({ ...actor, action: "staff.password_changed", details: { endedSessions: ended } }, tx);
+    return ended;
+  });
+  return { kind: "changed", endedSessions };
 }
 
 export type FirstAdminOutcome =

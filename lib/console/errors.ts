@@ -18,6 +18,8 @@ export type ActionErrorCode =
   | "email_taken"
   | "last_admin"
   | "own_account"
+  | "wrong_password"
+  | "same_password"
   | "not_applicable"
   | "no_ticket"
   | "authorizer_revoked"

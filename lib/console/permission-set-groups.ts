@@ -27,15 +27,33 @@ export function offeredPermissionSets(accountType: AccountType): PermissionSet[]
   return hasSetTable(accountType) ? listPermissionSets({ accountType }).filter((set) => set.source === "official_current") : [];
 }
 
-export type PermissionSetChoice = { id: number; name: string };
+export type PermissionSetChoice = {
+  id: number;
+  name: string;
+  /** Another account type has a set of the same name (开放平台账号管理 is 24 and 25): say whose this one is. */
+  sharedName: boolean;
+  /** From WeChat's legacy table: accounts may still hold it, a new link may not ask for it. */
+  legacy: boolean;
+};
 export type PermissionSetGroup = { accountType: PermissionSetAccountType; sets: PermissionSetChoice[] };
 
 export function permissionSetGroups({ locale, offeredOnly }: { locale: PermissionSetLocale; offeredOnly: boolean }): PermissionSetGroup[] {
-  return SET_ACCOUNT_TYPES.map((accountType) => ({
+  const lists = SET_ACCOUNT_TYPES.map((accountType) => ({
     accountType,
-    sets: (offeredOnly ? offeredPermissionSets(accountType) : listPermissionSets({ accountType })).map((set) => ({
-      id: set.id,
-      name: permissionSetName(set.id, locale),
-    })),
+    sets: offeredOnly ? offeredPermissionSets(accountType) : listPermissionSets({ accountType }),
+  }));
+  const typesByName = new Map<string, Set<PermissionSetAccountType>>();
+  for (const { accountType, sets } of lists) {
+    for (const set of sets) {
+      const name = permissionSetName(set.id, locale);
+      typesByName.set(name, (typesByName.get(name) ?? new Set()).add(accountType));
+    }
+  }
+  return lists.map(({ accountType, sets }) => ({
+    accountType,
+    sets: sets.map((set) => {
+      const name = permissionSetName(set.id, locale);
+      return { id: set.id, name, sharedName: (typesByName.get(name)?.size ?? 0) > 1, legacy: set.source === "official_legacy" };
+    }),
   }));
 }

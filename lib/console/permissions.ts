@@ -21,6 +21,8 @@ export const CONSOLE_ACTIONS = {
   "api_key.create": "admin",
   "api_key.revoke": "admin",
   "staff.manage": "admin",
+  // Everyone's own password is their own business.
+  "staff.change_own_password": "viewer",
 } as const satisfies Record<string, StaffRole>;
 
 export type ConsoleAction = keyof typeof CONSOLE_ACTIONS;

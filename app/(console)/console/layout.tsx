@@ -12,6 +12,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   const items = [
     { href: "/console", label: t("nav.overview") },
     { href: "/console/authorizers", label: t("nav.authorizers") },
+    { href: "/console/authorizers/sync", label: t("nav.sync") },
     { href: "/console/links", label: t("nav.links") },
     { href: "/console/webhooks", label: t("nav.webhooks") },
     { href: "/console/health", label: t("nav.health") },
@@ -30,6 +31,9 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
           <span className="muted" data-testid="staff-identity">
             {staff.email} · {t(`role.${staff.role}`)}
           </span>
+          <Link className="small" href="/console/password" data-testid="change-password-link">
+            {t("changePassword")}
+          </Link>
           <SignOutButton label={t("signOut")} />
         </div>
       </header>

@@ -2,6 +2,7 @@
 import { getFormatter, getTranslations } from "next-intl/server";
 import type { AuthorizerDetail } from "@/lib/console/authorizer-detail";
 import { timeWriter } from "@/lib/console/format";
+import { KindLabel, VerificationLabel } from "../authorizer-labels";
 
 export async function ProfileSection({ authorizer }: { authorizer: AuthorizerDetail }) {
   const t = await getTranslations("console.detail.info");
@@ -20,10 +21,17 @@ export async function ProfileSection({ authorizer }: { authorizer: AuthorizerDet
         <dd>{authorizer.alias || "—"}</dd>
         <dt>{t("signature")}</dt>
         <dd>{authorizer.signature || "—"}</dd>
+        {/* WeChat's numbers as words, the number beside them for anyone comparing with WeChat's answer. */}
         <dt>{t("serviceType")}</dt>
-        <dd>{authorizer.serviceType ?? "—"}</dd>
+        <dd data-testid="detail-service-type">
+          <KindLabel kind={authorizer.kind} />
+          {authorizer.serviceType !== null ? <span className="muted small"> (service_type_info {authorizer.serviceType})</span> : null}
+        </dd>
         <dt>{t("verifyType")}</dt>
-        <dd>{authorizer.verifyType ?? "—"}</dd>
+        <dd data-testid="detail-verify-type">
+          <VerificationLabel verification={authorizer.verification} />
+          {authorizer.verifyType !== null ? <span className="muted small"> (verify_type_info {authorizer.verifyType})</span> : null}
+        </dd>
         {authorizer.miniProgramCategories.length > 0 ? (
           <>
             <dt>{t("categories")}</dt>

@@ -7,6 +7,7 @@ import { timeWriter } from "@/lib/console/format";
 import type { ReauthorizationPlan } from "@/lib/console/links";
 import { permissionSetLocale } from "@/lib/console/permission-set-groups";
 import { permissionSetName } from "@/lib/wechat/permission-sets";
+import { PermissionSetNames } from "../permission-set-names";
 import { ReauthorizationForm } from "../reauthorization-form";
 
 type Props = {
@@ -29,7 +30,7 @@ export async function ReauthorizationSection({ plan, attempts, canOperate, creat
     .sort((a, b) => a.id - b.id)
     .map((s) => ({ ...s, name: permissionSetName(s.id, permissionSetLocale(locale)) }));
   return (
-    <section className="card section">
+    <section className="card section" id="reauthorization">
       <h2>{t("title")}</h2>
       <p className="small muted">{t("explain")}</p>
       {canOperate ? (
@@ -44,8 +45,8 @@ export async function ReauthorizationSection({ plan, attempts, canOperate, creat
             {attempts.map((attempt) => (
               <li key={attempt.id}>
                 <Link href={`/console/links/${attempt.id}`}>{when(attempt.createdAt)}</Link> · {attemptStatus(attempt.status)} ·{" "}
-                <span className="small muted">
-                  {attempt.permissionSetIds.length > 0 ? attempt.permissionSetIds.join("|") : t("allSets")}
+                <span className="small">
+                  <PermissionSetNames ids={attempt.permissionSetIds} locale={permissionSetLocale(locale)} none={t("allSets")} />
                 </span>
               </li>
             ))}

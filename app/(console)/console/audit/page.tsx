@@ -2,6 +2,7 @@
 import { getFormatter, getTranslations } from "next-intl/server";
 import Link from "next/link";
 import { AuditAction } from "@/components/console/audit-action";
+import { AuditDetails } from "@/components/console/audit-details";
 import { DataTable, type Column } from "@/components/console/data-table";
 import { FilterField, FilterForm, FilterSelect } from "@/components/console/filter-form";
 import { Pager } from "@/components/console/pager";
@@ -46,11 +47,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
       header: t("details"),
       className: "small",
       cell: (row) =>
-        row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? (
-          <code className="details-inline">{JSON.stringify(row.details)}</code>
-        ) : (
-          "—"
-        ),
+        row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? <AuditDetails details={row.details} /> : "—",
     },
   ];
   return (

@@ -22,10 +22,11 @@ import {
   type ListQuery,
 } from "@/lib/console/authorizer-list";
 import { timeWriter } from "@/lib/console/format";
-import { permissionSetGroups, permissionSetLocale } from "@/lib/console/permission-set-groups";
+import { offeredPermissionSets, permissionSetGroups, permissionSetLocale } from "@/lib/console/permission-set-groups";
 import { mayRun } from "@/lib/console/permissions";
 import type { SearchParams } from "@/lib/console/query-params";
 import { AUTHORIZER_STATUSES } from "@/lib/console/statuses";
+import { permissionSetName } from "@/lib/wechat/permission-sets";
 
 export const dynamic = "force-dynamic";
 
@@ -35,10 +36,15 @@ async function AuthorizerFilters({ query, locale }: { query: ListQuery; locale: 
   const statusLabel = await getTranslations("console.status");
   const kindLabel = await getTranslations("console.kind");
   const groupLabel = await getTranslations("console.setGroup");
-  // The filter finds accounts holding any known set, legacy ones included.
+  const setFor = await getTranslations("console.setFor");
+  // The filter finds accounts holding any known set, legacy ones included: grouped by account type, a
+  // name both types have says whose this one is (a closed select shows no group), the id as a detail.
   const setGroups = permissionSetGroups({ locale: permissionSetLocale(locale), offeredOnly: false }).map((group) => ({
     label: groupLabel(group.accountType),
-    options: group.sets.map((set) => ({ value: set.id, label: `${set.id} · ${set.name}` })),
+    options: group.sets.map((set) => ({
+      value: set.id,
+      label: `${[set.name, set.sharedName ? setFor(group.accountType) : null, set.legacy ? t("legacySet") : null].filter(Boolean).join(" · ")} (${set.id})`,
+    })),
   }));
   return (
     <FilterForm
@@ -102,6 +108,12 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
     getLocale(),
   ]);
   const when = timeWriter(format, "minute");
+  const missingSets = (row: AuthorizerRow) =>
+    row.status === "authorized" || row.status === "updated"
+      ? offeredPermissionSets(row.accountType)
+          .map((set) => set.id)
+          .filter((id) => !row.permissionSetIds.includes(id))
+      : [];
   const columns: Column<AuthorizerRow>[] = [
     {
       header: t("columns.account"),
@@ -119,21 +131,50 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
         </div>
       ),
     },
-    { header: t("columns.kind"), className: "nowrap", cell: (row) => <KindLabel kind={row.kind} /> },
+    {
+      header: t("columns.kind"),
+      className: "kind-cell",
+      cell: (row) => (
+        <>
+          <KindLabel kind={row.kind} />
+          <div className="small">
+            <VerificationLabel verification={row.verification} />
+          </div>
+        </>
+      ),
+    },
     { header: t("columns.principal"), className: "small principal-cell", cell: (row) => row.principalName ?? "—" },
-    { header: t("columns.verification"), className: "small nowrap", cell: (row) => <VerificationLabel verification={row.verification} /> },
     { header: t("columns.status"), className: "nowrap", cell: (row) => <StatusBadge status={row.status} /> },
     {
       header: t("columns.permissionSets"),
       className: "sets-cell",
-      cell: (row) => (
-        <PermissionSetBadges
-          ids={row.permissionSetIds}
-          locale={permissionSetLocale(locale)}
-          max={4}
-          moreLabel={(count) => t("moreSets", { count })}
-        />
-      ),
+      cell: (row) => {
+        const missing = missingSets(row);
+        return (
+          <>
+            <PermissionSetBadges
+              ids={row.permissionSetIds}
+              locale={permissionSetLocale(locale)}
+              max={4}
+              moreLabel={(count) => t("moreSets", { count })}
+            />
+            {missing.length > 0 ? (
+              // As the account's page counts them: sets WeChat publishes for its type that it has not granted.
+              <div className="small">
+                <Link
+                  href={`/console/authorizers/${row.appid}#reauthorization`}
+                  className="badge warn missing-sets"
+                  data-testid="missing-sets"
+                  data-count={missing.length}
+                  title={missing.map((id) => `${permissionSetName(id, permissionSetLocale(locale))} (${id})`).join("、")}
+                >
+                  {t("missingSets", { count: missing.length })}
+                </Link>
+              </div>
+            ) : null}
+          </>
+        );
+      },
     },
     {
       header: t("columns.merchantRef"),

@@ -5,6 +5,7 @@ import { AutoRefresh } from "@/components/console/auto-refresh";
 import { DataTable, type Column } from "@/components/console/data-table";
 import { LinkForm } from "@/components/console/link-form";
 import { Pager } from "@/components/console/pager";
+import { PermissionSetNames } from "@/components/console/permission-set-names";
 import { requireStaff } from "@/lib/auth/session";
 import { timeWriter } from "@/lib/console/format";
 import { ATTEMPT_FILTERS, listAttempts, type AttemptFilter, type AttemptRow } from "@/lib/console/links";
@@ -47,7 +48,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
       className: "small",
       cell: (row) => (
         <>
-          {row.authType} · {types(String(row.authType))}
+          {types(String(row.authType))} <span className="muted">({row.authType})</span>
         </>
       ),
     },
@@ -60,7 +61,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
     {
       header: t("columns.sets"),
       className: "small",
-      cell: (row) => (row.permissionSetIds.length > 0 ? row.permissionSetIds.join("|") : t("allSets")),
+      cell: (row) => <PermissionSetNames ids={row.permissionSetIds} locale={permissionSetLocale(locale)} none={t("allSets")} />,
     },
     {
       header: t("columns.authorizer"),

@@ -49,7 +49,7 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
       <dl className="facts card section">
         <dt>{t("authType")}</dt>
         <dd>
-          {attempt.authType} · {types(String(attempt.authType))}
+          {types(String(attempt.authType))} <span className="muted small">(auth_type {attempt.authType})</span>
         </dd>
         <dt>{t("bizAppid")}</dt>
         <dd>{attempt.bizAppid ? <code>{attempt.bizAppid}</code> : "—"}</dd>
@@ -64,7 +64,7 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
           </>
         ) : null}
         <dt>{t("sets")}</dt>
-        <dd>
+        <dd data-testid="attempt-sets">
           {attempt.permissionSetIds.length > 0 ? (
             <PermissionSetBadges ids={attempt.permissionSetIds} locale={permissionSetLocale(locale)} />
           ) : (
@@ -97,7 +97,11 @@ export default async function AttemptPage({ params }: { params: Promise<{ id: st
           <>
             <dt>{t("reason")}</dt>
             <dd>
-              {result.reason} {result.errcode !== undefined ? <code>{result.errcode}</code> : null}
+              {t.has(`reasons.${result.reason}`) ? t(`reasons.${result.reason}`) : result.reason}{" "}
+              <span className="muted small">
+                ({result.reason}
+                {result.errcode !== undefined ? `, errcode ${result.errcode}` : ""})
+              </span>
             </dd>
           </>
         ) : null}
