@@ -40,6 +40,7 @@ const LANGUAGES = [
 
 const STYLE = `*{box-sizing:border-box}
 body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Segoe UI",Roboto,sans-serif;color:#1f2329;background:#f6f7f9;line-height:1.6;-webkit-text-size-adjust:100%}
+html:lang(en) body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
 .top{display:flex;align-items:center;justify-content:space-between;gap:8px 12px;flex-wrap:wrap;padding:10px 16px;background:#fff;border-bottom:1px solid #e4e6eb}
 .brand{font-weight:600;font-size:15px}
 .lang{font-size:14px;color:#646a73;display:inline-flex;gap:6px;align-items:center}
