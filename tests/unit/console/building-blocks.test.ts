@@ -66,6 +66,22 @@ describe("permission-set groups", () => {
     expect(offeredPermissionSets("promoter")).toEqual([]);
   });
 
+  it("mark a name both account types have (开放平台账号管理 is 24 and 25) and the legacy sets", () => {
+    const [official, mini] = permissionSetGroups({ locale: "zh-CN", offeredOnly: false });
+    const shared = (group: typeof official) => group!.sets.filter((s) => s.sharedName).map((s) => s.id);
+    expect(shared(official)).toEqual(expect.arrayContaining([24, 66]));
+    expect(shared(mini)).toEqual(expect.arrayContaining([25, 67]));
+    expect(official!.sets.find((s) => s.id === 1)).toMatchObject({ sharedName: false, legacy: false });
+    for (const group of [official!, mini!]) {
+      for (const set of group.sets) {
+        expect(set.legacy).toBe(listPermissionSets({ accountType: group.accountType }).find((s) => s.id === set.id)!.source === "official_legacy");
+      }
+    }
+    // In English the two are named apart already.
+    const [enOfficial] = permissionSetGroups({ locale: "en", offeredOnly: false });
+    expect(enOfficial!.sets.find((s) => s.id === 24)!.sharedName).toBe(false);
+  });
+
   it("name sets in English only for the English console", () => {
     expect([permissionSetLocale("en"), permissionSetLocale("zh-CN")]).toEqual(["en", "zh-CN"]);
   });
