@@ -2,6 +2,9 @@
 import { isDatabaseUnavailable } from "./db/errors";
 import { logger } from "./logger";
 
+/** What a read (a GET answered from its headers alone) needs of a request: the lean ingress builds no Request for it. */
+export type RequestHeaders = Pick<Request, "headers">;
+
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`request body larger than ${limit} bytes`);

@@ -4,7 +4,7 @@
 // in front of Next.js, so a push or a token read never pays the framework's per-request cost.
 // `afterwards` is work to run once the answer has gone (Next.js's after(), or the ingress's own).
 import { MAX_PUSH_BYTES, processStoredPush, receiveComponentPush } from "../authorization/pushes";
-import { BodyTooLargeError, guardDatabase, readBodyCapped, textResponse } from "../http";
+import { BodyTooLargeError, guardDatabase, readBodyCapped, textResponse, type RequestHeaders } from "../http";
 import { logger } from "../logger";
 import { MAX_MESSAGE_BYTES, receiveAuthorizerMessage, refuseMessageGet } from "../messages/receive";
 import { serveAuthorizerToken, serveComponentToken } from "../token-centre/reads";
@@ -52,33 +52,34 @@ export async function acceptAuthorizerMessage(request: Request, appid: string): 
 
 const answered = async (response: Promise<Response> | Response): Promise<IngressOutcome> => ({ response: await response });
 
-type Route = {
-  method: "GET" | "POST";
+/** A POST: read (up to maxBody) and handed over as a web Request. */
+type BodyRoute = {
+  kind: "body";
+  method: "POST";
   path: RegExp;
   /** The largest body the route reads; the ingress stops reading one byte past it. */
   maxBody: number;
   handle: (request: Request, param: string) => Promise<IngressOutcome>;
 };
+/** A GET answered from the request's headers alone. */
+type ReadRoute = { kind: "read"; method: "GET"; path: RegExp; handle: (request: RequestHeaders, param: string) => Promise<IngressOutcome> };
 
-const ROUTES: readonly Route[] = [
-  { method: "POST", path: /^\/api\/wechat\/component\/events$/, maxBody: MAX_PUSH_BYTES, handle: acceptComponentPush },
+const ROUTES: readonly (BodyRoute | ReadRoute)[] = [
+  { kind: "body", method: "POST", path: /^\/api\/wechat\/component\/events$/, maxBody: MAX_PUSH_BYTES, handle: acceptComponentPush },
+  { kind: "body", method: "POST", path: /^\/api\/wechat\/messages\/([^/]+)$/, maxBody: MAX_MESSAGE_BYTES, handle: acceptAuthorizerMessage },
+  { kind: "read", method: "GET", path: /^\/api\/wechat\/messages\/([^/]+)$/, handle: () => answered(refuseMessageGet()) },
+  { kind: "read", method: "GET", path: /^\/api\/v1\/component\/token$/, handle: (request) => answered(serveComponentToken(request)) },
   {
-    method: "POST",
-    path: /^\/api\/wechat\/messages\/([^/]+)$/,
-    maxBody: MAX_MESSAGE_BYTES,
-    handle: acceptAuthorizerMessage,
-  },
-  { method: "GET", path: /^\/api\/wechat\/messages\/([^/]+)$/, maxBody: 0, handle: () => answered(refuseMessageGet()) },
-  { method: "GET", path: /^\/api\/v1\/component\/token$/, maxBody: 0, handle: (request) => answered(serveComponentToken(request)) },
-  {
+    kind: "read",
     method: "GET",
     path: /^\/api\/v1\/authorizers\/([^/]+)\/token$/,
-    maxBody: 0,
     handle: (request, appid) => answered(serveAuthorizerToken(request, appid)),
   },
 ];
 
-export type MatchedRoute = { maxBody: number; handle: (request: Request) => Promise<IngressOutcome> };
+export type MatchedRoute =
+  | { kind: "body"; maxBody: number; handle: (request: Request) => Promise<IngressOutcome> }
+  | { kind: "read"; handle: (request: RequestHeaders) => Promise<IngressOutcome> };
 
 /**
  * The hot path a request is for, or undefined (everything else, other methods and paths Next.js
@@ -96,7 +97,8 @@ export function matchIngressRoute(method: string | undefined, pathname: string):
     } catch {
       return undefined;
     }
-    return { maxBody: route.maxBody, handle: (request) => route.handle(request, param) };
+    if (route.kind === "read") return { kind: "read", handle: (request) => route.handle(request, param) };
+    return { kind: "body", maxBody: route.maxBody, handle: (request) => route.handle(request, param) };
   }
   return undefined;
 }

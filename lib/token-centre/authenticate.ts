@@ -2,6 +2,7 @@
 // Every failure is the same 401 shape; the message says what to fix without saying more than that.
 // What the key may do is its scope: a request outside it is a 403, and in the audit log.
 import { ApiError } from "./errors";
+import type { RequestHeaders } from "../http";
 import { recordAudit } from "../audit";
 import { getClientAddress } from "../client-address";
 import { logger } from "../logger";
@@ -21,7 +22,7 @@ export function readPresentedKey(headers: Headers): string | null {
 }
 
 /** The calling key, or an ApiError (401) saying what is wrong with the request's credentials. */
-export async function authenticateRequest(request: Request): Promise<AuthenticatedKey> {
+export async function authenticateRequest(request: RequestHeaders): Promise<AuthenticatedKey> {
   const presented = readPresentedKey(request.headers);
   if (presented === null) {
     throw unauthorized(
@@ -48,7 +49,7 @@ export async function requireScope({
   operation,
   access,
 }: {
-  request: Request;
+  request: RequestHeaders;
   key: AuthenticatedKey;
   operation: string;
   access: TokenCentreAccess;

@@ -1,5 +1,5 @@
 // The token centre's two hot reads, GET /api/v1/component/token and GET /api/v1/authorizers/{appid}/token:
-// a web Request in, a Response out, so the Next.js route handlers and the lean node:http ingress
+// a request's headers in, a Response out, so the Next.js route handlers and the lean node:http ingress
 // call the same functions. After the API key check (from memory too), the token is served from
 // this process's memory while it can be proven fresh (memory.ts); otherwise it is read, or
 // refreshed, through lib/credentials as before, and kept for the next request. The answer's JSON
@@ -8,6 +8,7 @@ import { getAuthorizerAccessToken } from "../credentials/authorizer-token";
 import { getComponentAccessToken } from "../credentials/component-token";
 import { isDue, isUsable } from "../credentials/refresh-policy";
 import { getEnv } from "../env";
+import type { RequestHeaders } from "../http";
 import { startIngressTimer } from "../metrics";
 import { requireScope } from "./authenticate";
 import { recordIssuance } from "./issuance";
@@ -33,7 +34,7 @@ async function servedToken(entry: string, load: () => Promise<ServedToken>): Pro
 }
 
 /** GET /api/v1/component/token */
-export function serveComponentToken(request: Request): Promise<Response> {
+export function serveComponentToken(request: RequestHeaders): Promise<Response> {
   const timed = startIngressTimer("component_token");
   return serveWithApiKey({
     request,
@@ -57,7 +58,7 @@ export function serveComponentToken(request: Request): Promise<Response> {
 }
 
 /** GET /api/v1/authorizers/{appid}/token */
-export function serveAuthorizerToken(request: Request, appidInPath: string): Promise<Response> {
+export function serveAuthorizerToken(request: RequestHeaders, appidInPath: string): Promise<Response> {
   const timed = startIngressTimer("authorizer_token");
   return serveWithApiKey({
     request,

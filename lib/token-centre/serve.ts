@@ -2,7 +2,7 @@
 // whatever it throws into the JSON error of lib/token-centre/errors.ts.
 import type { z } from "zod";
 import { ApiError, describeZodIssues, toErrorResponse } from "./errors";
-import { BodyTooLargeError, readBodyCapped } from "../http";
+import { BodyTooLargeError, readBodyCapped, type RequestHeaders } from "../http";
 import { authenticateRequest } from "./authenticate";
 import type { AuthenticatedKey } from "./api-keys";
 
@@ -13,7 +13,7 @@ export async function serveWithApiKey({
   request,
   handle,
 }: {
-  request: Request;
+  request: RequestHeaders;
   handle: (args: { key: AuthenticatedKey }) => Promise<Response>;
 }): Promise<Response> {
   try {
