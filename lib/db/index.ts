@@ -18,10 +18,19 @@ export type SqlSession = {
   exec(script: string): Promise<void>;
 };
 
+/** Anything that runs raw SQL: the Prisma client, a transaction of it, or the pool itself (Database.sql). */
+export type Sql = { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> };
+
 export type Database = {
   /** Where it connects: for a session of its own outside the pool (LISTEN, lib/token-centre/memory.ts). */
   url: string;
   prisma: PrismaClient;
+  /**
+   * One statement straight on the pool, without Prisma's runtime: for the hot paths' single
+   * statements (a message and its outbox rows, the relay's claims and results). Rows come as
+   * node-postgres gives them (timestamptz as Date, jsonb parsed); select what Prisma would map.
+   */
+  sql: Sql;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
@@ -47,6 +56,9 @@ function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarge
   return {
     url,
     prisma,
+    sql: {
+      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T,
+    },
     async withSession(fn) {
       const client = await connect();
       try {
@@ -100,6 +112,9 @@ export function getDatabase(): Database {
 
 /** Shorthand for the Prisma client of the process-wide database. */
 export const db = (): PrismaClient => getDatabase().prisma;
+
+/** Shorthand for the process-wide database's pool, for one raw statement (Database.sql). */
+export const sql = (): Sql => getDatabase().sql;
 
 /** Makes `database` the process-wide one (tests, and scripts that open a specific target). */
 export function installDatabase(database: Database): void {

@@ -5,7 +5,7 @@
 // within WEBHOOK_REPLY_TIMEOUT_MS, and what it answers becomes the passive reply to the user; anything
 // else (timeout, failure, no reply) leaves the delivery to the worker and WeChat gets `success`.
 import { createHash } from "node:crypto";
-import { db } from "../db";
+import { db, sql } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { buildPassiveReply, type AuthorizerMessage } from "../wechat/authorizer-message";
@@ -89,7 +89,8 @@ export async function storeMessage({
   now: Date;
 }): Promise<RecordedEvent> {
   const componentAppid = getEnv().component.appid;
-  return recordEvent(db(), {
+  // On the pool directly: one statement, the message's only round trip before it is acknowledged.
+  return recordEvent(sql(), {
     type: "message.received",
     data: messageEventData({ componentAppid, authorizerAppid, merchantRef: null, message, xml }),
     merchantRefOfAuthorizer: true,

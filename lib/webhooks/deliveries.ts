@@ -6,12 +6,12 @@
 // every delivery failed for longer than WEBHOOK_DISABLE_AFTER_HOURS is disabled, with the reason.
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit";
-import { db } from "../db";
+import { db, sql, type Sql } from "../db";
 import { getEnv } from "../env";
 import type { Prisma } from "../generated/prisma/client";
 import { logger } from "../logger";
 import { TEST_EVENT_TYPE, type WebhookBody } from "./event-types";
-import { DELIVERY_CHANNEL, newEventId, type Sql } from "./outbox";
+import { DELIVERY_CHANNEL, newEventId } from "./outbox";
 import { nextAttemptAt } from "./schedule";
 import { RESPONSE_EXCERPT_CHARS, openSecret, postWebhook, type PostOutcome } from "./send";
 
@@ -84,7 +84,7 @@ export function claimDue({
   now?: Date;
   timeoutMs?: number;
 }) {
-  return db().$queryRawUnsafe<ClaimedDelivery[]>(
+  return sql().$queryRawUnsafe<ClaimedDelivery[]>(
     CLAIM_DUE,
     now,
     new Date(now.getTime() + leaseMs(timeoutMs)),
@@ -192,23 +192,56 @@ const lastAttempt = (posted: PostOutcome, at: Date) => ({
 /** The endpoint's last success is written at most this often: a busy endpoint's row is not a hot spot. */
 const SUCCESS_STAMP_MS = 1_000;
 
+/** Many successes in one statement: the deliveries, then each endpoint's last success (the latest of them). */
+const RECORD_SUCCESSES = `
+WITH x AS (
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::varchar[]) AS x(id, at, status, latency_ms, response)
+), delivered AS (
+  UPDATE webhook_deliveries d SET status = 'delivered', attempts = d.attempts + 1, delivered_at = x.at, lease_until = NULL,
+         next_attempt_at = NULL, last_attempt_at = x.at, last_status_code = x.status, last_latency_ms = x.latency_ms,
+         last_response = x.response, last_error = NULL
+  FROM x WHERE d.id = x.id
+  RETURNING d.endpoint_id, x.at
+), latest AS (
+  SELECT endpoint_id, max(at) AS at FROM delivered GROUP BY endpoint_id
+)
+UPDATE webhook_endpoints e SET last_success_at = latest.at, failing_since = NULL
+FROM latest
+WHERE e.id = latest.endpoint_id
+  AND (e.failing_since IS NOT NULL OR e.last_success_at IS NULL OR e.last_success_at < latest.at - $6 * interval '1 millisecond')`;
+
+type Success = { delivery: ClaimedDelivery; posted: PostOutcome; at: Date; done: { resolve(): void; reject(error: unknown): void } };
+
+/**
+ * Successes recorded together: those that complete in the same turn of the event loop (the relay's
+ * answers arrive in bursts) share one statement, written before the turn after. Each caller still
+ * waits for its own row to be written.
+ */
+let successes: Success[] = [];
+function flushSuccesses(): void {
+  const batch = successes;
+  successes = [];
+  sql()
+    .$queryRawUnsafe(
+      RECORD_SUCCESSES,
+      batch.map((s) => s.delivery.id),
+      batch.map((s) => s.at),
+      batch.map((s) => s.posted.status),
+      batch.map((s) => s.posted.latencyMs),
+      batch.map((s) => excerpt(s.posted.body)),
+      SUCCESS_STAMP_MS,
+    )
+    .then(
+      () => batch.forEach((s) => s.done.resolve()),
+      (error: unknown) => batch.forEach((s) => s.done.reject(error)),
+    );
+}
+
 async function recordSuccess(delivery: ClaimedDelivery, posted: PostOutcome, at: Date): Promise<void> {
-  await db().$executeRawUnsafe(
-    `WITH delivered AS (
-       UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $2, lease_until = NULL,
-              next_attempt_at = NULL, last_attempt_at = $2, last_status_code = $3, last_latency_ms = $4, last_response = $5,
-              last_error = NULL
-       WHERE id = $1::uuid RETURNING endpoint_id)
-     UPDATE webhook_endpoints SET last_success_at = $2, failing_since = NULL
-     WHERE id = (SELECT endpoint_id FROM delivered)
-       AND (failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < $2::timestamptz - $6 * interval '1 millisecond')`,
-    delivery.id,
-    at,
-    posted.status,
-    posted.latencyMs,
-    excerpt(posted.body),
-    SUCCESS_STAMP_MS,
-  );
+  await new Promise<void>((resolve, reject) => {
+    if (successes.length === 0) setImmediate(flushSuccesses);
+    successes.push({ delivery, posted, at, done: { resolve, reject } });
+  });
   if (delivery.failingSince !== null) await releaseBacklog(delivery.endpointId, at);
 }
 

@@ -4,11 +4,10 @@
 // message.received by the endpoints' routes, reads the account's merchant_ref when asked, and wakes
 // the relays with a NOTIFY that PostgreSQL sends only if the transaction commits.
 import { randomBytes } from "node:crypto";
+import type { Sql } from "../db";
 import { getEnv } from "../env";
 import type { EventData, EventType, MessageKind, WebhookBody } from "./event-types";
 
-/** Anything that runs raw SQL: the Prisma client or a transaction of it. */
-export type Sql = { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> };
 
 /** The channel the relays LISTEN on. */
 export const DELIVERY_CHANNEL = "webhook_deliveries";
