@@ -13,6 +13,9 @@ const nextConfig: NextConfig = {
   // npm test type-checks the whole project (tsc --noEmit) once; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
   typedRoutes: false,
+  // The server bundle keeps its names: logged stack traces and CPU profiles (bench/cpu-profile.ts)
+  // name the portal's own functions. The browser's bundles are still minified.
+  experimental: { serverMinification: false },
   // Pages get their CSP (with a nonce) and HSTS from proxy.ts; these go on every answer.
   async headers() {
     return [

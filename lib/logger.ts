@@ -39,10 +39,15 @@ export const scrubUrl = (text: string) => text.replace(QUERY_SECRET, "$1[Redacte
 
 const root = globalThis as unknown as { __portalLogger?: pino.Logger };
 
-export const logger: pino.Logger = (root.__portalLogger ??= pino({
-  level: process.env.LOG_LEVEL ?? "info",
-  base: { app: "component-portal" },
-  redact: { paths: redactPaths, censor: "[Redacted]" },
-  formatters: { level: (label) => ({ level: label }) },
-  timestamp: pino.stdTimeFunctions.isoTime,
-}));
+// Written asynchronously: a request never waits for stdout (a slow log collector, a full pipe). pino
+// flushes what is buffered when the process exits, process.exit() included.
+export const logger: pino.Logger = (root.__portalLogger ??= pino(
+  {
+    level: process.env.LOG_LEVEL ?? "info",
+    base: { app: "component-portal" },
+    redact: { paths: redactPaths, censor: "[Redacted]" },
+    formatters: { level: (label) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  },
+  pino.destination({ dest: 1, sync: false }),
+));
