@@ -7,6 +7,7 @@
 // runs); the figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding
 // lag (from sent to received) and the portal's CPU time per accepted request.
 //   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32]
+//   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts)
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -110,6 +111,19 @@ async function startFloor(databaseUrl: string) {
   };
 }
 
+/** Transactions committed in a database so far (PostgreSQL's statistics, flushed within a second). */
+async function commitsOf(url: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()");
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
 type LoadResult = {
   perSecond: number;
   p50: number;
@@ -146,11 +160,16 @@ const portals = await startPortals({
   ports: [3530],
   databaseUrl: portalDb.url,
   wechatBase: "http://127.0.0.1:9",
-  env: { JOBS_ENABLED: "true", WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "error" },
+  env: {
+    JOBS_ENABLED: "true",
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    LOG_LEVEL: "error",
+  },
 });
 try {
   const floorResult = await generate(floor.url, 1);
   const cpuBefore = await cpuMsOfTree(portals.pids[0]!);
+  const commitsBefore = await commitsOf(portalDb.url);
   const portalResult = await generate(portals.urls[0]!, 2);
   const cpuMs = (await cpuMsOfTree(portals.pids[0]!)) - cpuBefore;
   // Every text message acknowledged must arrive.
@@ -169,10 +188,13 @@ try {
     `forwarding lag (sent → received): p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, ${lost} of ${expected.length} text messages not delivered`,
   );
   console.log(
-    `portal CPU: ${((cpuMs / accepted) * 1000).toFixed(0)} µs per accepted request (${(cpuMs / 1000).toFixed(1)} s for ${accepted}, relay included)\n`,
+    `portal CPU: ${((cpuMs / accepted) * 1000).toFixed(0)} µs per accepted request (${(cpuMs / 1000).toFixed(1)} s for ${accepted}, relay included)`,
   );
+  // Once the deliveries are in (lags above): every transaction the portal committed for the run, relay and retries included.
+  const commits = (await commitsOf(portalDb.url)) - commitsBefore;
+  console.log(`portal database: ${(commits / accepted).toFixed(2)} transactions per accepted request (${commits} for ${accepted}, relay included)\n`);
 } finally {
-  portals.stop();
+  await portals.stop();
   receiver.close();
   await floor.close();
   await new Promise((r) => setTimeout(r, 1000));

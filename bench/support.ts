@@ -36,11 +36,13 @@ export async function startPortals({
   wechatBase: string;
   /** Settings on top of the defaults (JOBS_ENABLED=true to deliver webhooks, say). */
   env?: Record<string, string>;
-}): Promise<{ urls: string[]; pids: number[]; stop(): void }> {
+}): Promise<{ urls: string[]; pids: number[]; stop(): Promise<void> }> {
   buildPortal();
   const children: ChildProcess[] = ports.map((port) =>
     startPortal({
       port,
+      // BENCH_CPU_PROFILE=<dir>: each portal writes a .cpuprofile there when it stops (bench/cpu-profile.ts).
+      nodeArgs: process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
       env: {
         DATABASE_URL: databaseUrl,
         PUBLIC_BASE_URL: `http://localhost:${port}`,
@@ -72,5 +74,17 @@ export async function startPortals({
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  return { urls, pids: children.map((c) => c.pid!), stop: () => children.forEach((c) => c.kill("SIGTERM")) };
+  /** SIGTERM, then resolves once every portal has exited (and written what it writes on exit, a CPU profile say). */
+  const stop = () =>
+    Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+          }),
+      ),
+    ).then(() => undefined);
+  return { urls, pids: children.map((c) => c.pid!), stop };
 }

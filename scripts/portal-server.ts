@@ -24,12 +24,15 @@ export function startPortal({
   port,
   host = "127.0.0.1",
   env,
+  nodeArgs = [],
 }: {
   port: number;
   host?: string;
   env: Record<string, string | undefined>;
+  /** Options for node itself (--cpu-prof, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
 }): ChildProcess {
-  const child = spawn(process.execPath, portalServerArgs({ port, host }), {
+  const child = spawn(process.execPath, [...nodeArgs, ...portalServerArgs({ port, host })], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
   });
