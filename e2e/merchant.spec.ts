@@ -356,7 +356,13 @@ test.describe("merchant authorization pages", () => {
 
     // Keyboard: language, WeChat's PC page, stop, the phone link, copy; each visibly focused.
     await page.locator("body").click({ position: { x: 1, y: 1 } });
-    const order = ["select", '[data-testid="open-pc"]', '[data-testid="cancel"]', '[data-testid="copy-value"]', '[data-testid="copy-link"]'];
+    const order = [
+      "select",
+      '[data-testid="open-pc"]',
+      '[data-testid="cancel"]',
+      '[data-testid="copy-value"]',
+      '[data-testid="copy-link"]',
+    ];
     await page.keyboard.press("Tab");
     for (const [index, selector] of order.entries()) {
       if (index > 0) await page.keyboard.press("Tab");
