@@ -107,6 +107,10 @@ export function AttemptLive({
               {cancelling ? t("cancelling") : t("cancel")}
             </button>
           </div>
+          {/* WeChat reports a cancel on its page to no one: only the phone page, if the admin comes back to it, can. */}
+          <p className={styles.hint} data-testid="cancel-hint">
+            {t("cancelHint")}
+          </p>
           <div className={styles.phoneLink}>
             <p>{t("phoneLink")}</p>
             <CopyLink value={attempt.phoneUrl} variant="secondary" />
