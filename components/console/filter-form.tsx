@@ -71,7 +71,8 @@ export function FilterSelect({
     ));
   return (
     <FilterField label={label}>
-      <select name={name} defaultValue={value ?? ""}>
+      {/* Named by the label's words alone (wrapped, its name would take in the options' text too). */}
+      <select name={name} defaultValue={value ?? ""} aria-label={label}>
         {anyLabel !== undefined ? <option value="">{anyLabel}</option> : null}
         {choices(options)}
         {groups.map((group) => (

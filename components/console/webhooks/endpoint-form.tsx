@@ -9,6 +9,7 @@ import type { EventType } from "@/lib/webhooks/event-types";
 import { ActionFeedback } from "../action-feedback";
 import { useConsoleAction } from "../use-console-action";
 import { RouteEditor, useRouteDrafts, type RouteValue } from "./route-editor";
+import { eventMessageKey } from "./event-names";
 import { SecretOnce } from "./secret-once";
 
 type Props = {
@@ -75,7 +76,7 @@ export function EndpointForm({ eventTypes, createEndpoint }: Props) {
                 onChange={(e) => toggle(type, e.target.checked)}
               />
               <span>
-                <code>{type}</code> <span className="muted small">{events(type)}</span>
+                {events(eventMessageKey(type))} <code className="muted small">{type}</code>
               </span>
             </label>
           ))}

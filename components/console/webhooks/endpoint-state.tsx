@@ -3,6 +3,7 @@
 import { getFormatter, getTranslations } from "next-intl/server";
 import { timeWriter } from "@/lib/console/format";
 import type { EndpointState } from "@/lib/console/webhooks";
+import { eventMessageKey } from "./event-names";
 
 export async function EndpointStateBadge({ state }: { state: EndpointState }) {
   const t = await getTranslations("webhooks.state");
@@ -33,13 +34,14 @@ export async function EndpointStateBadge({ state }: { state: EndpointState }) {
   );
 }
 
-/** The event types an endpoint receives. */
-export function EventBadges({ events }: { events: readonly string[] }) {
+/** The event types an endpoint receives, by name (the type itself as the badge's title). */
+export async function EventBadges({ events }: { events: readonly string[] }) {
+  const names = await getTranslations("webhooks.events");
   return (
     <span className="badges">
       {events.map((type) => (
-        <span key={type} className="badge set">
-          {type}
+        <span key={type} className="badge set" title={type} data-event-type={type}>
+          {names.has(eventMessageKey(type)) ? names(eventMessageKey(type)) : type}
         </span>
       ))}
     </span>

@@ -182,7 +182,7 @@ export default async function AuthorizersPage({ searchParams }: { searchParams: 
       cell: (row) => (row.merchantRef ? <code data-testid="authorizer-merchant-ref">{row.merchantRef}</code> : "—"),
     },
     { header: t("columns.token"), cell: (row) => <TokenHealthCell token={row.token} now={now} /> },
-    { header: t("columns.authorizedAt"), className: "small nowrap", cell: (row) => when(row.authorizedAt) },
+    { header: t("columns.authorizedAt"), className: "small date-cell", cell: (row) => when(row.authorizedAt) },
   ];
   const filtered = isFiltered(query);
   return (
