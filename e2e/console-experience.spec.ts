@@ -103,6 +103,13 @@ test.describe("console experience (issue 13, 6–11)", () => {
     await expect(page.getByTestId("detail-verify-type")).toContainText(/verify_type_info -?\d/);
     await expect(page.getByTestId("detail-verify-type")).not.toHaveText(/^\s*\(?verify_type_info/);
 
+    // An option WeChat will not read (customer service needs set 6, which the account lacks): what 61007 means, the code beside it.
+    const options = page.getByTestId("authorizer-options");
+    await options.getByRole("button").first().click();
+    await expect(options.getByTestId("option-unavailable")).toHaveText(
+      "无法读取：该接口未授权给第三方平台：账号未授予所需权限集。请商家重新授权并勾选该权限集，同时检查平台的权限集配置。（错误码 61007）",
+    );
+
     // An update's details: the sets added and removed by name, not a JSON list of ids.
     await sandboxPost("/sandbox/api/set-permission-sets", { appid: official.appid, ids: [1, 2, 11] });
     const updated = page.getByTestId("timeline").locator("li", { has: page.locator('[data-action="authorizer.authorization_updated"]') });
