@@ -96,8 +96,8 @@ describe("action errors, mapped in one place", () => {
 describe("console roles", () => {
   const actions = Object.keys(CONSOLE_ACTIONS) as ConsoleAction[];
 
-  it("lets a viewer run only reads", () => {
-    expect(actions.filter((a) => mayRun("viewer", a))).toEqual(["authorizer.read_options"]);
+  it("lets a viewer run only reads, and change their own password", () => {
+    expect(actions.filter((a) => mayRun("viewer", a))).toEqual(["authorizer.read_options", "staff.change_own_password"]);
   });
 
   it("keeps API keys, staff and webhook endpoints (they hold signing secrets) for admins", () => {
