@@ -2,8 +2,11 @@
 // minute by default), each acknowledged by the portal's production build and then delivered by its
 // relay as a signed message.received webhook to a receiver. Lag is from the message leaving "WeChat"
 // (the load generator) to its arrival at the receiver (a webhook may arrive before WeChat has read
-// the portal's answer). Prints the figures; asserts nothing.
+// the portal's answer). Also samples the portal's resident memory every 10 s (from after the warm-up),
+// so a long run is the soak: `bench/forwarding.ts 300 600` is 10 minutes at 300 messages a second.
+// Prints the figures; asserts nothing.
 //   npx tsx --import ./scripts/server-only.mjs bench/forwarding.ts [perSecond=200] [seconds=60]
+import { readFileSync } from "node:fs";
 import { openDatabase, installDatabase } from "../lib/db";
 import { MessageCrypto } from "../lib/wechat/crypto";
 import { buildXml } from "../lib/wechat/xml";
@@ -20,6 +23,9 @@ const crypto = new MessageCrypto({
   encodingAesKey: DEMO_COMPONENT.encodingAesKey,
   appid: DEMO_COMPONENT.appid,
 });
+/** Resident memory of a process, in MiB (Linux /proc). */
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
 const appidOf = (n: number) => `wx${(0xbe00000000000000n + BigInt(n)).toString(16)}`;
 
 function makeMessage(i: number) {
@@ -67,6 +73,8 @@ try {
     const m = makeMessage(total + i);
     await fetch(base + m.url, { method: "POST", body: m.body }).then((r) => r.text());
   }
+  const rss = [rssMiB(portals.pids[0]!)];
+  const sampler = setInterval(() => rss.push(rssMiB(portals.pids[0]!)), 10_000);
   const sentAt = new Map<string, number>();
   const acked = new Set<string>();
   const ackLatencies: number[] = [];
@@ -95,6 +103,8 @@ try {
     );
   }
   await Promise.all(sends);
+  clearInterval(sampler);
+  rss.push(rssMiB(portals.pids[0]!));
   const sentFor = (performance.now() - started) / 1000;
   // Everything acknowledged must arrive.
   const { lags, lost } = await receiver.lags([...acked], (id) => sentAt.get(id)!);
@@ -107,10 +117,14 @@ try {
   );
   console.log(`ack latency   p50 ${percentile(ackLatencies, 50).toFixed(1)} ms   p99 ${percentile(ackLatencies, 99).toFixed(1)} ms`);
   console.log(
-    `forwarding lag p50 ${percentile(lags, 50).toFixed(0)} ms   p99 ${percentile(lags, 99).toFixed(0)} ms   max ${(lags.at(-1) ?? NaN).toFixed(0)} ms\n`,
+    `forwarding lag p50 ${percentile(lags, 50).toFixed(0)} ms   p99 ${percentile(lags, 99).toFixed(0)} ms   max ${(lags.at(-1) ?? NaN).toFixed(0)} ms`,
+  );
+  const [first, last] = [rss[0]!, rss.at(-1)!];
+  console.log(
+    `portal RSS: ${first.toFixed(0)} MiB after the warm-up, ${last.toFixed(0)} MiB at the end (${(((last - first) / first) * 100).toFixed(1)}%), max ${Math.max(...rss).toFixed(0)} MiB over ${rss.length} samples\n`,
   );
 } finally {
-  portals.stop();
+  await portals.stop();
   receiver.close();
   await database.close();
   await new Promise((r) => setTimeout(r, 1000));

@@ -117,7 +117,9 @@ async function commitsOf(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()");
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()",
+    );
     return Number(rows[0]!.n);
   } finally {
     await client.end();
@@ -192,7 +194,9 @@ try {
   );
   // Once the deliveries are in (lags above): every transaction the portal committed for the run, relay and retries included.
   const commits = (await commitsOf(portalDb.url)) - commitsBefore;
-  console.log(`portal database: ${(commits / accepted).toFixed(2)} transactions per accepted request (${commits} for ${accepted}, relay included)\n`);
+  console.log(
+    `portal database: ${(commits / accepted).toFixed(2)} transactions per accepted request (${commits} for ${accepted}, relay included)\n`,
+  );
 } finally {
   await portals.stop();
   receiver.close();

@@ -54,7 +54,10 @@ async function commitsOf(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return Number((await client.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]!.n);
+    return Number(
+      (await client.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]!
+        .n,
+    );
   } finally {
     await client.end();
   }
@@ -72,7 +75,11 @@ const sandbox = await startSandbox({
 const portals = await startPortals({ ports: [port], databaseUrl: database.url, wechatBase: sandbox.url });
 try {
   installDatabase(openDatabase({ url: database.url }));
-  const { key } = await createApiKey({ name: "bench", scope: { component: true, authorizers: [], readOnly: true }, actor: { actorType: "system" } });
+  const { key } = await createApiKey({
+    name: "bench",
+    scope: { component: true, authorizers: [], readOnly: true },
+    actor: { actorType: "system" },
+  });
   await sandbox.pushTicket();
   const url = `${portals.urls[0]}/api/v1/component/token`;
   const first = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -92,8 +99,12 @@ try {
   console.log(`\nToken centre: ${total} GET /api/v1/component/token, cached token, ${concurrency} in flight, PostgreSQL`);
   console.log(row("floor (node:http, key check)", floorResult));
   console.log(row("portal (npm start)", portalResult));
-  console.log(`ratio portal/floor: throughput ${(portalResult.perSecond / floorResult.perSecond).toFixed(2)}x, p99 ${(portalResult.p99 / floorResult.p99).toFixed(2)}x`);
-  console.log(`portal CPU: ${((cpuMs / total) * 1000).toFixed(0)} µs per request; database: ${commits} transactions for ${total} requests (usage counters included)\n`);
+  console.log(
+    `ratio portal/floor: throughput ${(portalResult.perSecond / floorResult.perSecond).toFixed(2)}x, p99 ${(portalResult.p99 / floorResult.p99).toFixed(2)}x`,
+  );
+  console.log(
+    `portal CPU: ${((cpuMs / total) * 1000).toFixed(0)} µs per request; database: ${commits} transactions for ${total} requests (usage counters included)\n`,
+  );
 } finally {
   await portals.stop();
   await sandbox.close();

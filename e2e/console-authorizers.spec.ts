@@ -180,6 +180,12 @@ test.describe("console: authorized accounts", () => {
     await expect(page.getByTestId("health-status")).toBeVisible();
     await expect(page.getByTestId("chart-pushes").locator("svg rect").first()).toBeVisible();
     await expect(page.getByTestId("recent-pushes")).toContainText("unauthorized");
+    // This instance's counters, the ones /api/metrics exports: the pushes it took, the calls it made.
+    const counters = page.getByTestId("instance-counters");
+    await expect(counters.getByTestId("instance-receipts")).toContainText("授权事件接收 URL");
+    await expect(counters.getByTestId("instance-receipts")).toContainText("已接收");
+    await expect(counters.getByTestId("instance-calls")).toContainText("/cgi-bin/component/api_component_token");
+    await expect(counters.getByTestId("chart-refreshes").locator("svg rect").first()).toBeVisible();
     await expectNoSidewaysScroll(page);
     await page.screenshot({ path: testInfo.outputPath("health.png"), fullPage: true });
 

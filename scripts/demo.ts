@@ -6,10 +6,11 @@ import { getEnvOrExit } from "../lib/env";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { startSandbox } from "../sandbox/server";
 import { startDatabase } from "./database";
-import { buildPortal, startPortal } from "./portal-server";
+import { buildPortal, demoListenHost, startPortal } from "./portal-server";
 
-const PORTAL_PORT = Number(process.env.PORT ?? 3000);
-const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 3100);
+const PORTAL_PORT = Number(process.env.PORT || 3000);
+const HOST = demoListenHost();
+const SANDBOX_PORT = Number(process.env.SANDBOX_PORT || 3100);
 const portalUrl = `http://localhost:${PORTAL_PORT}`;
 
 // Keys: the user's when set, else the ones the embedded default keeps in .data/secrets.json.
@@ -19,6 +20,7 @@ const database = await startDatabase();
 
 const sandbox = await startSandbox({
   port: SANDBOX_PORT,
+  host: HOST,
   eventUrl: `${portalUrl}/api/wechat/component/events`,
   messageUrl: `${portalUrl}/api/wechat/messages/$APPID$`,
   authDomain: `localhost:${PORTAL_PORT}`,
@@ -31,6 +33,7 @@ const sandbox = await startSandbox({
 buildPortal();
 const portal = startPortal({
   port: PORTAL_PORT,
+  host: HOST,
   env: {
     PUBLIC_BASE_URL: portalUrl,
     WECHAT_COMPONENT_APPID: DEMO_COMPONENT.appid,
@@ -54,6 +57,9 @@ console.log(
     `  Portal:         ${portalUrl}  (staff sign-in: ${portalUrl}/signin)`,
     `  WeChat sandbox: ${sandbox.url}/sandbox  (accounts, pushes, faults, release check)`,
     `  Database:       ${database.description}`,
+    HOST === "127.0.0.1"
+      ? "  Listening on loopback only (DEMO_HOST=0.0.0.0 opens both servers to the network)."
+      : `  Listening on ${HOST} (DEMO_HOST): anyone who can reach this machine can reach the demo.`,
     "  Stop with Ctrl+C.",
     "",
   ].join("\n"),

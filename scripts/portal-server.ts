@@ -10,6 +10,12 @@ const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
 const serveScript = fileURLToPath(new URL("./serve.mjs", import.meta.url));
 
+/**
+ * Where the demo's two servers listen: loopback unless DEMO_HOST says otherwise (0.0.0.0 to show
+ * the demo to a phone on the same network), so a demo with its seeded admin is not on the network.
+ */
+export const demoListenHost = (env: Record<string, string | undefined> = process.env) => env.DEMO_HOST?.trim() || "127.0.0.1";
+
 /** The arguments for `node` that run the built portal on `port`, listening on `host`. */
 export const portalServerArgs = ({ port, host }: { port: number; host: string }) => [serveScript, "-p", String(port), "-H", host];
 

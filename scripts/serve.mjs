@@ -13,8 +13,9 @@ import next from "next";
 const { values } = parseArgs({
   options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } },
 });
-const port = Number(values.port ?? process.env.PORT ?? 3000);
-const hostname = values.hostname ?? process.env.HOST ?? "0.0.0.0";
+// Empty (a half-filled environment) means unset.
+const port = Number(values.port || process.env.PORT || 3000);
+const hostname = values.hostname || process.env.HOST || "0.0.0.0";
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`serve: the port must be a number from 0 to 65535, not ${values.port ?? process.env.PORT}`);
   process.exit(2);
@@ -39,7 +40,10 @@ server.listen(port, hostname, () => {
 
 // As next start does: stop taking requests, let those in flight (and the work after them) end, exit.
 let stopping = false;
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;

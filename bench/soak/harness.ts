@@ -18,7 +18,6 @@ import { startSandbox, type SandboxHandle, type StartSandboxOptions } from "../.
 
 import { SOAK_ADMIN, SOAK_DIST_DIR, soakSecrets } from "./settings";
 
-
 export { freePort };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

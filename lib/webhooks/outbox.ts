@@ -8,7 +8,6 @@ import type { Sql } from "../db";
 import { getEnv } from "../env";
 import type { EventData, EventType, MessageKind, WebhookBody } from "./event-types";
 
-
 /** The channel the relays LISTEN on. */
 export const DELIVERY_CHANNEL = "webhook_deliveries";
 

@@ -40,7 +40,11 @@ async function send(fields: Record<string, string | number>, { appid = MERCHANT_
     body: `<xml><ToUserName><![CDATA[${fields.ToUserName}]]></ToUserName><Encrypt><![CDATA[${sealed.encrypt}]]></Encrypt></xml>`,
   });
   const response = lean
-    ? await fetch(`${lean.url}${new URL(request.url).pathname}?${query}`, { method: "POST", headers: request.headers, body: await request.text() })
+    ? await fetch(`${lean.url}${new URL(request.url).pathname}?${query}`, {
+        method: "POST",
+        headers: request.headers,
+        body: await request.text(),
+      })
     : await postMessage(request, { params: Promise.resolve({ appid }) });
   return { status: response.status, text: await response.text() };
 }
@@ -77,7 +81,8 @@ describe.each(SERVED_BY)(`message forwarding and passive replies, answered by th
     const componentAppid = getEnv().component.appid;
     await db().component.upsert({ where: { appid: componentAppid }, create: { appid: componentAppid }, update: {} });
     await db().authorizer.create({ data: { appid: MERCHANT_APPID, componentAppid, userName: ACCOUNT, merchantRef: "shop-7" } });
-    if (via === "lean ingress") lean = await serveRoute({ handler: async () => new Response("not a hot path", { status: 404 }), queue: [], via });
+    if (via === "lean ingress")
+      lean = await serveRoute({ handler: async () => new Response("not a hot path", { status: 404 }), queue: [], via });
   });
   afterAll(async () => {
     await lean?.close();

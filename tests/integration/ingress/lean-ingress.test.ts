@@ -64,7 +64,10 @@ describe(`lean ingress in front of Next.js (${databaseKind} + sandbox over HTTP)
 
   it("answers the token centre's two reads as their route handlers do, with Next.js's headers added", async () => {
     for (const [path, route] of [
-      ["/api/v1/component/token", () => getComponentTokenRoute(new Request(`http://portal.test/api/v1/component/token`, { headers: auth() }))],
+      [
+        "/api/v1/component/token",
+        () => getComponentTokenRoute(new Request(`http://portal.test/api/v1/component/token`, { headers: auth() })),
+      ],
       [
         `/api/v1/authorizers/${appid}/token`,
         () =>
@@ -93,8 +96,12 @@ describe(`lean ingress in front of Next.js (${databaseKind} + sandbox over HTTP)
 
   it("serves a cached token from memory: a burst of reads costs WeChat nothing", async () => {
     const before = (await sandboxCalls(sandbox)).length;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/api/v1/authorizers/${appid}/token`, { headers: auth() })));
-    const tokens = new Set(await Promise.all(answers.map(async (a) => ((await a.json()) as { authorizer_access_token: string }).authorizer_access_token)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${url}/api/v1/authorizers/${appid}/token`, { headers: auth() })),
+    );
+    const tokens = new Set(
+      await Promise.all(answers.map(async (a) => ((await a.json()) as { authorizer_access_token: string }).authorizer_access_token)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(tokens.size).toBe(1);
     expect((await sandboxCalls(sandbox)).length).toBe(before);
@@ -106,7 +113,14 @@ describe(`lean ingress in front of Next.js (${databaseKind} + sandbox over HTTP)
     const seal = (msgId: string, forge = false) => {
       const timestamp = String(Math.floor(Date.now() / 1000));
       const nonce = msgId;
-      const fields = { ToUserName: "gh_lean000001", FromUserName: "o-fan", CreateTime: Number(timestamp), MsgType: "text", Content: "hi", MsgId: msgId };
+      const fields = {
+        ToUserName: "gh_lean000001",
+        FromUserName: "o-fan",
+        CreateTime: Number(timestamp),
+        MsgType: "text",
+        Content: "hi",
+        MsgId: msgId,
+      };
       const sealed = demoCrypto.seal({ plaintext: buildXml(fields), timestamp, nonce });
       const signature = forge ? sealed.msgSignature.replace(/^./, (c) => (c === "a" ? "b" : "a")) : sealed.msgSignature;
       return {
@@ -115,7 +129,11 @@ describe(`lean ingress in front of Next.js (${databaseKind} + sandbox over HTTP)
       };
     };
     const post = (sealed: { query: URLSearchParams; body: string }) =>
-      fetch(`${url}/api/wechat/messages/${appid}?${sealed.query}`, { method: "POST", body: sealed.body, headers: { "content-type": "text/xml" } });
+      fetch(`${url}/api/wechat/messages/${appid}?${sealed.query}`, {
+        method: "POST",
+        body: sealed.body,
+        headers: { "content-type": "text/xml" },
+      });
 
     const accepted = await post(seal("7204315588212349001"));
     expect([accepted.status, await accepted.text()]).toEqual([200, "success"]);
@@ -151,7 +169,10 @@ describe(`lean ingress in front of Next.js (${databaseKind} + sandbox over HTTP)
   it("refuses a body over the route's limit with 413, closes the connection without reading the rest, and stores nothing", async () => {
     const pushes = await db().receivedPush.count();
     const events = await db().webhookEvent.count();
-    for (const path of ["/api/wechat/component/events?timestamp=1&nonce=1&msg_signature=x", `/api/wechat/messages/${appid}?encrypt_type=aes`]) {
+    for (const path of [
+      "/api/wechat/component/events?timestamp=1&nonce=1&msg_signature=x",
+      `/api/wechat/messages/${appid}?encrypt_type=aes`,
+    ]) {
       // 8 MiB announced and sent: the answer comes after the first ~64 KiB.
       const answer: Response | Error = await fetch(`${url}${path}`, { method: "POST", body: "x".repeat(8 * 1024 * 1024) }).catch(
         (error: Error) => error,

@@ -7,6 +7,7 @@ import { BarChart, type ChartSeries } from "@/components/console/bar-chart";
 import { formatDuration } from "@/components/console/authorizer-labels";
 import { DataTable, type Column } from "@/components/console/data-table";
 import { requireStaff } from "@/lib/auth/session";
+import { FAILURE_CLASSES, loadCountersView, type CountersView } from "@/lib/console/counters-view";
 import { HOUR_OF_DAY, timeWriter } from "@/lib/console/format";
 import {
   ERROR_CLASSES,
@@ -29,12 +30,15 @@ const CLASS_COLORS: Record<(typeof ERROR_CLASSES)[number], string> = {
   client: "#9c6ce8",
   other: "#8f959e",
 };
+const FAILURE_COLORS: Record<(typeof FAILURE_CLASSES)[number], string> = { ...CLASS_COLORS, credential: "#c41d7f" };
+const OUTCOME_COLORS = { refreshed: "#07c160", reused: "#10aeff", failed: "#d4380d" } as const;
 
 export default async function HealthPage() {
   await requireStaff();
   const now = new Date();
-  const [view, t, format, locale] = await Promise.all([
+  const [view, counters, t, format, locale] = await Promise.all([
     loadHealthView({ now }),
+    loadCountersView({ now }),
     getTranslations("console.health"),
     getFormatter(),
     getLocale(),
@@ -120,6 +124,26 @@ export default async function HealthPage() {
       ),
     },
     { className: "small muted", cell: (row) => row.error },
+  ];
+
+  const c = await getTranslations("console.health.counters");
+  const receiptColumns: Column<CountersView["receipts"][number]>[] = [
+    { header: c("columns.url"), cell: (r) => c(`url.${r.url}`) },
+    {
+      header: c("columns.outcome"),
+      cell: (r) => (
+        <>
+          {c(`receipt.${r.outcome}`)}
+          {r.reason ? <span className="muted"> · {c(`reason.${r.reason}`)}</span> : null}
+        </>
+      ),
+    },
+    { header: c("columns.count"), className: "num", cell: (r) => format.number(r.count) },
+  ];
+  const callColumns: Column<CountersView["wechatCalls"][number]>[] = [
+    { header: c("columns.endpoint"), cell: (r) => <code>{r.endpoint}</code> },
+    { header: c("columns.errcode"), cell: (r) => (r.errcode === "0" ? c("ok") : <code>{r.errcode}</code>) },
+    { header: c("columns.count"), className: "num", cell: (r) => format.number(r.count) },
   ];
 
   return (
@@ -248,6 +272,57 @@ export default async function HealthPage() {
               rows={view.errorsByCode}
               rowKey={(entry) => `${entry.code}:${entry.bucket}`}
               empty={t("noErrors")}
+            />
+          </div>
+        </div>
+      </section>
+
+      <section className="card section" data-testid="instance-counters">
+        <h2>{c("title")}</h2>
+        <p className="small muted">{c("note", { since: when(counters.since) })}</p>
+        <div className="grid">
+          <div>
+            <h3>{c("refreshesTitle")}</h3>
+            <BarChart
+              title={c("refreshesTitle")}
+              testId="chart-refreshes"
+              series={(["refreshed", "reused", "failed"] as const).map((key) => ({
+                key,
+                label: c(`outcome.${key}`),
+                color: OUTCOME_COLORS[key],
+              }))}
+              buckets={counters.refreshes.map((r) => ({ label: c(`kind.${r.kind}`), values: r.outcomes }))}
+            />
+          </div>
+          <div>
+            <h3>{c("failuresTitle")}</h3>
+            <BarChart
+              title={c("failuresTitle")}
+              testId="chart-refresh-failures"
+              series={FAILURE_CLASSES.map((key) => ({ key, label: c(`failureClass.${key}`), color: FAILURE_COLORS[key] }))}
+              buckets={counters.failures.map((f) => ({ label: c(`kind.${f.kind}`), values: f.classes }))}
+            />
+          </div>
+        </div>
+        <div className="grid">
+          <div>
+            <h3>{c("receiptsTitle")}</h3>
+            <DataTable
+              columns={receiptColumns}
+              rows={counters.receipts}
+              rowKey={(r) => `${r.url}:${r.outcome}:${r.reason}`}
+              empty={c("noReceipts")}
+              testId="instance-receipts"
+            />
+          </div>
+          <div>
+            <h3>{c("callsTitle")}</h3>
+            <DataTable
+              columns={callColumns}
+              rows={counters.wechatCalls}
+              rowKey={(r) => `${r.endpoint}:${r.errcode}`}
+              empty={c("noCalls")}
+              testId="instance-calls"
             />
           </div>
         </div>
