@@ -4,8 +4,10 @@ import { db } from "../db";
 import { recordAudit } from "../audit";
 import type { StaffRole } from "../generated/prisma/enums";
 import { Prisma } from "../generated/prisma/client";
+import { normalizeAddress, UNKNOWN_ADDRESS } from "../client-address";
 import { hashPassword, verifyPassword } from "./password";
 import { endStaffSessions } from "./staff-sessions";
+import { createSignInThrottle } from "./throttle";
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
@@ -45,7 +47,11 @@ export async function changeStaffPassword({
   });
 }
 
-export type OwnPasswordOutcome = { kind: "changed"; endedSessions: number } | { kind: "wrong_password" } | { kind: "unchanged" };
+export type OwnPasswordOutcome =
+  | { kind: "changed"; endedSessions: number }
+  | { kind: "wrong_password" }
+  | { kind: "unchanged" }
+  | { kind: "throttled"; retryAfterSeconds: number };
 
 /**
  * A member changes their own password from the session `sessionId`: the current one must be right,
@@ -68,10 +74,19 @@ export async function changeOwnPassword({
 }): Promise<OwnPasswordOutcome> {
   const user = await db().staffUser.findUniqueOrThrow({ where: { id: staffUserId }, select: { email: true, passwordHash: true } });
   const actor = { actorType: "staff" as const, actorId: staffUserId, target: user.email, ip };
+  // Guessing the current password from an open session counts against the same limits as signing in.
+  const throttle = createSignInThrottle(db());
+  const key = { email: user.email, ip: normalizeAddress(ip ?? UNKNOWN_ADDRESS) };
+  const taken = await throttle.take(key);
+  if (!taken.allowed) {
+    await recordAudit({ ...actor, action: "staff.password_change_refused", details: { reason: "throttled" } });
+    return { kind: "throttled", retryAfterSeconds: taken.retryAfterSeconds };
+  }
   if (!(await verifyPassword(currentPassword, user.passwordHash))) {
     await recordAudit({ ...actor, action: "staff.password_change_refused", details: { reason: "wrong_password" } });
     return { kind: "wrong_password" };
   }
+  await throttle.recordSuccess(key);
   if (await verifyPassword(newPassword, user.passwordHash)) return { kind: "unchanged" };
   const passwordHash = await hashPassword(newPassword);
   const endedSessions = await db().$transaction(async (tx) => {

@@ -20,6 +20,7 @@ export type ActionErrorCode =
   | "own_account"
   | "wrong_password"
   | "same_password"
+  | "throttled"
   | "not_applicable"
   | "no_ticket"
   | "authorizer_revoked"

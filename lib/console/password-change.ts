@@ -24,6 +24,7 @@ export async function changePassword({
     ip: actor.ip,
   });
   if (outcome.kind === "wrong_password") throw new ConsoleError("wrong_password", "The current password is not right.");
+  if (outcome.kind === "throttled") throw new ConsoleError("throttled", `Too many tries; again in ${outcome.retryAfterSeconds} s.`);
   if (outcome.kind === "unchanged") throw new ConsoleError("same_password", "The new password is the current one.");
   return { endedSessions: outcome.endedSessions };
 }

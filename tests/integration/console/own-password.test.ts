@@ -72,6 +72,20 @@ describe(`own password change (${databaseKind})`, () => {
     expect(await open(member.id, member.elsewhere)).not.toBeNull();
   });
 
+  it("counts wrong current passwords against the sign-in limits: guessing from an open session stops too", async () => {
+    const member = await signedInTwice("guess@example.com");
+    const wrong = () => changePasswordAction({ currentPassword: "a-guess-at-it", newPassword: NEW, confirmPassword: NEW });
+    for (let i = 0; i < 5; i++) expect(await wrong()).toEqual({ ok: false, error: { code: "wrong_password" } });
+    // The right one now waits too.
+    expect(await changePasswordAction({ currentPassword: OLD, newPassword: NEW, confirmPassword: NEW })).toEqual({
+      ok: false,
+      error: { code: "throttled" },
+    });
+    const row = await t.database.prisma.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    expect(await verifyPassword(OLD, row.passwordHash)).toBe(true);
+    expect((await audits(member.id)).at(-1)).toMatchObject({ action: "staff.password_change_refused", details: { reason: "throttled" } });
+  });
+
   it("needs a session", async () => {
     session.userId = null;
     expect(await changePasswordAction({ currentPassword: OLD, newPassword: NEW, confirmPassword: NEW })).toMatchObject({
