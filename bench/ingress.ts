@@ -8,7 +8,6 @@
 // lag (from sent to received) and the portal's CPU time per accepted request.
 //   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32]
 //   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts)
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
@@ -22,7 +21,7 @@ import { dedupeKeyFor, parseComponentPush } from "../lib/wechat/component-push";
 import { AUTHORIZERS, authorizerAppid } from "./ingress-traffic";
 import { cpuMsOfTree, percentile } from "./stats";
 import { startReceiver } from "./receiver";
-import { benchKeys, freshDatabase, startPortals } from "./support";
+import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals } from "./support";
 
 const total = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -111,21 +110,6 @@ async function startFloor(databaseUrl: string) {
   };
 }
 
-/** Transactions committed in a database so far (PostgreSQL's statistics, flushed within a second). */
-async function commitsOf(url: string): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>(
-      "SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()",
-    );
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
-
 type LoadResult = {
   perSecond: number;
   p50: number;
@@ -135,22 +119,7 @@ type LoadResult = {
   sentAt: Record<string, number>;
 };
 
-function generate(url: string, run: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "bench/ingress-load.ts", url, String(total), String(concurrency), String(run)],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult) : reject(new Error(`load generator exited ${code}`)),
-    );
-  });
-}
+const generate = (url: string, run: number) => runLoadProcess<LoadResult>("bench/ingress-load.ts", [url, total, concurrency, run]);
 
 const receiver = await startReceiver();
 const floorDb = await freshDatabase();

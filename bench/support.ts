@@ -1,7 +1,8 @@
 // Shared pieces of the benchmarks: a fresh PostgreSQL database, portal processes on the
 // production build, timing statistics. Benchmarks only print figures; they assert nothing.
 import { randomBytes } from "node:crypto";
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import pg from "pg";
 import { openDatabase } from "../lib/db";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/scratch";
 import { migrate } from "../lib/db/migrate";
@@ -87,4 +88,31 @@ export async function startPortals({
       ),
     ).then(() => undefined);
   return { urls, pids: children.map((c) => c.pid!), stop };
+}
+
+/** Transactions committed in a database so far (PostgreSQL's statistics, flushed within a second: it waits that out). */
+export async function commitsOf(url: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()",
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a load generator (a bench/*.ts script) in a process of its own and parses the JSON line it prints last. */
+export function runLoadProcess<T>(script: string, args: (string | number)[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args.map(String)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as T) : reject(new Error(`${script} exited ${code}`)),
+    );
+  });
 }

@@ -4,17 +4,15 @@
 // generator runs in a process of its own (bench/http-load.ts). Prints throughput, p50/p99, the
 // ratio, the portal's CPU time per request and the database transactions the run cost.
 //   npx tsx --import ./scripts/server-only.mjs bench/token-centre.ts [total=20000] [concurrency=32]
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
 import pino from "pino";
 import { installDatabase, openDatabase } from "../lib/db";
 import { createApiKey, hashApiKey } from "../lib/token-centre/api-keys";
 import { readPresentedKey } from "../lib/token-centre/authenticate";
 import { startSandbox } from "../sandbox/server";
 import { cpuMsOfTree } from "./stats";
-import { benchKeys, freshDatabase, startPortals } from "./support";
+import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals } from "./support";
 
 const total = Number(process.argv[2] ?? 20_000);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -22,20 +20,8 @@ Object.assign(process.env, benchKeys);
 
 type LoadResult = { perSecond: number; p50: number; p99: number; wallMs: number; failed: number };
 
-function generate(url: string, key: string): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "bench/http-load.ts", url, String(total), String(concurrency), "authorization", `Bearer ${key}`],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult) : reject(new Error(`load generator exited ${code}`)),
-    );
-  });
-}
+const generate = (url: string, key: string) =>
+  runLoadProcess<LoadResult>("bench/http-load.ts", [url, total, concurrency, "authorization", `Bearer ${key}`]);
 
 /** The floor: the key check and the answer, both from memory, on bare node:http. */
 async function startFloor(key: string, body: string) {
@@ -47,20 +33,6 @@ async function startFloor(key: string, body: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-async function commitsOf(url: string): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number(
-      (await client.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]!
-        .n,
-    );
-  } finally {
-    await client.end();
-  }
 }
 
 const database = await freshDatabase();

@@ -221,15 +221,18 @@ let successes: Success[] = [];
 function flushSuccesses(): void {
   const batch = successes;
   successes = [];
-  sql()
-    .$queryRawUnsafe(
-      RECORD_SUCCESSES,
-      batch.map((s) => s.delivery.id),
-      batch.map((s) => s.at),
-      batch.map((s) => s.posted.status),
-      batch.map((s) => s.posted.latencyMs),
-      batch.map((s) => excerpt(s.posted.body)),
-      SUCCESS_STAMP_MS,
+  // Called from setImmediate: whatever fails (even getting the database) goes to the callers.
+  Promise.resolve()
+    .then(() =>
+      sql().$queryRawUnsafe(
+        RECORD_SUCCESSES,
+        batch.map((s) => s.delivery.id),
+        batch.map((s) => s.at),
+        batch.map((s) => s.posted.status),
+        batch.map((s) => s.posted.latencyMs),
+        batch.map((s) => excerpt(s.posted.body)),
+        SUCCESS_STAMP_MS,
+      ),
     )
     .then(
       () => batch.forEach((s) => s.done.resolve()),

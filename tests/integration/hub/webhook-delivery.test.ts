@@ -263,6 +263,28 @@ describe(`webhook delivery (${databaseKind}, receiver over HTTP)`, () => {
     await db().authorizer.delete({ where: { appid: "wx8888888888888888" } });
   });
 
+  it("records a burst of successes together: every delivery delivered once, each endpoint stamped with the latest", async () => {
+    const endpoints = [
+      await seedEndpoint({ url: receiver.url, events: ["authorizer.authorized"] }),
+      await seedEndpoint({ url: receiver.url, events: ["authorizer.authorized"] }),
+    ];
+    const events = [];
+    for (let i = 0; i < 6; i++) events.push(await record(authorized(`wx50000000000000${10 + i}`)));
+    const deliveries = await db().webhookDelivery.findMany({ where: { status: "pending" } });
+    expect(deliveries).toHaveLength(12);
+    // Sent at once: their answers come back in the same turns and share statements.
+    const outcomes = await Promise.all(deliveries.map((delivery) => attemptDelivery(delivery.id)));
+    expect(outcomes.every((outcome) => "ok" in outcome && outcome.ok)).toBe(true);
+    const after = await db().webhookDelivery.findMany({ where: { eventId: { in: events.map((e) => e.eventId) } } });
+    expect(after.map((d) => [d.status, d.attempts, d.lastStatusCode, d.leaseUntil])).toEqual(Array(12).fill(["delivered", 1, 204, null]));
+    for (const endpoint of endpoints) {
+      const mine = after.filter((d) => d.endpointId === endpoint.id);
+      const stamped = await db().webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(stamped.lastSuccessAt?.getTime()).toBe(Math.max(...mine.map((d) => d.deliveredAt!.getTime())));
+    }
+    expect(await receiver.waitFor(12)).toHaveLength(12);
+  });
+
   it("a delivery whose sender died (its lease lapsed) is sent by the next relay", async () => {
     await seedEndpoint({ url: receiver.url, events: ["authorizer.revoked"] });
     const recorded = await record({ type: "authorizer.revoked", data: { authorizer_appid: "wx7777777777777777" } });
