@@ -312,6 +312,7 @@ export default async function HealthPage() {
               rows={counters.receipts}
               rowKey={(r) => `${r.url}:${r.outcome}:${r.reason}`}
               empty={c("noReceipts")}
+              frame="scroll"
               testId="instance-receipts"
             />
           </div>
@@ -322,6 +323,7 @@ export default async function HealthPage() {
               rows={counters.wechatCalls}
               rowKey={(r) => `${r.endpoint}:${r.errcode}`}
               empty={c("noCalls")}
+              frame="scroll"
               testId="instance-calls"
             />
           </div>
