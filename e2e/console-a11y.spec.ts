@@ -11,8 +11,7 @@ import { expect, STAFF_STATE, test } from "./fixtures";
 const LOCALES = ["zh-CN", "en"] as const;
 type Locale = (typeof LOCALES)[number];
 
-const setLocale = (page: Page, locale: Locale) =>
-  page.context().addCookies([{ name: "portal_locale", value: locale, url: E2E.portalUrl }]);
+const setLocale = (page: Page, locale: Locale) => page.context().addCookies([{ name: "portal_locale", value: locale, url: E2E.portalUrl }]);
 
 const rowOf = (page: Page, appid: string) => page.locator(`tr[data-testid="authorizer-row"][data-appid="${appid}"]`);
 

@@ -17,12 +17,24 @@ export function PermissionSetBadges({
   return (
     <span className="badges">
       {shown.map((id) => (
-        <span key={id} className="badge set" data-testid="permission-set" data-set-id={id} title={`${permissionSetName(id, locale)} (${id})`}>
+        <span
+          key={id}
+          className="badge set"
+          data-testid="permission-set"
+          data-set-id={id}
+          title={`${permissionSetName(id, locale)} (${id})`}
+        >
           {permissionSetName(id, locale)}
         </span>
       ))}
       {hidden > 0 ? (
-        <span className="badge muted-badge" title={ids.slice(shown.length).map((id) => `${permissionSetName(id, locale)} (${id})`).join("、")}>
+        <span
+          className="badge muted-badge"
+          title={ids
+            .slice(shown.length)
+            .map((id) => `${permissionSetName(id, locale)} (${id})`)
+            .join("、")}
+        >
           {moreLabel ? moreLabel(hidden) : `+${hidden}`}
         </span>
       ) : null}

@@ -9,7 +9,9 @@ const PASSWORD_MAX = 200;
 export type PasswordChangeMessages = { current: string; tooShort: string; tooLong: string; mismatch: string };
 
 /** The messages are the form's (in the staff member's language); the server's are codes nobody reads. */
-export function passwordChangeSchema(messages: PasswordChangeMessages = { current: "required", tooShort: "too_short", tooLong: "too_long", mismatch: "mismatch" }) {
+export function passwordChangeSchema(
+  messages: PasswordChangeMessages = { current: "required", tooShort: "too_short", tooLong: "too_long", mismatch: "mismatch" },
+) {
   return z
     .object({
       currentPassword: z.string().min(1, messages.current).max(PASSWORD_MAX, messages.tooLong),
@@ -20,4 +22,3 @@ export function passwordChangeSchema(messages: PasswordChangeMessages = { curren
 }
 
 export type PasswordChangeInput = z.input<ReturnType<typeof passwordChangeSchema>>;
-

@@ -17,7 +17,9 @@ describe(`console overview (${databaseKind})`, () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await t.database.prisma.component.create({ data: { appid: componentAppid(), verifyTicketReceivedAt: new Date(now.getTime() - 60_000) } });
+    await t.database.prisma.component.create({
+      data: { appid: componentAppid(), verifyTicketReceivedAt: new Date(now.getTime() - 60_000) },
+    });
   });
   afterAll(() => t.drop());
 
@@ -37,14 +39,31 @@ describe(`console overview (${databaseKind})`, () => {
       status,
     });
     await prisma.authorizer.createMany({
-      data: [account(1, "needs_reauthorization", "要重新授权的店"), account(2, "authorized", "刷新失败的店"), account(3, "authorized"), account(4, "revoked")],
+      data: [
+        account(1, "needs_reauthorization", "要重新授权的店"),
+        account(2, "authorized", "刷新失败的店"),
+        account(3, "authorized"),
+        account(4, "revoked"),
+      ],
     });
     await prisma.authorizerCredential.createMany({
       data: [
         // Failing: its last error is newer than its last good refresh.
-        { authorizerAppid: appid(2), lastRefreshedAt: new Date(now.getTime() - HOUR), lastErrorAt: now, lastErrorCode: 45009, lastError: "quota" },
+        {
+          authorizerAppid: appid(2),
+          lastRefreshedAt: new Date(now.getTime() - HOUR),
+          lastErrorAt: now,
+          lastErrorCode: 45009,
+          lastError: "quota",
+        },
         // Recovered: an old error, refreshed since.
-        { authorizerAppid: appid(3), lastRefreshedAt: now, lastErrorAt: new Date(now.getTime() - HOUR), lastErrorCode: -1, lastError: "busy" },
+        {
+          authorizerAppid: appid(3),
+          lastRefreshedAt: now,
+          lastErrorAt: new Date(now.getTime() - HOUR),
+          lastErrorCode: -1,
+          lastError: "busy",
+        },
         // Revoked: disabled, no longer anyone's job to refresh.
         { authorizerAppid: appid(4), lastErrorAt: now, lastErrorCode: 61003, lastError: "revoked", disabledAt: now },
       ],
@@ -65,7 +84,9 @@ describe(`console overview (${databaseKind})`, () => {
         endpoint("00000000-0000-4000-8000-000000000003", {}),
       ],
     });
-    await prisma.webhookEvent.create({ data: { id: "evt_1", componentAppid: componentAppid(), type: "authorizer.authorized", payload: {} } });
+    await prisma.webhookEvent.create({
+      data: { id: "evt_1", componentAppid: componentAppid(), type: "authorizer.authorized", payload: {} },
+    });
     const delivery = (n: number, status: "pending" | "failed" | "delivered", lastAttemptAt: Date | null) => ({
       id: `00000000-0000-4000-9000-00000000000${n}`,
       eventId: "evt_1",
@@ -78,7 +99,10 @@ describe(`console overview (${databaseKind})`, () => {
       data: [delivery(1, "pending", now), delivery(2, "failed", new Date(now.getTime() - 2 * HOUR)), delivery(3, "delivered", now)],
     });
     // The ticket last came 21 minutes ago.
-    await prisma.component.update({ where: { appid: componentAppid() }, data: { verifyTicketReceivedAt: new Date(now.getTime() - 21 * 60_000) } });
+    await prisma.component.update({
+      where: { appid: componentAppid() },
+      data: { verifyTicketReceivedAt: new Date(now.getTime() - 21 * 60_000) },
+    });
 
     const { attention } = await loadOverview({ now });
     expect(attention.needsReauthorization).toEqual({ count: 1, sample: [{ appid: appid(1), nickName: "要重新授权的店" }] });

@@ -1,7 +1,6 @@
 // Issue 13, point 13: the demo's servers listen on loopback unless DEMO_HOST opens them. The sandbox
 // as the demo starts it; the portal's side is e2e/loopback.spec.ts.
 import { networkInterfaces } from "node:os";
-import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { startSandbox } from "@/sandbox/server";

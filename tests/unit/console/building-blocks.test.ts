@@ -74,7 +74,9 @@ describe("permission-set groups", () => {
     expect(official!.sets.find((s) => s.id === 1)).toMatchObject({ sharedName: false, legacy: false });
     for (const group of [official!, mini!]) {
       for (const set of group.sets) {
-        expect(set.legacy).toBe(listPermissionSets({ accountType: group.accountType }).find((s) => s.id === set.id)!.source === "official_legacy");
+        expect(set.legacy).toBe(
+          listPermissionSets({ accountType: group.accountType }).find((s) => s.id === set.id)!.source === "official_legacy",
+        );
       }
     }
     // In English the two are named apart already.

@@ -47,7 +47,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
       header: t("details"),
       className: "small",
       cell: (row) =>
-        row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? <AuditDetails details={row.details} /> : "—",
+        row.details && typeof row.details === "object" && Object.keys(row.details).length > 0 ? (
+          <AuditDetails details={row.details} />
+        ) : (
+          "—"
+        ),
     },
   ];
   return (
