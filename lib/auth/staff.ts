@@ -1,7 +1,7 @@
 // Staff accounts: the first admin at start, and creation for the console and CLI.
 import { randomBytes } from "node:crypto";
 import { db } from "../db";
-import { recordAudit } from "../audit";
+import { recordAudit, type AuditEntry } from "../audit";
 import type { StaffRole } from "../generated/prisma/enums";
 import { Prisma } from "../generated/prisma/client";
 import { normalizeAddress, UNKNOWN_ADDRESS } from "../client-address";
@@ -28,22 +28,30 @@ export async function createStaffUser({
 }
 
 /**
- * Sets a member's password and ends every session they have: whoever knew the old one is signed
- * out. `reason` says whose doing it was: their own change, or a reset by an admin.
+ * Sets a member's password and ends every session they have (but `keep`, the session of a member
+ * changing their own): whoever knew the old one is signed out. `reason` says whose doing it was:
+ * their own change, or a reset by an admin. `audit`, when given, is recorded in the same transaction
+ * with the number of sessions ended. Returns that number.
  */
 export async function changeStaffPassword({
   staffUserId,
   password,
   reason,
+  keep,
+  audit,
 }: {
   staffUserId: string;
   password: string;
   reason: "password_changed" | "password_reset";
-}): Promise<void> {
+  keep?: string;
+  audit?: Omit<AuditEntry, "details">;
+}): Promise<number> {
   const passwordHash = await hashPassword(password);
-  await db().$transaction(async (tx) => {
+  return db().$transaction(async (tx) => {
     await tx.staffUser.update({ where: { id: staffUserId }, data: { passwordHash } });
-    await endStaffSessions(tx, { staffUserId, reason });
+    const ended = await endStaffSessions(tx, { staffUserId, reason, keep });
+    if (audit) await recordAudit({ ...audit, details: { endedSessions: ended } }, tx);
+    return ended;
   });
 }
 
@@ -88,12 +96,12 @@ export async function changeOwnPassword({
   }
   await throttle.recordSuccess(key);
   if (await verifyPassword(newPassword, user.passwordHash)) return { kind: "unchanged" };
-  const passwordHash = await hashPassword(newPassword);
-  const endedSessions = await db().$transaction(async (tx) => {
-    await tx.staffUser.update({ where: { id: staffUserId }, data: { passwordHash } });
-    const ended = await endStaffSessions(tx, { staffUserId, reason: "password_changed", keep: sessionId });
-    await recordAudit({ ...actor, action: "staff.password_changed", details: { endedSessions: ended } }, tx);
-    return ended;
+  const endedSessions = await changeStaffPassword({
+    staffUserId,
+    password: newPassword,
+    reason: "password_changed",
+    keep: sessionId,
+    audit: { ...actor, action: "staff.password_changed" },
   });
   return { kind: "changed", endedSessions };
 }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { API_CONTENT_SECURITY_POLICY, STATIC_SECURITY_HEADERS } from "../security-headers";
-import { matchIngressRoute, type IngressOutcome } from "./routes";
+import { matchIngressRoute, type IngressOutcome, type MatchedRoute } from "./routes";
 
 const ANSWER_HEADERS: Record<string, string> = Object.fromEntries([
   ...STATIC_SECURITY_HEADERS.map(({ key, value }) => [key.toLowerCase(), value] as const),
@@ -88,7 +88,7 @@ function runAfterwards(afterwards: IngressOutcome["afterwards"]): void {
   void work.finally(() => pending().delete(work));
 }
 
-async function answer(request: IncomingMessage, response: ServerResponse, route: NonNullable<ReturnType<typeof matchIngressRoute>>) {
+async function answer(request: IncomingMessage, response: ServerResponse, route: MatchedRoute) {
   try {
     // A read needs no web Request (building one, with its AbortSignal, costs more than the read).
     const outcome =
