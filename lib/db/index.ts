@@ -2,6 +2,7 @@
 // embedded server under .data/postgres (a real PostgreSQL the project starts; see embedded-server.ts).
 // Nothing outside this folder knows which one runs.
 import "server-only";
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
@@ -29,6 +30,8 @@ export type Database = {
    * One statement straight on the pool, without Prisma's runtime: for the hot paths' single
    * statements (a message and its outbox rows, the relay's claims and results). Rows come as
    * node-postgres gives them (timestamptz as Date, jsonb parsed); select what Prisma would map.
+   * Each statement is prepared once per connection (a named statement: PostgreSQL parses and plans
+   * it once, not on every call), so its text must be fixed: values go in parameters, never in it.
    */
   sql: Sql;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
@@ -36,6 +39,18 @@ export type Database = {
 };
 
 export type DatabaseTarget = { url: string; max?: number; connectTimeoutMs?: number };
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: the same text always gets the same one (its hash). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `portal_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /**
  * The pool never makes a caller wait forever: a request that cannot get a connection within
@@ -57,7 +72,8 @@ function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarge
     url,
     prisma,
     sql: {
-      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T,
+      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) =>
+        (await pool.query({ name: statementName(text), text, values })).rows as T,
     },
     async withSession(fn) {
       const client = await connect();
