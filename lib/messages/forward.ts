@@ -6,12 +6,13 @@
 // else (timeout, failure, no reply) leaves the delivery to the worker and WeChat gets `success`.
 import { createHash } from "node:crypto";
 import { db, sql } from "../db";
+import { groupCommit } from "../db/group-commit";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { buildPassiveReply, type AuthorizerMessage } from "../wechat/authorizer-message";
 import { attemptDelivery } from "../webhooks/deliveries";
 import type { EventData } from "../webhooks/event-types";
-import { recordEvent, type RecordedEvent } from "../webhooks/outbox";
+import { recordEvents, type RecordEventInput, type RecordedEvent } from "../webhooks/outbox";
 import { readEndpointReply } from "./reply";
 
 /** webhook_events.dedupe_key is VARCHAR(300); a longer key is hashed past the account's prefix. */
@@ -74,9 +75,13 @@ export function messageEventData({
 }
 
 /**
- * Stores the message in the outbox: one statement, which also reads the account's merchant_ref and
- * routes it to the endpoints (lib/webhooks/outbox.ts).
+ * Messages arriving together share one statement on the pool (no Prisma), which also reads each
+ * account's merchant_ref and routes them to the endpoints: a message's only round trip before it is
+ * acknowledged, and under load one commit for many.
  */
+const storeTogether = groupCommit<RecordEventInput, RecordedEvent>({ write: (inputs) => recordEvents(sql(), inputs) });
+
+/** Stores the message in the outbox (lib/webhooks/outbox.ts); resolves once it is committed. */
 export async function storeMessage({
   authorizerAppid,
   message,
@@ -89,8 +94,7 @@ export async function storeMessage({
   now: Date;
 }): Promise<RecordedEvent> {
   const componentAppid = getEnv().component.appid;
-  // On the pool directly: one statement, the message's only round trip before it is acknowledged.
-  return recordEvent(sql(), {
+  return storeTogether({
     type: "message.received",
     data: messageEventData({ componentAppid, authorizerAppid, merchantRef: null, message, xml }),
     merchantRefOfAuthorizer: true,

@@ -40,50 +40,55 @@ const ROUTE_MATCHES = `(r.authorizer_appid IS NULL OR r.authorizer_appid = i.aut
   AND (r.event IS NULL OR lower(r.event) = lower(i.event))`;
 
 /**
- * Who gets the event: every live endpoint subscribed to its type; for message.received, only those
+ * Who gets each event: every live endpoint subscribed to its type; for message.received, only those
  * without routes or with a matching route. Of those whose matching route is a reply route, the oldest
  * answers the message synchronously (its first try waits out the reply window); the rest as usual.
+ * The events come as one JSON array ($1), so one statement records a whole batch (group commit).
  */
-const RECORD_EVENT = `
+const RECORD_EVENTS = `
 WITH i AS (
-  SELECT $1::varchar AS id, $2::varchar AS component_appid, $3::varchar AS type, $4::varchar AS authorizer_appid,
-         CASE WHEN $5::boolean
-              THEN (SELECT a.merchant_ref FROM authorizers a WHERE a.appid = $4::varchar AND a.component_appid = $2::varchar)
-              ELSE $6::varchar END AS merchant_ref,
-         $7::varchar AS dedupe_key, $8::jsonb AS payload, $9::timestamptz AS created_at,
-         $10::varchar AS msg_type, $11::varchar AS event, $12::int AS reply_window_ms
+  SELECT u.id, u.component_appid, u.type, u.authorizer_appid, u.merchant_ref_of_authorizer,
+         CASE WHEN u.merchant_ref_of_authorizer
+              THEN (SELECT a.merchant_ref FROM authorizers a WHERE a.appid = u.authorizer_appid AND a.component_appid = u.component_appid)
+              ELSE u.merchant_ref END AS merchant_ref,
+         u.dedupe_key, u.payload, u.created_at, u.msg_type, u.event, u.reply_window_ms
+  FROM jsonb_to_recordset($1::jsonb) AS u(id varchar, component_appid varchar, type varchar, authorizer_appid varchar,
+       merchant_ref_of_authorizer boolean, merchant_ref varchar, dedupe_key varchar, payload jsonb, created_at timestamptz,
+       msg_type varchar, event varchar, reply_window_ms int)
 ), ev AS (
   INSERT INTO webhook_events (id, component_appid, type, authorizer_appid, merchant_ref, dedupe_key, payload, created_at)
   SELECT id, component_appid, type, authorizer_appid, merchant_ref, dedupe_key,
-         CASE WHEN $5::boolean THEN jsonb_set(payload, '{data,merchant_ref}', COALESCE(to_jsonb(merchant_ref), 'null'::jsonb))
+         CASE WHEN merchant_ref_of_authorizer
+              THEN jsonb_set(payload, '{data,merchant_ref}', COALESCE(to_jsonb(merchant_ref), 'null'::jsonb))
               ELSE payload END, created_at
   FROM i
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, merchant_ref, payload
 ), target AS (
-  SELECT e.id AS endpoint_id, e.url, e.created_at,
+  SELECT ev.id AS event_id, e.id AS endpoint_id, e.url, e.created_at,
          i.type = 'message.received'
            AND EXISTS (SELECT 1 FROM webhook_routes r WHERE r.endpoint_id = e.id AND r.reply AND ${ROUTE_MATCHES}) AS wants_reply
-  FROM webhook_endpoints e CROSS JOIN ev CROSS JOIN i
-  WHERE e.component_appid = i.component_appid AND e.deleted_at IS NULL AND e.disabled_at IS NULL AND i.type = ANY (e.events)
-    AND (i.type <> 'message.received'
-         OR NOT EXISTS (SELECT 1 FROM webhook_routes r WHERE r.endpoint_id = e.id)
-         OR EXISTS (SELECT 1 FROM webhook_routes r WHERE r.endpoint_id = e.id AND ${ROUTE_MATCHES}))
+  FROM ev JOIN i ON i.id = ev.id
+  JOIN webhook_endpoints e ON e.component_appid = i.component_appid AND e.deleted_at IS NULL AND e.disabled_at IS NULL
+                          AND i.type = ANY (e.events)
+  WHERE i.type <> 'message.received'
+     OR NOT EXISTS (SELECT 1 FROM webhook_routes r WHERE r.endpoint_id = e.id)
+     OR EXISTS (SELECT 1 FROM webhook_routes r WHERE r.endpoint_id = e.id AND ${ROUTE_MATCHES})
 ), replier AS (
-  SELECT endpoint_id FROM target WHERE wants_reply ORDER BY created_at, endpoint_id LIMIT 1
+  SELECT DISTINCT ON (event_id) event_id, endpoint_id FROM target WHERE wants_reply ORDER BY event_id, created_at, endpoint_id
 ), delivery AS (
   INSERT INTO webhook_deliveries (id, event_id, endpoint_id, component_appid, authorizer_appid, next_attempt_at, created_at)
-  SELECT gen_random_uuid(), ev.id, t.endpoint_id, i.component_appid, i.authorizer_appid,
-         CASE WHEN t.endpoint_id IN (SELECT endpoint_id FROM replier)
-              THEN i.created_at + i.reply_window_ms * interval '1 millisecond' ELSE i.created_at END,
+  SELECT gen_random_uuid(), t.event_id, t.endpoint_id, i.component_appid, i.authorizer_appid,
+         CASE WHEN r.endpoint_id IS NOT NULL THEN i.created_at + i.reply_window_ms * interval '1 millisecond' ELSE i.created_at END,
          i.created_at
-  FROM target t CROSS JOIN ev CROSS JOIN i
-  RETURNING id, endpoint_id
+  FROM target t JOIN i ON i.id = t.event_id LEFT JOIN replier r ON r.event_id = t.event_id AND r.endpoint_id = t.endpoint_id
+  RETURNING id, event_id, endpoint_id
 )
-SELECT ev.id AS event_id, ev.payload, d.id AS delivery_id, d.endpoint_id, t.url,
-       COALESCE(d.endpoint_id IN (SELECT endpoint_id FROM replier), false) AS reply,
+SELECT ev.id AS event_id, ev.payload, d.id AS delivery_id, d.endpoint_id, t.url, r.endpoint_id IS NOT NULL AS reply,
        CASE WHEN d.id IS NOT NULL THEN pg_notify('${DELIVERY_CHANNEL}', '')::text END AS notified
-FROM ev LEFT JOIN delivery d ON true LEFT JOIN target t ON t.endpoint_id = d.endpoint_id`;
+FROM ev LEFT JOIN delivery d ON d.event_id = ev.id
+        LEFT JOIN target t ON t.event_id = d.event_id AND t.endpoint_id = d.endpoint_id
+        LEFT JOIN replier r ON r.event_id = d.event_id AND r.endpoint_id = d.endpoint_id`;
 
 type RecordedRow = {
   event_id: string;
@@ -96,38 +101,61 @@ type RecordedRow = {
 
 /** Records one event: inside the caller's transaction when `sql` is one, else on its own. */
 export async function recordEvent(sql: Sql, input: RecordEventInput): Promise<RecordedEvent> {
-  const now = input.now ?? new Date();
-  const componentAppid = input.data.component_appid ?? getEnv().component.appid;
-  const data: EventData = { ...input.data, component_appid: componentAppid };
-  const body: WebhookBody = { type: input.type, timestamp: now.toISOString(), data };
+  const [recorded] = await recordEvents(sql, [input]);
+  return recorded!;
+}
+
+/**
+ * Records several events in one statement (all or none), in the order given: inside the caller's
+ * transaction when `sql` is one, else on its own. Two with the same dedupe key: the second is the
+ * duplicate of the first.
+ */
+export async function recordEvents(sql: Sql, inputs: RecordEventInput[]): Promise<RecordedEvent[]> {
   // A reply delivery is tried at once by the message URL itself; the relay waits out that attempt.
   const replyWindowMs = getEnv().hub.replyTimeoutMs + 1_000;
-  const rows = await sql.$queryRawUnsafe<RecordedRow[]>(
-    RECORD_EVENT,
-    newEventId(),
-    componentAppid,
-    input.type,
-    data.authorizer_appid ?? null,
-    input.merchantRefOfAuthorizer ?? false,
-    data.merchant_ref ?? null,
-    input.dedupeKey ?? null,
-    JSON.stringify(body),
-    now,
-    input.message?.msgType ?? null,
-    input.message?.event ?? null,
-    replyWindowMs,
-  );
-  const first = rows[0];
-  if (!first) {
-    const [existing] = await sql.$queryRawUnsafe<{ id: string; reply_xml: string | null }[]>(
-      "SELECT id, reply_xml FROM webhook_events WHERE dedupe_key = $1",
-      input.dedupeKey ?? null,
-    );
-    if (!existing) throw new Error(`event ${input.type} was neither recorded nor found by its dedupe key`);
-    return { duplicate: true, eventId: existing.id, replyXml: existing.reply_xml };
+  const events = inputs.map((input) => {
+    const now = input.now ?? new Date();
+    const componentAppid = input.data.component_appid ?? getEnv().component.appid;
+    const data: EventData = { ...input.data, component_appid: componentAppid };
+    const payload: WebhookBody = { type: input.type, timestamp: now.toISOString(), data };
+    return {
+      id: newEventId(),
+      component_appid: componentAppid,
+      type: input.type,
+      authorizer_appid: data.authorizer_appid ?? null,
+      merchant_ref_of_authorizer: input.merchantRefOfAuthorizer ?? false,
+      merchant_ref: data.merchant_ref ?? null,
+      dedupe_key: input.dedupeKey ?? null,
+      payload,
+      created_at: now.toISOString(),
+      msg_type: input.message?.msgType ?? null,
+      event: input.message?.event ?? null,
+      reply_window_ms: replyWindowMs,
+    };
+  });
+  const rows = await sql.$queryRawUnsafe<RecordedRow[]>(RECORD_EVENTS, JSON.stringify(events));
+  const recorded = new Map<string, Extract<RecordedEvent, { duplicate: false }>>();
+  for (const row of rows) {
+    let event = recorded.get(row.event_id);
+    if (!event) recorded.set(row.event_id, (event = { duplicate: false, eventId: row.event_id, body: row.payload, deliveries: [] }));
+    if (row.delivery_id !== null)
+      event.deliveries.push({ id: row.delivery_id, endpointId: row.endpoint_id!, url: row.url!, reply: row.reply });
   }
-  const deliveries = rows
-    .filter((row) => row.delivery_id !== null)
-    .map((row) => ({ id: row.delivery_id!, endpointId: row.endpoint_id!, url: row.url!, reply: row.reply }));
-  return { duplicate: false, eventId: first.event_id, body: first.payload, deliveries };
+  const duplicates = events.filter((event) => !recorded.has(event.id)).map((event) => event.dedupe_key);
+  const existing = new Map<string | null, { id: string; reply_xml: string | null }>();
+  if (duplicates.length > 0) {
+    // Recorded before (or earlier in this batch): what WeChat's retry gets is what the first one got.
+    const found = await sql.$queryRawUnsafe<{ id: string; dedupe_key: string; reply_xml: string | null }[]>(
+      "SELECT id, dedupe_key, reply_xml FROM webhook_events WHERE dedupe_key = ANY ($1::varchar[])",
+      duplicates,
+    );
+    for (const row of found) existing.set(row.dedupe_key, row);
+  }
+  return events.map((event, n): RecordedEvent => {
+    const done = recorded.get(event.id);
+    if (done) return done;
+    const first = existing.get(event.dedupe_key);
+    if (!first) throw new Error(`event ${inputs[n]!.type} was neither recorded nor found by its dedupe key`);
+    return { duplicate: true, eventId: first.id, replyXml: first.reply_xml };
+  });
 }

@@ -4,10 +4,13 @@
 // everything once it is back, each retry under the same webhook-id; a sender that died leaves nothing
 // behind; an endpoint failing for days is disabled; redirects are not followed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db, installDatabase } from "@/lib/db";
+import { db, installDatabase, sql } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { startJobRunner, type JobRunner } from "@/lib/jobs";
-import { recordEvent } from "@/lib/webhooks/outbox";
+import { recordEvent, recordEvents } from "@/lib/webhooks/outbox";
+import { storeMessage } from "@/lib/messages/forward";
+import { parseAuthorizerMessage } from "@/lib/wechat/authorizer-message";
+import { buildXml } from "@/lib/wechat/xml";
 import { attemptDelivery, redeliver, sendTestEvent } from "@/lib/webhooks/deliveries";
 import { startRelay } from "@/lib/webhooks/relay";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -261,6 +264,82 @@ describe(`webhook delivery (${databaseKind}, receiver over HTTP)`, () => {
     expect(await message("text", null, "k:text")).toEqual({ duplicate: true, eventId: text.eventId, replyXml: null });
     expect(await db().webhookDelivery.count({ where: { eventId: text.eventId } })).toBe(3);
     await db().authorizer.delete({ where: { appid: "wx8888888888888888" } });
+  });
+
+  it("records a batch in one statement as each alone: its own merchant and routes, a repeat in the batch or of an earlier one a duplicate", async () => {
+    const all = await seedEndpoint({ url: receiver.url, events: ["message.received"] });
+    const m2 = await seedEndpoint({ url: receiver.url, events: ["message.received"], routes: [{ merchantRef: "m-2", reply: true }] });
+    await db().authorizer.createMany({
+      data: [
+        { appid: "wx7100000000000001", componentAppid: component(), merchantRef: "m-1" },
+        { appid: "wx7100000000000002", componentAppid: component(), merchantRef: "m-2" },
+      ],
+    });
+    const message = (authorizerAppid: string, dedupeKey: string) => ({
+      type: "message.received" as const,
+      data: { authorizer_appid: authorizerAppid },
+      merchantRefOfAuthorizer: true,
+      message: { msgType: "text", event: null },
+      dedupeKey,
+    });
+    const earlier = await recordEvent(sql(), message("wx7100000000000001", "batch:0"));
+    const recorded = await recordEvents(sql(), [
+      message("wx7100000000000001", "batch:1"),
+      message("wx7100000000000002", "batch:2"),
+      message("wx7100000000000001", "batch:1"),
+      message("wx7100000000000001", "batch:0"),
+      authorized("wx7100000000000003", "m-9"),
+    ]);
+    const [one, two, repeat, again, lifecycle] = recorded;
+    if (one!.duplicate || two!.duplicate || lifecycle!.duplicate) throw new Error("recorded as duplicates");
+    expect(one!.body.data.merchant_ref).toBe("m-1");
+    expect(one!.deliveries.map((d) => [d.endpointId, d.reply])).toEqual([[all.id, false]]);
+    expect(two!.body.data.merchant_ref).toBe("m-2");
+    expect(new Map(two!.deliveries.map((d) => [d.endpointId, d.reply]))).toEqual(
+      new Map([
+        [all.id, false],
+        [m2.id, true],
+      ]),
+    );
+    expect(repeat).toEqual({ duplicate: true, eventId: one!.eventId, replyXml: null });
+    expect(again).toEqual({ duplicate: true, eventId: earlier.eventId, replyXml: null });
+    // No endpoint takes authorizer.authorized: recorded, delivered to nobody.
+    expect(lifecycle!.deliveries).toEqual([]);
+    expect(await db().webhookEvent.count({ where: { dedupeKey: { startsWith: "batch:" } } })).toBe(3);
+    expect(await db().webhookDelivery.count({ where: { eventId: { in: [one!.eventId, two!.eventId] } } })).toBe(3);
+  });
+
+  it("stores messages arriving together, each acknowledged once written; a message PostgreSQL refuses fails alone", async () => {
+    await seedEndpoint({ url: receiver.url, events: ["message.received"] });
+    await db().authorizer.create({ data: { appid: "wx7200000000000001", componentAppid: component(), merchantRef: "m-1" } });
+    const text = (n: number, content: string) => {
+      const xml = buildXml({
+        ToUserName: "gh_1",
+        FromUserName: "o_user",
+        CreateTime: 1_800_000_000 + n,
+        MsgType: "text",
+        Content: content,
+        MsgId: String(7_200_000 + n),
+      });
+      return { authorizerAppid: "wx7200000000000001", message: parseAuthorizerMessage(xml), xml, now: new Date() };
+    };
+    const inputs = Array.from({ length: 40 }, (_, n) => text(n, `hello ${n}`));
+    // jsonb cannot hold U+0000: this one's statement is refused.
+    const poison = { ...inputs[17]!, xml: `${inputs[17]!.xml}\u0000` };
+    const outcomes = await Promise.all(
+      inputs.map((input, n) =>
+        storeMessage(n === 17 ? poison : input).then(
+          (r) => (r.duplicate ? "duplicate" : "stored"),
+          () => "refused",
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === "stored")).toHaveLength(39);
+    expect(outcomes[17]).toBe("refused");
+    const stored = await db().webhookEvent.findMany({ where: { authorizerAppid: "wx7200000000000001" }, select: { payload: true } });
+    expect(stored).toHaveLength(39);
+    expect(new Set(stored.map((e) => (e.payload as { data: { msg_id: string } }).data.msg_id)).size).toBe(39);
+    expect(stored.every((e) => (e.payload as { data: { merchant_ref: string } }).data.merchant_ref === "m-1")).toBe(true);
   });
 
   it("records a burst of successes together: every delivery delivered once, each endpoint stamped once", async () => {
