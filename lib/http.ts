@@ -12,6 +12,23 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * A POST as the hot paths read it (lib/ingress/routes.ts): its query and its body's text, or only
+ * that the body passed the route's limit (nothing more of it is read).
+ */
+export type PostedRequest = { query: URLSearchParams; body: string } | { query: URLSearchParams; tooLarge: true };
+
+/** A web Request (a route handler's, under Next.js) as a PostedRequest: read up to `limit` bytes. */
+export async function readPosted(request: Request, limit: number): Promise<PostedRequest> {
+  const query = new URL(request.url).searchParams;
+  try {
+    return { query, body: await readBodyCapped(request, limit) };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return { query, tooLarge: true };
+    throw error;
+  }
+}
+
 /** Reads a request body as UTF-8, refusing (without reading on) once it passes `limit` bytes. */
 export async function readBodyCapped(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");

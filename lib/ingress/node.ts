@@ -8,6 +8,7 @@
 // leave it (lib/client-address.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getEnv } from "../env";
+import type { PostedRequest } from "../http";
 import { logger } from "../logger";
 import { API_CONTENT_SECURITY_POLICY, STATIC_SECURITY_HEADERS } from "../security-headers";
 import { matchIngressRoute, type IngressOutcome, type MatchedRoute } from "./routes";
@@ -17,26 +18,27 @@ const ANSWER_HEADERS: Record<string, string> = Object.fromEntries([
   ["content-security-policy", API_CONTENT_SECURITY_POLICY],
 ]);
 
-/** Reads at most `limit` bytes (the route reads one past its own limit to refuse it, as it would under Next.js). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The POST's query and body text; a body past `limit` bytes (declared or sent) is refused unread: the
+ * rest is not read, and the connection closes after the answer.
+ */
+function readPosted(request: IncomingMessage, limit: number): Promise<PostedRequest> {
+  const url = request.url ?? "/";
+  const at = url.indexOf("?");
+  const query = new URLSearchParams(at === -1 ? "" : url.slice(at + 1));
+  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.resolve({ query, tooLarge: true });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = () => {
-      request.off("data", onData);
-      resolve(Buffer.concat(chunks, Math.min(size, limit)));
-    };
     const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
       size += chunk.length;
-      if (size > limit) {
-        // Enough to refuse it: the rest is not read, and the connection closes after the answer.
-        request.pause();
-        finish();
-      }
+      if (size <= limit) return void chunks.push(chunk);
+      request.off("data", onData);
+      request.pause();
+      resolve({ query, tooLarge: true });
     };
     request.on("data", onData);
-    request.once("end", finish);
+    request.once("end", () => resolve({ query, body: Buffer.concat(chunks, size).toString("utf8") }));
     request.once("error", reject);
   });
 }
@@ -55,15 +57,6 @@ export function toHeaders(request: IncomingMessage, { trustedHops = getEnv().tru
     else headers.delete("x-forwarded-for");
   }
   return headers;
-}
-
-/** The request as a web Request (its body already read), for the routes that read one. */
-function toWebRequest(request: IncomingMessage, body: Buffer): Request {
-  return new Request(new URL(request.url ?? "/", getEnv().publicBaseUrl), {
-    method: request.method,
-    headers: toHeaders(request),
-    body: body.length > 0 ? (body as Uint8Array<ArrayBuffer>) : undefined,
-  });
 }
 
 async function writeAnswer(response: ServerResponse, answer: Response, closeAfter: boolean): Promise<void> {
@@ -90,11 +83,11 @@ function runAfterwards(afterwards: IngressOutcome["afterwards"]): void {
 
 async function answer(request: IncomingMessage, response: ServerResponse, route: MatchedRoute) {
   try {
-    // A read needs no web Request (building one, with its AbortSignal, costs more than the read).
+    // No web Request is built (one, with its AbortSignal, costs more than a token read).
     const outcome =
       route.kind === "read"
         ? await route.handle({ headers: toHeaders(request) })
-        : await route.handle(toWebRequest(request, await readBody(request, route.maxBody + 1)));
+        : await route.handle(await readPosted(request, route.maxBody));
     await writeAnswer(response, outcome.response, !request.complete);
     runAfterwards(outcome.afterwards);
   } catch (error) {

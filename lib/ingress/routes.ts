@@ -4,7 +4,7 @@
 // in front of Next.js, so a push or a token read never pays the framework's per-request cost.
 // `afterwards` is work to run once the answer has gone (Next.js's after(), or the ingress's own).
 import { MAX_PUSH_BYTES, processStoredPush, receiveComponentPush } from "../authorization/pushes";
-import { BodyTooLargeError, guardDatabase, readBodyCapped, textResponse, type RequestHeaders } from "../http";
+import { guardDatabase, textResponse, type PostedRequest, type RequestHeaders } from "../http";
 import { logger } from "../logger";
 import { MAX_MESSAGE_BYTES, receiveAuthorizerMessage, refuseMessageGet } from "../messages/receive";
 import { serveAuthorizerToken, serveComponentToken } from "../token-centre/reads";
@@ -12,17 +12,13 @@ import { serveAuthorizerToken, serveComponentToken } from "../token-centre/reads
 export type IngressOutcome = { response: Response; afterwards?: () => Promise<void> };
 
 /** POST /api/wechat/component/events: stored before `success`; processed once the answer has gone. */
-export async function acceptComponentPush(request: Request): Promise<IngressOutcome> {
-  let body: string;
-  try {
-    body = await readBodyCapped(request, MAX_PUSH_BYTES);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
+export async function acceptComponentPush(posted: PostedRequest): Promise<IngressOutcome> {
+  if ("tooLarge" in posted) {
     logger.warn({ limit: MAX_PUSH_BYTES }, "push refused: body too large");
-    return { response: textResponse(error.message, 413) };
+    return { response: textResponse(`request body larger than ${MAX_PUSH_BYTES} bytes`, 413) };
   }
   try {
-    const result = await receiveComponentPush({ query: new URL(request.url).searchParams, body });
+    const result = await receiveComponentPush(posted);
     if (!result.ok) {
       logger.warn({ status: result.status, reason: result.reason }, "push refused");
       return { response: textResponse(result.reason, result.status) };
@@ -40,26 +36,26 @@ export async function acceptComponentPush(request: Request): Promise<IngressOutc
 }
 
 const guardedMessage = guardDatabase(
-  (request: Request, appid: string): Promise<IngressOutcome> => receiveAuthorizerMessage({ request, appid }),
+  (posted: PostedRequest, appid: string): Promise<IngressOutcome> => receiveAuthorizerMessage({ posted, appid }),
   { json: false },
 );
 
 /** POST /api/wechat/messages/{appid}: 503 (WeChat retries) when the database cannot be reached in time. */
-export async function acceptAuthorizerMessage(request: Request, appid: string): Promise<IngressOutcome> {
-  const outcome = await guardedMessage(request, appid);
+export async function acceptAuthorizerMessage(posted: PostedRequest, appid: string): Promise<IngressOutcome> {
+  const outcome = await guardedMessage(posted, appid);
   return outcome instanceof Response ? { response: outcome } : outcome;
 }
 
 const answered = async (response: Promise<Response> | Response): Promise<IngressOutcome> => ({ response: await response });
 
-/** A POST: read (up to maxBody) and handed over as a web Request. */
+/** A POST: its query and body, read up to maxBody. */
 type BodyRoute = {
   kind: "body";
   method: "POST";
   path: RegExp;
-  /** The largest body the route reads; the ingress stops reading one byte past it. */
+  /** The largest body the route reads; a longer one is refused (413) without reading on. */
   maxBody: number;
-  handle: (request: Request, param: string) => Promise<IngressOutcome>;
+  handle: (posted: PostedRequest, param: string) => Promise<IngressOutcome>;
 };
 /** A GET answered from the request's headers alone. */
 type ReadRoute = { kind: "read"; method: "GET"; path: RegExp; handle: (request: RequestHeaders, param: string) => Promise<IngressOutcome> };
@@ -78,7 +74,7 @@ const ROUTES: readonly (BodyRoute | ReadRoute)[] = [
 ];
 
 export type MatchedRoute =
-  | { kind: "body"; maxBody: number; handle: (request: Request) => Promise<IngressOutcome> }
+  | { kind: "body"; maxBody: number; handle: (posted: PostedRequest) => Promise<IngressOutcome> }
   | { kind: "read"; handle: (request: RequestHeaders) => Promise<IngressOutcome> };
 
 /**
@@ -98,7 +94,7 @@ export function matchIngressRoute(method: string | undefined, pathname: string):
       return undefined;
     }
     if (route.kind === "read") return { kind: "read", handle: (request) => route.handle(request, param) };
-    return { kind: "body", maxBody: route.maxBody, handle: (request) => route.handle(request, param) };
+    return { kind: "body", maxBody: route.maxBody, handle: (posted) => route.handle(posted, param) };
   }
   return undefined;
 }

@@ -7,7 +7,7 @@
 // synchronous route, or `success`.
 import { randomBytes } from "node:crypto";
 import { getEnv } from "../env";
-import { BodyTooLargeError, readBodyCapped, textResponse } from "../http";
+import { textResponse, type PostedRequest } from "../http";
 import { logger } from "../logger";
 import { countMessage, refusalReasonOf, startIngressTimer } from "../metrics";
 import { MessageCrypto, WeChatCryptoError, WECHAT_CRYPTO_ERRORS } from "../wechat/crypto";
@@ -48,15 +48,6 @@ export function refuseMessageGet(): Response {
   );
   response.headers.set("allow", "POST");
   return response;
-}
-
-async function readBody(request: Request): Promise<string> {
-  try {
-    return await readBodyCapped(request, MAX_MESSAGE_BYTES);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) throw reject(413, `body larger than ${MAX_MESSAGE_BYTES} bytes`);
-    throw error;
-  }
 }
 
 /** Verifies and decrypts; every failure becomes a MessageRejected naming the check that failed. */
@@ -155,24 +146,24 @@ async function forwardMessage({
 }
 
 /** Handles one POST to the message URL; `afterwards` is work to run once the answer has gone. */
-export function receiveAuthorizerMessage(input: { request: Request; appid: string; now?: Date }): Promise<MessageOutcome> {
+export function receiveAuthorizerMessage(input: { posted: PostedRequest; appid: string; now?: Date }): Promise<MessageOutcome> {
   return answerMessage(input).finally(startIngressTimer("message_url"));
 }
 
 async function answerMessage({
-  request,
+  posted,
   appid,
   now = new Date(),
 }: {
-  request: Request;
+  posted: PostedRequest;
   appid: string;
   now?: Date;
 }): Promise<MessageOutcome> {
   try {
     if (!APPID.test(appid)) throw reject(400, "the path does not end with an authorizer appid");
-    const body = await readBody(request);
+    if ("tooLarge" in posted) throw reject(413, `body larger than ${MAX_MESSAGE_BYTES} bytes`);
     const crypto = componentCrypto();
-    const { message, xml } = decodeMessage({ query: new URL(request.url).searchParams, body, crypto, now });
+    const { message, xml } = decodeMessage({ query: posted.query, body: posted.body, crypto, now });
     if (RELEASE_TEST_APPIDS.has(appid)) return answerReleaseAccount({ appid, message, crypto });
     return await forwardMessage({ appid, message, xml, crypto, now });
   } catch (error) {
