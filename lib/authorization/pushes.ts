@@ -4,7 +4,7 @@
 // across instances (a lease), and is retried by the scheduled sweep when it fails. Lifecycle pushes
 // apply in the order they happened at WeChat: one older than the account's state is kept, marked
 // superseded, and changes nothing.
-import { db } from "../db";
+import { db, sql } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { countPush, startIngressTimer, type RefusalReason } from "../metrics";
@@ -88,6 +88,13 @@ export function decodeComponentPush({
   }
 }
 
+/** A redelivery (the same dedupe key) inserts nothing and returns no row. */
+const STORE_PUSH = `
+INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, authorizer_appid, create_time, payload, payload_enc, payload_key_id)
+VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id`;
+
 /**
  * Stores a decoded push once; a redelivery finds the stored one. Database errors propagate (→ 5xx).
  * A ticket push (the bulk of all traffic: one every 10 minutes, forever) is applied in the same
@@ -97,8 +104,29 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
   const dedupeKey = dedupeKeyFor(push);
   const sealed = sealPushPayload({ dedupeKey, xml });
   const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
-  const prisma = db();
   const ticket = push.known && push.InfoType === "component_verify_ticket" ? push : null;
+  if (!ticket) {
+    // Every push but a ticket: one statement on the pool, the push's only round trip before `success`.
+    const [row] = await sql().$queryRawUnsafe<{ id: string }[]>(
+      STORE_PUSH,
+      dedupeKey,
+      push.AppId,
+      push.InfoType,
+      authorizerAppid,
+      push.createdAt,
+      JSON.stringify(maskPush(push)),
+      sealed.ciphertext,
+      sealed.keyId,
+    );
+    if (row) return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
+    const [existing] = await sql().$queryRawUnsafe<{ id: string; processed: boolean }[]>(
+      "SELECT id, processed_at IS NOT NULL AS processed FROM received_pushes WHERE dedupe_key = $1",
+      dedupeKey,
+    );
+    if (!existing) throw new Error(`push ${push.InfoType} was neither stored nor found by its dedupe key`);
+    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true, processed: existing.processed };
+  }
+  const prisma = db();
   const create = prisma.receivedPush.create({
     data: {
       dedupeKey,
@@ -109,15 +137,11 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
       payload: maskPush(push) as Prisma.InputJsonValue,
       payloadEnc: sealed.ciphertext,
       payloadKeyId: sealed.keyId,
-      processedAt: ticket ? new Date() : null,
+      processedAt: new Date(),
     },
     select: { id: true },
   });
   try {
-    if (!ticket) {
-      const row = await create;
-      return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
-    }
     const update = newerTicketUpdate(prisma, { appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
     // Before the update: it compares with when the previous ticket reached us.
     const gap = ticketGapUpdate(prisma, { appid: ticket.AppId, now: new Date() });
@@ -250,16 +274,29 @@ async function markSuperseded({
   );
 }
 
+type ClaimedPush = {
+  id: string;
+  dedupeKey: string;
+  infoType: string;
+  createTime: Date;
+  payloadEnc: string;
+  payloadKeyId: string;
+  attempts: number;
+};
+
+const CLAIM_PUSH = `
+UPDATE received_pushes SET lease_until = $2, attempts = attempts + 1
+WHERE id = $1::uuid AND processed_at IS NULL AND (lease_until IS NULL OR lease_until < $3)
+RETURNING id, dedupe_key AS "dedupeKey", info_type AS "infoType", create_time AS "createTime", payload_enc AS "payloadEnc",
+          payload_key_id AS "payloadKeyId", attempts`;
+
 /** Processes one stored push unless it is done or another processor holds it. */
 export async function processStoredPush(pushId: string): Promise<"processed" | "skipped" | "failed"> {
   const prisma = db();
   const now = new Date();
-  const claimed = await prisma.receivedPush.updateMany({
-    where: { id: pushId, processedAt: null, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
-    data: { leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
-  });
-  if (claimed.count === 0) return "skipped";
-  const row = await prisma.receivedPush.findUniqueOrThrow({ where: { id: pushId } });
+  // Claimed and read in one statement.
+  const [row] = await sql().$queryRawUnsafe<ClaimedPush[]>(CLAIM_PUSH, pushId, new Date(now.getTime() + LEASE_MS), now);
+  if (!row) return "skipped";
   try {
     const xml = openPushPayload({ dedupeKey: row.dedupeKey, sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId } });
     const handled = await handle(parseComponentPush(xml));
