@@ -11,7 +11,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { installDatabase, openDatabase } from "../lib/db";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { MessageCrypto } from "../lib/wechat/crypto";
@@ -19,14 +18,15 @@ import { parseEnvelope } from "../lib/wechat/push-envelope";
 import { parseAuthorizerMessage } from "../lib/wechat/authorizer-message";
 import { dedupeKeyFor, parseComponentPush } from "../lib/wechat/component-push";
 import { AUTHORIZERS, authorizerAppid } from "./ingress-traffic";
-import { cpuMsOfTree, percentile } from "./stats";
+import { cpuMsOfCommand, cpuMsOfTree, percentile } from "./stats";
 import { startReceiver } from "./receiver";
 import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals } from "./support";
 
 const total = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 32);
 Object.assign(process.env, benchKeys, { WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "error" });
-const { recordEvent } = await import("../lib/webhooks/outbox");
+const { recordEvents } = await import("../lib/webhooks/outbox");
+const { groupCommit } = await import("../lib/db/group-commit");
 const { messageDedupeKey, messageEventData } = await import("../lib/messages/forward");
 const { sealPushPayload } = await import("../lib/credentials/push-payload");
 const { generateSecret, sealSecret } = await import("../lib/webhooks/send");
@@ -59,8 +59,9 @@ const crypto = new MessageCrypto({
 
 /** The floor: node:http and pg, the same checks and statements, nothing else (no framework, no after-work). */
 async function startFloor(databaseUrl: string) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
-  const sql = { $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T };
+  // The portal's own pool wrapper (prepared statements) and group commit: the same statements, bare.
+  const database = openDatabase({ url: databaseUrl, max: 10 });
+  const store = groupCommit({ write: (inputs: Parameters<typeof recordEvents>[1]) => recordEvents(database.sql, inputs) });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -78,7 +79,7 @@ async function startFloor(databaseUrl: string) {
         if (url.pathname.startsWith("/api/wechat/messages/")) {
           const appid = url.pathname.split("/").at(-1)!;
           const message = parseAuthorizerMessage(xml);
-          await recordEvent(sql, {
+          await store({
             type: "message.received",
             data: messageEventData({ componentAppid: DEMO_COMPONENT.appid, authorizerAppid: appid, merchantRef: null, message, xml }),
             merchantRefOfAuthorizer: true,
@@ -89,10 +90,16 @@ async function startFloor(databaseUrl: string) {
           const push = parseComponentPush(xml);
           const dedupeKey = dedupeKeyFor(push);
           const sealed = sealPushPayload({ dedupeKey, xml });
-          await pool.query(
+          await database.sql.$queryRawUnsafe(
             `INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, create_time, payload, payload_enc, payload_key_id)
              VALUES ($1, $2, $3, $4, $5, '{}', $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
-            [randomUUID(), dedupeKey, push.AppId, push.InfoType, push.createdAt, sealed.ciphertext, sealed.keyId],
+            randomUUID(),
+            dedupeKey,
+            push.AppId,
+            push.InfoType,
+            push.createdAt,
+            sealed.ciphertext,
+            sealed.keyId,
           );
         }
         res.end("success");
@@ -106,7 +113,7 @@ async function startFloor(databaseUrl: string) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     pid: process.pid,
-    close: async () => (server.close(), await pool.end()),
+    close: async () => (server.close(), await database.close()),
   };
 }
 
@@ -115,11 +122,21 @@ type LoadResult = {
   p50: number;
   p99: number;
   wallMs: number;
+  cpuMs: number;
   failures: Record<string, number>;
   sentAt: Record<string, number>;
 };
 
-const generate = (url: string, run: number) => runLoadProcess<LoadResult>("bench/ingress-load.ts", [url, total, concurrency, run]);
+/** One run against `url`, with the CPU time the server (`serverCpuMs`, a running total) and PostgreSQL spent on it. */
+async function generate(url: string, run: number, serverCpuMs: () => Promise<number>) {
+  const [serverBefore, postgresBefore] = [await serverCpuMs(), await cpuMsOfCommand("postgres")];
+  const result = await runLoadProcess<LoadResult>("bench/ingress-load.ts", [url, total, concurrency, run]);
+  return { ...result, serverMs: (await serverCpuMs()) - serverBefore, postgresMs: (await cpuMsOfCommand("postgres")) - postgresBefore };
+}
+const ownCpuMs = async () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const receiver = await startReceiver();
 const floorDb = await freshDatabase();
@@ -132,23 +149,24 @@ const portals = await startPortals({
   databaseUrl: portalDb.url,
   wechatBase: "http://127.0.0.1:9",
   env: {
-    JOBS_ENABLED: "true",
+    JOBS_ENABLED: process.env.BENCH_JOBS ?? "true",
     WEBHOOK_ALLOW_PRIVATE: "true",
     LOG_LEVEL: "error",
   },
 });
 try {
-  const floorResult = await generate(floor.url, 1);
-  const cpuBefore = await cpuMsOfTree(portals.pids[0]!);
+  const floorResult = await generate(floor.url, 1, ownCpuMs);
   const commitsBefore = await commitsOf(portalDb.url);
-  const portalResult = await generate(portals.urls[0]!, 2);
-  const cpuMs = (await cpuMsOfTree(portals.pids[0]!)) - cpuBefore;
+  const portalResult = await generate(portals.urls[0]!, 2, () => cpuMsOfTree(portals.pids[0]!));
+  const cpuMs = portalResult.serverMs;
   // Every text message acknowledged must arrive.
   const expected = Object.keys(portalResult.sentAt);
   const { lags, lost } = await receiver.lags(expected, (id) => portalResult.sentAt[id]!);
   const accepted = total - Object.values(portalResult.failures).reduce((a, b) => a + b, 0);
-  const row = (name: string, r: LoadResult) =>
-    `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} /s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   failed ${JSON.stringify(r.failures)}`;
+  const perRequest = (ms: number) => `${((ms / total) * 1000).toFixed(0)} µs`;
+  const row = (name: string, r: Awaited<ReturnType<typeof generate>>) =>
+    `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} /s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   failed ${JSON.stringify(r.failures)}\n` +
+    `${"".padEnd(28)} CPU per request: server ${perRequest(r.serverMs)}, PostgreSQL ${perRequest(r.postgresMs)}, load generator ${perRequest(r.cpuMs)}`;
   console.log(`\nIngress: ${total} requests (90% messages, 9% authorization events, 1% tickets), ${concurrency} in flight, PostgreSQL`);
   console.log(row("floor (node:http + pg)", floorResult));
   console.log(row("portal (npm start)", portalResult));

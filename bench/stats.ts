@@ -32,11 +32,35 @@ export async function cpuMsOfTree(root: number): Promise<number> {
   return ticks * 10;
 }
 
+/**
+ * User + system CPU time (ms) used so far by the processes whose command is `command` ("postgres",
+ * say), those that have exited included: the root of each tree (the postmaster) also holds the time
+ * of its children it has waited for (cutime, cstime), so a backend that exits keeps counting.
+ */
+export async function cpuMsOfCommand(command: string): Promise<number> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const processes = new Map<number, { parent: number; fields: string[] }>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
+    if (!stat || stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== command) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    processes.set(Number(entry), { parent: Number(fields[1]), fields });
+  }
+  let ticks = 0;
+  for (const { parent, fields } of processes.values()) {
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (!processes.has(parent)) ticks += Number(fields[13]) + Number(fields[14]);
+  }
+  return ticks * 10;
+}
+
 /** Runs `total` requests with `concurrency` in flight; returns latencies (ms) and wall time. */
 export async function load({ total, concurrency, send }: { total: number; concurrency: number; send: (i: number) => Promise<void> }) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (;;) {
@@ -49,6 +73,14 @@ export async function load({ total, concurrency, send }: { total: number; concur
     }),
   );
   const wallMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
-  return { perSecond: (total / wallMs) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), wallMs };
+  return {
+    perSecond: (total / wallMs) * 1000,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    wallMs,
+    /** This process's CPU time (ms) over the run: the load generator's own cost. */
+    cpuMs: (user + system) / 1000,
+  };
 }
