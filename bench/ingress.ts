@@ -2,12 +2,14 @@
 // a process of its own (bench/ingress-load.ts). The traffic (bench/ingress-traffic.ts) is the mix a
 // component with 1,000 authorizers sees: ~90% messages on the message URL, 9% authorization events,
 // 1% tickets. The floor is a bare node:http + pg server doing the same work per request: verify,
-// decrypt and parse, then the same statements (a message: the outbox's one statement; a push: the
-// received_pushes insert, sealed). The portal also forwards each message to a receiver here (its relay
-// runs); the figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding
-// lag (from sent to received) and the portal's CPU time per accepted request.
+// decrypt and parse, then the same statements on the same prepared-statement pool (a message: the
+// outbox's statement, with the portal's group commit; a push: the received_pushes insert, sealed).
+// The portal also forwards each message to a receiver here (its relay runs) and processes the pushes;
+// the figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding lag (from
+// sent to received), and the CPU time per request of the server, PostgreSQL and the load generator.
 //   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32]
-//   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts)
+//   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts;
+//   BENCH_JOBS=false: the portal without its relay and jobs, to see what the ingress alone costs)
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
