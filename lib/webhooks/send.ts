@@ -62,9 +62,20 @@ function agentsFor(allowPrivate: boolean): Agents {
   return agents;
 }
 
+/** A signer per secret (each decodes its key once): the relay signs many deliveries with each. */
+const signers = new Map<string, Webhook>();
+function signerFor(secret: string): Webhook {
+  let signer = signers.get(secret);
+  if (!signer) {
+    if (signers.size > 1_000) signers.clear();
+    signers.set(secret, (signer = new Webhook(secret)));
+  }
+  return signer;
+}
+
 /** The signature header: one `v1,<base64>` per secret, space-separated. */
 export function signatureHeader({ secrets, id, timestamp, body }: Pick<PostWebhookInput, "secrets" | "id" | "timestamp" | "body">): string {
-  return secrets.map((secret) => new Webhook(secret).sign(id, timestamp, body)).join(" ");
+  return secrets.map((secret) => signerFor(secret).sign(id, timestamp, body)).join(" ");
 }
 
 export function postWebhook(input: PostWebhookInput): Promise<PostOutcome> {
