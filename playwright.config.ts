@@ -60,6 +60,8 @@ export default defineConfig({
       timeout: 300_000,
       // The specs present client addresses as a load balancer would (X-Forwarded-For).
       env: { LOG_LEVEL: "warn", TRUSTED_PROXY_HOPS: "1" },
+      // Not SIGKILL (the default): the server script then stops the PostgreSQL server it started.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
     },
   ],
 });

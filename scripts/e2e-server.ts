@@ -2,7 +2,7 @@
 // DATABASE_URL's server, or on an embedded PostgreSQL server of its own in a temporary folder), a
 // known admin, WeChat = the sandbox.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createScratchDatabase, scratchServer } from "../lib/db/scratch";
@@ -38,6 +38,11 @@ const child = startPortal({
   },
 });
 child.on("exit", async (code) => {
+  // The embedded PostgreSQL runs detached: it stops only when told.
   await server.stop().catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(code ?? 1);
 });
+// Playwright ends its web servers with SIGTERM (playwright.config.ts, gracefulShutdown): the portal
+// stops first, then the exit handler above stops the database server.
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => child.kill("SIGTERM"));
