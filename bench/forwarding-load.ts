@@ -1,0 +1,109 @@
+// The load generator of bench/forwarding.ts, in a process of its own so that neither its work nor its
+// pauses are the receiver's (which timestamps arrivals in the benchmark's process): an open loop of
+// text messages, message i leaving at start + i / perSecond whatever the portal's pace, after a
+// warm-up at the same rate. Prints one JSON line: when the measured part started, each acknowledged
+// message's send time (wall clock), the refusals, and the acknowledgement latencies' p50/p99.
+//   node --import tsx bench/forwarding-load.ts <baseUrl> <perSecond> <seconds> <warmUpSeconds>
+import http from "node:http";
+import { MessageCrypto } from "../lib/wechat/crypto";
+import { buildXml } from "../lib/wechat/xml";
+import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { percentile } from "./stats";
+
+const [baseUrl, perSecondArg, secondsArg, warmUpArg] = process.argv.slice(2);
+const perSecond = Number(perSecondArg);
+const total = perSecond * Number(secondsArg);
+const warmUp = perSecond * Number(warmUpArg);
+const crypto = new MessageCrypto({
+  token: DEMO_COMPONENT.token,
+  encodingAesKey: DEMO_COMPONENT.encodingAesKey,
+  appid: DEMO_COMPONENT.appid,
+});
+/** 100 accounts, as the portal sees them: messages for accounts it has no row for are forwarded all the same. */
+const ACCOUNTS = 100;
+const appidOf = (n: number) => `wx${(0xbe00000000000000n + BigInt(n)).toString(16)}`;
+// As WeChat does: a connection per request in flight, kept alive.
+const agent = new http.Agent({ keepAlive: true });
+const base = new URL(baseUrl!);
+
+/** Message `i`: warm-up ones are numbered after the measured ones, so none is sent twice. */
+function makeMessage(i: number) {
+  const appid = appidOf(i % ACCOUNTS);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const msgId = String(7_000_000_000_000_000_000n + BigInt(i));
+  const toUser = `gh_${appid.slice(2, 14)}`;
+  const xml = buildXml({
+    ToUserName: toUser,
+    FromUserName: `o_bench_user_${i % 997}`,
+    CreateTime: Number(timestamp),
+    MsgType: "text",
+    Content: `message ${i}`,
+    MsgId: msgId,
+  });
+  const sealed = crypto.seal({ plaintext: xml, timestamp, nonce: String(100000 + i) });
+  const query = new URLSearchParams({
+    signature: "x",
+    timestamp,
+    nonce: String(100000 + i),
+    encrypt_type: "aes",
+    msg_signature: sealed.msgSignature,
+  });
+  return {
+    msgId,
+    path: `/api/wechat/messages/${appid}?${query}`,
+    body: `<xml><ToUserName><![CDATA[${toUser}]]></ToUserName><Encrypt><![CDATA[${sealed.encrypt}]]></Encrypt></xml>`,
+  };
+}
+
+/** Resolves true when the portal answered 200 `success`. */
+function post({ path, body }: { path: string; body: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: "POST",
+        path,
+        headers: { "content-type": "text/xml", "content-length": Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve(response.statusCode === 200 && text === "success"));
+        response.on("error", () => resolve(false));
+      },
+    );
+    request.on("error", () => resolve(false));
+    request.end(body);
+  });
+}
+
+/** Sends `count` messages numbered from `first` at `perSecond`; `onAnswer` gets each one's outcome. */
+async function openLoop(first: number, count: number, onAnswer: (msgId: string, sentAt: number, ok: boolean, ms: number) => void) {
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let n = 0; n < count; n++) {
+    const wait = started + (n * 1000) / perSecond - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const message = makeMessage(first + n);
+    const [sentAt, t0] = [Date.now(), performance.now()];
+    sends.push(post(message).then((ok) => onAnswer(message.msgId, sentAt, ok, performance.now() - t0)));
+  }
+  await Promise.all(sends);
+  return (performance.now() - started) / 1000;
+}
+
+await openLoop(total, warmUp, () => {});
+const measuredFrom = Date.now();
+const acked: [string, number][] = [];
+const latencies: number[] = [];
+let refused = 0;
+const sentFor = await openLoop(0, total, (msgId, sentAt, ok, ms) => {
+  if (!ok) return void refused++;
+  acked.push([msgId, sentAt]);
+  latencies.push(ms);
+});
+latencies.sort((a, b) => a - b);
+console.log(JSON.stringify({ measuredFrom, sentFor, acked, refused, p50: percentile(latencies, 50), p99: percentile(latencies, 99) }));
