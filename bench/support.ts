@@ -38,10 +38,13 @@ export async function startPortals({
   /** Settings on top of the defaults (JOBS_ENABLED=true to deliver webhooks, say). */
   env?: Record<string, string>;
 }): Promise<{ urls: string[]; pids: number[]; stop(): Promise<void> }> {
-  buildPortal();
+  // BENCH_PORTAL_DIR=<checkout>: that checkout's portal (built there) instead of this one, for "before" figures.
+  const checkout = process.env.BENCH_PORTAL_DIR;
+  if (!checkout) buildPortal();
   const children: ChildProcess[] = ports.map((port) =>
     startPortal({
       port,
+      checkout,
       // BENCH_CPU_PROFILE=<dir>: each portal writes a .cpuprofile there when it stops (bench/cpu-profile.ts).
       nodeArgs: process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
       env: {

@@ -17,7 +17,13 @@ const serveScript = fileURLToPath(new URL("./serve.mjs", import.meta.url));
 export const demoListenHost = (env: Record<string, string | undefined> = process.env) => env.DEMO_HOST?.trim() || "127.0.0.1";
 
 /** The arguments for `node` that run the built portal on `port`, listening on `host`. */
-export const portalServerArgs = ({ port, host }: { port: number; host: string }) => [serveScript, "-p", String(port), "-H", host];
+export const portalServerArgs = ({ port, host, script = serveScript }: { port: number; host: string; script?: string }) => [
+  script,
+  "-p",
+  String(port),
+  "-H",
+  host,
+];
 
 export function buildPortal({ force = false }: { force?: boolean } = {}): void {
   if (!force && existsSync(`${process.env.NEXT_DIST_DIR ?? ".next"}/BUILD_ID`)) return;
@@ -31,14 +37,19 @@ export function startPortal({
   host = "127.0.0.1",
   env,
   nodeArgs = [],
+  checkout,
 }: {
   port: number;
   host?: string;
   env: Record<string, string | undefined>;
   /** Options for node itself (--cpu-prof, which NODE_OPTIONS may not carry). */
   nodeArgs?: string[];
+  /** Another checkout of the portal, built there, to run instead of this one (the benchmarks' "before"). */
+  checkout?: string;
 }): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, ...portalServerArgs({ port, host })], {
+  const script = checkout ? `${checkout}/scripts/serve.mjs` : serveScript;
+  const child = spawn(process.execPath, [...nodeArgs, ...portalServerArgs({ port, host, script })], {
+    cwd: checkout,
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
   });
