@@ -39,7 +39,6 @@ const portals = await startPortals({
   wechatBase: "http://127.0.0.1:9",
   env: { JOBS_ENABLED: "true", WEBHOOK_ALLOW_PRIVATE: "true" },
 });
-const base = portals.urls[0]!;
 try {
   const rss: { at: number; mib: number }[] = [];
   const sampler = setInterval(() => rss.push({ at: Date.now(), mib: rssMiB(portals.pids[0]!) }), 10_000);
