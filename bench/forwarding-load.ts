@@ -55,8 +55,8 @@ function makeMessage(i: number) {
   };
 }
 
-/** Resolves true when the portal answered 200 `success`. */
-function post({ path, body }: { path: string; body: string }): Promise<boolean> {
+/** Resolves null when the portal answered 200 `success`, else what it did instead. */
+function post({ path, body }: { path: string; body: string }): Promise<string | null> {
   return new Promise((resolve) => {
     const request = http.request(
       {
@@ -71,17 +71,23 @@ function post({ path, body }: { path: string; body: string }): Promise<boolean> 
         let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve(response.statusCode === 200 && text === "success"));
-        response.on("error", () => resolve(false));
+        response.on("end", () =>
+          resolve(response.statusCode === 200 && text === "success" ? null : `${response.statusCode} ${text.slice(0, 80)}`),
+        );
+        response.on("error", (error) => resolve(`answer cut: ${error.message}`));
       },
     );
-    request.on("error", () => resolve(false));
+    request.on("error", (error) => resolve(`request failed: ${error.message}`));
     request.end(body);
   });
 }
 
 /** Sends `count` messages numbered from `first` at `perSecond`; `onAnswer` gets each one's outcome. */
-async function openLoop(first: number, count: number, onAnswer: (msgId: string, sentAt: number, ok: boolean, ms: number) => void) {
+async function openLoop(
+  first: number,
+  count: number,
+  onAnswer: (msgId: string, sentAt: number, failure: string | null, ms: number) => void,
+) {
   const started = performance.now();
   const sends: Promise<void>[] = [];
   for (let n = 0; n < count; n++) {
@@ -89,7 +95,7 @@ async function openLoop(first: number, count: number, onAnswer: (msgId: string, 
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const message = makeMessage(first + n);
     const [sentAt, t0] = [Date.now(), performance.now()];
-    sends.push(post(message).then((ok) => onAnswer(message.msgId, sentAt, ok, performance.now() - t0)));
+    sends.push(post(message).then((failure) => onAnswer(message.msgId, sentAt, failure, performance.now() - t0)));
   }
   await Promise.all(sends);
   return (performance.now() - started) / 1000;
@@ -99,9 +105,10 @@ await openLoop(total, warmUp, () => {});
 const measuredFrom = Date.now();
 const acked: [string, number][] = [];
 const latencies: number[] = [];
-let refused = 0;
-const sentFor = await openLoop(0, total, (msgId, sentAt, ok, ms) => {
-  if (!ok) return void refused++;
+/** Answers other than `success`, by what they were (WeChat would retry each). */
+const refused: Record<string, number> = {};
+const sentFor = await openLoop(0, total, (msgId, sentAt, failure, ms) => {
+  if (failure) return void (refused[failure] = (refused[failure] ?? 0) + 1);
   acked.push([msgId, sentAt]);
   latencies.push(ms);
 });

@@ -20,7 +20,14 @@ const WARM_UP_SECONDS = 20;
 /** Resident memory of a process, in MiB (Linux /proc). */
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-type LoadResult = { measuredFrom: number; sentFor: number; acked: [string, number][]; refused: number; p50: number; p99: number };
+type LoadResult = {
+  measuredFrom: number;
+  sentFor: number;
+  acked: [string, number][];
+  refused: Record<string, number>;
+  p50: number;
+  p99: number;
+};
 
 const scratch = await freshDatabase();
 const receiver = await startReceiver();
@@ -53,7 +60,7 @@ try {
     `\nForwarding: ${perSecond * seconds} text messages at ${perSecond}/s over ${load.sentFor.toFixed(1)} s (after ${WARM_UP_SECONDS} s of warm-up) to 100 accounts, 1 portal process, PostgreSQL`,
   );
   console.log(
-    `acknowledged ${sentAt.size}, refused ${load.refused}, delivered ${lags.length}, lost ${lost}, receiver requests ${receiver.requests()}`,
+    `acknowledged ${sentAt.size}, not acknowledged ${JSON.stringify(load.refused)}, delivered ${lags.length}, lost ${lost}, receiver requests ${receiver.requests()}`,
   );
   console.log(`ack latency   p50 ${load.p50.toFixed(1)} ms   p99 ${load.p99.toFixed(1)} ms`);
   console.log(
