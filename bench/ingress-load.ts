@@ -1,18 +1,18 @@
 // The load generator of bench/ingress.ts, in a process of its own so its work is not the server's:
 // `total` requests with `concurrency` in flight after a warm-up, printing one JSON line: throughput,
 // p50/p99, failures by kind, and when each text message was sent (for the forwarding lag).
-//   node --import tsx bench/ingress-load.ts <baseUrl> <total> <concurrency> <run>
+//   node --import tsx bench/ingress-load.ts <baseUrl> <total> <concurrency> <run> <mix>
 import http from "node:http";
-import { buildRequest } from "./ingress-traffic";
+import { buildRequest, type Mix } from "./ingress-traffic";
 import { load } from "./stats";
 
-const [baseUrl, totalArg, concurrencyArg, runArg] = process.argv.slice(2);
+const [baseUrl, totalArg, concurrencyArg, runArg, mixArg] = process.argv.slice(2);
 const total = Number(totalArg);
 const concurrency = Number(concurrencyArg);
 const run = Number(runArg);
 
 const WARM_UP = 300;
-const requests = Array.from({ length: total + WARM_UP }, (_, i) => buildRequest(i, run));
+const requests = Array.from({ length: total + WARM_UP }, (_, i) => buildRequest(i, run, mixArg as Mix));
 
 // node:http on kept-alive sockets, one per request in flight: fetch costs the generator about twice
 // the CPU, which on two cores is taken from the server under test.

@@ -29,14 +29,18 @@ function sealed(xml: string, i: number, envelope: Record<string, string>) {
   return { query: query.toString(), body: `<xml>${fields}<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` };
 }
 
-export function kindOf(i: number): Kind {
+/** "realistic": the mix above; "messages": the message URL only (what the ingress costs without the pushes' processing). */
+export type Mix = "realistic" | "messages";
+
+export function kindOf(i: number, mix: Mix): Kind {
+  if (mix === "messages") return "message";
   const slot = i % 100;
   return slot < 90 ? "message" : slot < 99 ? "authorization" : "ticket";
 }
 
 /** Request `i` of run `run` (runs differ so two runs in one database never collide). */
-export function buildRequest(i: number, run: number): Request {
-  const kind = kindOf(i);
+export function buildRequest(i: number, run: number, mix: Mix = "realistic"): Request {
+  const kind = kindOf(i, mix);
   const createTime = 1_800_000_000 + run * 10_000_000 + i;
   const appid = authorizerAppid(i % AUTHORIZERS);
   if (kind === "message") {

@@ -7,7 +7,7 @@
 // The portal also forwards each message to a receiver here (its relay runs) and processes the pushes;
 // the figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding lag (from
 // sent to received), and the CPU time per request of the server, PostgreSQL and the load generator.
-//   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32]
+//   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32] [mix=realistic|messages]
 //   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts;
 //   BENCH_JOBS=false: the portal without its relay and jobs, to see what the ingress alone costs)
 import { createServer } from "node:http";
@@ -19,13 +19,15 @@ import { MessageCrypto } from "../lib/wechat/crypto";
 import { parseEnvelope } from "../lib/wechat/push-envelope";
 import { parseAuthorizerMessage } from "../lib/wechat/authorizer-message";
 import { dedupeKeyFor, parseComponentPush } from "../lib/wechat/component-push";
-import { AUTHORIZERS, authorizerAppid } from "./ingress-traffic";
+import { AUTHORIZERS, authorizerAppid, type Mix } from "./ingress-traffic";
 import { cpuMsOfCommand, cpuMsOfTree, percentile } from "./stats";
 import { startReceiver } from "./receiver";
 import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals } from "./support";
 
 const total = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 32);
+const mix = (process.argv[4] ?? "realistic") as Mix;
+if (mix !== "realistic" && mix !== "messages") throw new Error(`mix must be realistic or messages, not ${mix}`);
 Object.assign(process.env, benchKeys, { WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "error" });
 const { recordEvents } = await import("../lib/webhooks/outbox");
 const { groupCommit } = await import("../lib/db/group-commit");
@@ -132,7 +134,7 @@ type LoadResult = {
 /** One run against `url`, with the CPU time the server (`serverCpuMs`, a running total) and PostgreSQL spent on it. */
 async function generate(url: string, run: number, serverCpuMs: () => Promise<number>) {
   const [serverBefore, postgresBefore] = [await serverCpuMs(), await cpuMsOfCommand("postgres")];
-  const result = await runLoadProcess<LoadResult>("bench/ingress-load.ts", [url, total, concurrency, run]);
+  const result = await runLoadProcess<LoadResult>("bench/ingress-load.ts", [url, total, concurrency, run, mix]);
   return { ...result, serverMs: (await serverCpuMs()) - serverBefore, postgresMs: (await cpuMsOfCommand("postgres")) - postgresBefore };
 }
 const ownCpuMs = async () => {
@@ -169,7 +171,10 @@ try {
   const row = (name: string, r: Awaited<ReturnType<typeof generate>>) =>
     `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} /s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   failed ${JSON.stringify(r.failures)}\n` +
     `${"".padEnd(28)} CPU per request: server ${perRequest(r.serverMs)}, PostgreSQL ${perRequest(r.postgresMs)}, load generator ${perRequest(r.cpuMs)}`;
-  console.log(`\nIngress: ${total} requests (90% messages, 9% authorization events, 1% tickets), ${concurrency} in flight, PostgreSQL`);
+  const described = mix === "messages" ? "messages only" : "90% messages, 9% authorization events, 1% tickets";
+  console.log(
+    `\nIngress: ${total} requests (${described}), ${concurrency} in flight, PostgreSQL${process.env.BENCH_JOBS === "false" ? ", relay off" : ""}`,
+  );
   console.log(row("floor (node:http + pg)", floorResult));
   console.log(row("portal (npm start)", portalResult));
   console.log(
