@@ -8,6 +8,7 @@ import http from "node:http";
 import { MessageCrypto } from "../lib/wechat/crypto";
 import { buildXml } from "../lib/wechat/xml";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
+import { postText } from "./post";
 import { percentile } from "./stats";
 
 const [baseUrl, perSecondArg, secondsArg, warmUpArg] = process.argv.slice(2);
@@ -56,30 +57,13 @@ function makeMessage(i: number) {
 }
 
 /** Resolves null when the portal answered 200 `success`, else what it did instead. */
-function post({ path, body }: { path: string; body: string }): Promise<string | null> {
-  return new Promise((resolve) => {
-    const request = http.request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method: "POST",
-        path,
-        headers: { "content-type": "text/xml", "content-length": Buffer.byteLength(body) },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () =>
-          resolve(response.statusCode === 200 && text === "success" ? null : `${response.statusCode} ${text.slice(0, 80)}`),
-        );
-        response.on("error", (error) => resolve(`answer cut: ${error.message}`));
-      },
-    );
-    request.on("error", (error) => resolve(`request failed: ${error.message}`));
-    request.end(body);
-  });
+async function post({ path, body }: { path: string; body: string }): Promise<string | null> {
+  try {
+    const { status, text } = await postText(agent, base, path, body);
+    return status === 200 && text === "success" ? null : `${status} ${text.slice(0, 80)}`;
+  } catch (error) {
+    return `request failed: ${(error as Error).message}`;
+  }
 }
 
 /** Sends `count` messages numbered from `first` at `perSecond`; `onAnswer` gets each one's outcome. */

@@ -4,6 +4,7 @@
 //   node --import tsx bench/ingress-load.ts <baseUrl> <total> <concurrency> <run> <mix>
 import http from "node:http";
 import { buildRequest, type Mix } from "./ingress-traffic";
+import { postText } from "./post";
 import { load } from "./stats";
 
 const [baseUrl, totalArg, concurrencyArg, runArg, mixArg] = process.argv.slice(2);
@@ -14,34 +15,14 @@ const run = Number(runArg);
 const WARM_UP = 300;
 const requests = Array.from({ length: total + WARM_UP }, (_, i) => buildRequest(i, run, mixArg as Mix));
 
-// node:http on kept-alive sockets, one per request in flight: fetch costs the generator about twice
-// the CPU, which on two cores is taken from the server under test.
+// One kept-alive socket per request in flight.
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const base = new URL(baseUrl!);
 
-function send(i: number): Promise<boolean> {
+async function send(i: number): Promise<boolean> {
   const request = requests[i]!;
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method: "POST",
-        path: request.path,
-        headers: { "content-type": "text/xml", "content-length": Buffer.byteLength(request.body) },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve(response.statusCode === 200 && (text === "success" || text === "")));
-        response.on("error", reject);
-      },
-    );
-    outgoing.on("error", reject);
-    outgoing.end(request.body);
-  });
+  const { status, text } = await postText(agent, base, request.path, request.body);
+  return status === 200 && (text === "success" || text === "");
 }
 
 // Warm-up requests come after the measured ones in the list, so no measured one is sent twice.

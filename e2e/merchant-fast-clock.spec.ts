@@ -6,7 +6,7 @@
 // database) on the e2e ports + 2, so the main stack keeps WeChat's real clock.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devices, type APIRequestContext } from "@playwright/test";
@@ -30,6 +30,7 @@ test.use({ baseURL: PORTAL, sandboxUrl: SANDBOX });
 let sandboxProcess: ChildProcess | undefined;
 let portalProcess: ChildProcess | undefined;
 let database: EmbeddedServer | undefined;
+let dataDir: string | undefined;
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -59,7 +60,7 @@ test.beforeAll(async ({ sandbox }) => {
       SANDBOX_PUSH_TICKET_ON_START: "false",
     },
   });
-  const dataDir = mkdtempSync(join(tmpdir(), "portal-e2e-fast-"));
+  dataDir = mkdtempSync(join(tmpdir(), "portal-e2e-fast-"));
   // Its own embedded PostgreSQL in a temporary folder, where the portal looks for it: nothing to clean up on a server.
   database = await ensureEmbeddedServer(join(dataDir, "postgres"));
   const portalEnv: NodeJS.ProcessEnv = {
@@ -91,6 +92,7 @@ test.afterAll(async () => {
     portalProcess && portalProcess.exitCode === null ? portalProcess.once("exit", resolve) : resolve(undefined),
   );
   await database?.stop().catch(() => {});
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const preAuthCodeOf = (link: string | null) => (link ? new URL(link).searchParams.get("pre_auth_code") : null);

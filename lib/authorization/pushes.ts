@@ -119,12 +119,7 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
       sealed.keyId,
     );
     if (row) return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
-    const [existing] = await sql().$queryRawUnsafe<{ id: string; processed: boolean }[]>(
-      "SELECT id, processed_at IS NOT NULL AS processed FROM received_pushes WHERE dedupe_key = $1",
-      dedupeKey,
-    );
-    if (!existing) throw new Error(`push ${push.InfoType} was neither stored nor found by its dedupe key`);
-    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true, processed: existing.processed };
+    return storedBefore(push, dedupeKey);
   }
   const prisma = db();
   const create = prisma.receivedPush.create({
@@ -152,9 +147,18 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
     return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: true };
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    const existing = await prisma.receivedPush.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, processedAt: true } });
-    return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true, processed: existing.processedAt !== null };
+    return storedBefore(push, dedupeKey);
   }
+}
+
+/** A redelivery: the push as stored the first time. */
+async function storedBefore(push: ComponentPush, dedupeKey: string): Promise<PushAccepted> {
+  const [existing] = await sql().$queryRawUnsafe<{ id: string; processed: boolean }[]>(
+    "SELECT id, processed_at IS NOT NULL AS processed FROM received_pushes WHERE dedupe_key = $1",
+    dedupeKey,
+  );
+  if (!existing) throw new Error(`push ${push.InfoType} was neither stored nor found by its dedupe key`);
+  return { ok: true, pushId: existing.id, infoType: push.InfoType, duplicate: true, processed: existing.processed };
 }
 
 /** The whole receiving side: what the route answers depends only on this. */

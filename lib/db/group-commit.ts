@@ -19,7 +19,7 @@ export function groupCommit<I, O>({
   maxBatch?: number;
   maxInFlight?: number;
 }): GroupCommit<I, O> {
-  let waiting: Waiting<I, O>[] = [];
+  const waiting: Waiting<I, O>[] = [];
   let inFlight = 0;
   let scheduled = false;
 
@@ -46,8 +46,7 @@ export function groupCommit<I, O>({
   const flush = () => {
     scheduled = false;
     while (waiting.length > 0 && inFlight < maxInFlight) {
-      const batch = waiting.slice(0, maxBatch);
-      waiting = waiting.slice(maxBatch);
+      const batch = waiting.splice(0, maxBatch);
       inFlight++;
       void run(batch).finally(() => {
         inFlight--;
