@@ -2,7 +2,8 @@
 // authorizer row and its permission sets. Shared by completing an authorization and by the
 // console's re-sync / import, so both store the same thing the same way.
 import type { Prisma } from "../generated/prisma/client";
-import type { AccountType } from "../generated/prisma/enums";
+import type { AccountType, AuthorizerStatus } from "../generated/prisma/enums";
+import type { Sql } from "../db";
 import type { AuthorizerInfo, PermissionSetGrant } from "../wechat/api";
 
 type Tx = Prisma.TransactionClient;
@@ -85,35 +86,39 @@ export type LifecycleChange = { kind: "push"; createdAt: Date } | { kind: "obser
 export type LifecycleOrder = "applied" | "superseded" | "unknown";
 
 /**
+ * Moves the watermark, in one statement, unless the change is older than it ($2: a push's
+ * CreateTime, the moment an observation looked; null for the callback, which is always newest),
+ * and says whether the account exists. $3 is the watermark the change leaves (GREATEST skips a
+ * null). `status` is the account's, which this leaves alone.
+ */
+const ORDER_LIFECYCLE_CHANGE = `
+WITH moved AS (
+  UPDATE authorizers SET lifecycle_event_at = GREATEST(lifecycle_event_at, $3::timestamptz)
+  WHERE appid = $1 AND ($2::timestamptz IS NULL OR lifecycle_event_at IS NULL OR lifecycle_event_at <= $2::timestamptz)
+  RETURNING status::text
+)
+SELECT (SELECT status FROM moved) AS status, EXISTS (SELECT 1 FROM authorizers WHERE appid = $1) AS known`;
+
+/**
  * Claims the right to change `appid`'s lifecycle: a change applies only if it is not older than the
  * last one applied (ties apply: CreateTime cannot order changes within one second). On "applied" the
  * watermark has moved (and the row is locked until the transaction ends); "superseded" leaves it
  * alone; "unknown" means no such authorizer (the caller creates it, with `lifecycleEventAt`).
+ * Runs on a Prisma transaction or a pool transaction (lib/db's `transaction`) alike.
  */
 export async function orderLifecycleChange(
-  tx: Pick<Tx, "$executeRaw" | "authorizer">,
+  tx: Sql,
   { appid, change }: { appid: string; change: LifecycleChange },
-): Promise<LifecycleOrder> {
-  let count: number;
-  if (change.kind === "push") {
-    count = await tx.$executeRaw`
-      UPDATE "authorizers" SET "lifecycle_event_at" = ${change.createdAt}
-      WHERE "appid" = ${appid} AND ("lifecycle_event_at" IS NULL OR "lifecycle_event_at" <= ${change.createdAt})`;
-  } else if (change.kind === "observed") {
-    // Only if no push newer than the moment we looked was applied meanwhile.
-    const recorded = lifecycleEventAtFor(change);
-    count = await tx.$executeRaw`
-      UPDATE "authorizers" SET "lifecycle_event_at" = GREATEST(COALESCE("lifecycle_event_at", ${recorded}), ${recorded})
-      WHERE "appid" = ${appid} AND ("lifecycle_event_at" IS NULL OR "lifecycle_event_at" <= ${change.at})`;
-  } else {
-    const recorded = lifecycleEventAtFor(change);
-    count = await tx.$executeRaw`
-      UPDATE "authorizers" SET "lifecycle_event_at" = GREATEST(COALESCE("lifecycle_event_at", ${recorded}), ${recorded})
-      WHERE "appid" = ${appid}`;
-  }
-  if (count > 0) return "applied";
-  const exists = await tx.authorizer.findUnique({ where: { appid }, select: { appid: true } });
-  return exists ? "superseded" : "unknown";
+): Promise<{ order: LifecycleOrder; status: AuthorizerStatus | null }> {
+  const notOlderThan = change.kind === "push" ? change.createdAt : change.kind === "observed" ? change.at : null;
+  const [row] = await tx.$queryRawUnsafe<{ status: AuthorizerStatus | null; known: boolean }[]>(
+    ORDER_LIFECYCLE_CHANGE,
+    appid,
+    notOlderThan,
+    lifecycleEventAtFor(change),
+  );
+  if (row?.status) return { order: "applied", status: row.status };
+  return { order: row?.known ? "superseded" : "unknown", status: null };
 }
 
 /** The watermark a change leaves on an authorizer it creates. */
@@ -134,9 +139,9 @@ export class SupersededChangeError extends Error {
  * so the transaction rolls back.
  */
 export async function requireLifecycleOrder(
-  tx: Pick<Tx, "$executeRaw" | "authorizer">,
+  tx: Sql,
   { appid, eventAt, now }: { appid: string; eventAt: Date | undefined; now: Date },
 ): Promise<void> {
   const change: LifecycleChange = eventAt ? { kind: "push", createdAt: eventAt } : { kind: "callback", at: now };
-  if ((await orderLifecycleChange(tx, { appid, change })) === "superseded") throw new SupersededChangeError(appid);
+  if ((await orderLifecycleChange(tx, { appid, change })).order === "superseded") throw new SupersededChangeError(appid);
 }

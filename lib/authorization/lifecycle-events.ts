@@ -7,6 +7,7 @@
 // - authorizer.revoked, authorizer.reauthorization_required: it stopped being served;
 // - authorization_link.failed: an attempt failed, was cancelled, or expired.
 import type { Prisma } from "../generated/prisma/client";
+import type { Sql } from "../db";
 import { recordEvent } from "../webhooks/outbox";
 import { permissionSetName } from "../wechat/permission-sets";
 
@@ -82,7 +83,15 @@ export async function announceLinkCompleted(tx: Tx, { appid, attemptId, now }: {
 }
 
 /** Who an account is, for the events that say it stopped being served (no grant to list). */
-const whoIs = (account: Awaited<ReturnType<typeof describeAuthorizer>>) => ({
+export type AccountIdentity = {
+  component_appid: string;
+  authorizer_appid: string;
+  merchant_ref: string | null;
+  account_type: string;
+  nick_name: string | null;
+};
+
+const whoIs = (account: Awaited<ReturnType<typeof describeAuthorizer>>): AccountIdentity => ({
   component_appid: account.component_appid,
   authorizer_appid: account.authorizer_appid,
   merchant_ref: account.merchant_ref,
@@ -90,11 +99,11 @@ const whoIs = (account: Awaited<ReturnType<typeof describeAuthorizer>>) => ({
   nick_name: account.nick_name,
 });
 
-export async function announceRevoked(tx: Tx, { appid, at, source }: { appid: string; at: Date; source: string }) {
-  const account = await describeAuthorizer(tx, appid);
-  await recordEvent(tx, {
+/** `account` as the revocation's own statement read it (lib/authorization/status.ts), on its transaction. */
+export async function announceRevoked(sql: Sql, { account, at, source }: { account: AccountIdentity; at: Date; source: string }) {
+  await recordEvent(sql, {
     type: "authorizer.revoked",
-    data: { ...whoIs(account), revoked_at: at.toISOString(), source },
+    data: { ...account, revoked_at: at.toISOString(), source },
     now: at,
   });
 }

@@ -4,7 +4,7 @@
 // across instances (a lease), and is retried by the scheduled sweep when it fails. Lifecycle pushes
 // apply in the order they happened at WeChat: one older than the account's state is kept, marked
 // superseded, and changes nothing.
-import { db, sql } from "../db";
+import { db, isDatabaseUnavailable, sql, transaction, type Sql } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { countPush, startIngressTimer, type RefusalReason } from "../metrics";
@@ -13,12 +13,20 @@ import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-
 import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
-import { dedupeKeyFor, maskPush, parseComponentPush, type AuthorizedPush, type ComponentPush } from "../wechat/component-push";
+import {
+  dedupeKeyFor,
+  maskPush,
+  parseComponentPush,
+  type AuthorizedPush,
+  type ComponentPush,
+  type ComponentVerifyTicketPush,
+  type UnauthorizedPush,
+} from "../wechat/component-push";
 import { parseEnvelope } from "../wechat/push-envelope";
 import { SupersededChangeError } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
 import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";
-import { markAuthorizerRevoked } from "./status";
+import { applyRevocation, markAuthorizerRevoked, reportRevocation } from "./status";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
 export const MAX_PUSH_BYTES = 64 * 1024;
@@ -88,48 +96,103 @@ export function decodeComponentPush({
   }
 }
 
-/** A redelivery (the same dedupe key) inserts nothing and returns no row. */
+/** A redelivery (the same dedupe key) inserts nothing and returns no row. $9: processed already (or null). */
 const STORE_PUSH = `
-INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, authorizer_appid, create_time, payload, payload_enc, payload_key_id)
-VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, authorizer_appid, create_time, payload, payload_enc, payload_key_id, processed_at)
+VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id`;
 
+function storePushRow(
+  sql: Sql,
+  { push, dedupeKey, xml, processedAt }: { push: ComponentPush; dedupeKey: string; xml: string; processedAt: Date | null },
+) {
+  const sealed = sealPushPayload({ dedupeKey, xml });
+  return sql.$queryRawUnsafe<{ id: string }[]>(
+    STORE_PUSH,
+    dedupeKey,
+    push.AppId,
+    push.InfoType,
+    push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null,
+    push.createdAt,
+    JSON.stringify(maskPush(push)),
+    sealed.ciphertext,
+    sealed.keyId,
+    processedAt,
+  );
+}
+
+/**
+ * An unauthorized push, stored and applied in one transaction: the account is revoked (or the
+ * push found superseded) by the time WeChat hears `success`. Null when applying failed for
+ * another reason than the database being unreachable: the caller stores it for processing later,
+ * which retries and keeps the error.
+ */
+async function storeRevocation(push: UnauthorizedPush & { known: true }, xml: string): Promise<PushAccepted | null> {
+  const dedupeKey = dedupeKeyFor(push);
+  const revocation = { authorizerAppid: push.AuthorizerAppid, at: push.createdAt, source: "push" } as const;
+  try {
+    const applied = await transaction(async (sql) => {
+      // The push first: a concurrent copy of it waits on its key, then finds it stored and applies nothing.
+      const [row] = await storePushRow(sql, { push, dedupeKey, xml, processedAt: new Date() });
+      if (!row) return null;
+      const outcome = await applyRevocation(sql, revocation);
+      if (outcome === "superseded") {
+        const stored = { id: row.id, infoType: push.InfoType, createTime: push.createdAt };
+        await markSuperseded(sql, { row: stored, handled: { superseded: true, appid: push.AuthorizerAppid, current: null } });
+      }
+      return { pushId: row.id, outcome };
+    });
+    if (!applied) return storedBefore(push, dedupeKey);
+    reportRevocation(applied.outcome, revocation);
+    return { ok: true, pushId: applied.pushId, infoType: push.InfoType, duplicate: false, processed: true };
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    logger.warn(
+      { err: error, authorizerAppid: push.AuthorizerAppid },
+      "could not apply an unauthorized push as it arrived; stored for later",
+    );
+    return null;
+  }
+}
+
 /**
  * Stores a decoded push once; a redelivery finds the stored one. Database errors propagate (→ 5xx).
- * A ticket push (the bulk of all traffic: one every 10 minutes, forever) is applied in the same
- * transaction as it is stored, so it needs no work after the answer.
+ * A push that needs no WeChat call is applied in the same transaction as it is stored, so it needs
+ * no work after the answer: a ticket (the bulk of all traffic: one every 10 minutes, forever) and
+ * an unauthorized.
  */
 export async function storeComponentPush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
-  const dedupeKey = dedupeKeyFor(push);
-  const sealed = sealPushPayload({ dedupeKey, xml });
-  const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
-  const ticket = push.known && push.InfoType === "component_verify_ticket" ? push : null;
-  if (!ticket) {
-    // Every push but a ticket: one statement on the pool, the push's only round trip before `success`.
-    const [row] = await sql().$queryRawUnsafe<{ id: string }[]>(
-      STORE_PUSH,
-      dedupeKey,
-      push.AppId,
-      push.InfoType,
-      authorizerAppid,
-      push.createdAt,
-      JSON.stringify(maskPush(push)),
-      sealed.ciphertext,
-      sealed.keyId,
-    );
-    if (row) return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
-    return storedBefore(push, dedupeKey);
+  if (push.known && push.InfoType === "component_verify_ticket") return storeTicket(push, xml);
+  if (push.known && push.InfoType === "unauthorized") {
+    const applied = await storeRevocation(push, xml);
+    if (applied) return applied;
   }
+  return storePush({ push, xml });
+}
+
+/**
+ * Stores a push for processing after the answer (processStoredPush), in one statement on the pool:
+ * a grant's push (its processing calls WeChat), or one that could not be applied as it arrived.
+ */
+export async function storePush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
+  const dedupeKey = dedupeKeyFor(push);
+  const [row] = await storePushRow(sql(), { push, dedupeKey, xml, processedAt: null });
+  if (row) return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
+  return storedBefore(push, dedupeKey);
+}
+
+async function storeTicket(ticket: ComponentVerifyTicketPush & { known: true }, xml: string): Promise<PushAccepted> {
+  const dedupeKey = dedupeKeyFor(ticket);
+  const sealed = sealPushPayload({ dedupeKey, xml });
   const prisma = db();
   const create = prisma.receivedPush.create({
     data: {
       dedupeKey,
-      componentAppid: push.AppId,
-      infoType: push.InfoType,
-      authorizerAppid,
-      createTime: push.createdAt,
-      payload: maskPush(push) as Prisma.InputJsonValue,
+      componentAppid: ticket.AppId,
+      infoType: ticket.InfoType,
+      createTime: ticket.createdAt,
+      payload: maskPush(ticket) as Prisma.InputJsonValue,
       payloadEnc: sealed.ciphertext,
       payloadKeyId: sealed.keyId,
       processedAt: new Date(),
@@ -144,10 +207,10 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
     // No component row yet (a first start), or an older ticket: the careful path decides.
     if (applied.count === 0)
       await recordVerifyTicket({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
-    return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: true };
+    return { ok: true, pushId: row.id, infoType: ticket.InfoType, duplicate: false, processed: true };
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    return storedBefore(push, dedupeKey);
+    return storedBefore(ticket, dedupeKey);
   }
 }
 
@@ -242,36 +305,28 @@ async function handle(push: ComponentPush): Promise<Handled> {
   }
 }
 
-/** Done, and changed nothing: the push record says so, and so does the account's timeline. */
-async function markSuperseded({
-  row,
-  handled,
-}: {
-  row: { id: string; infoType: string; createTime: Date };
-  handled: Handled & { superseded: true };
-}) {
-  const prisma = db();
-  const now = new Date();
-  const current =
-    handled.current ??
-    (await prisma.authorizer.findUnique({ where: { appid: handled.appid }, select: { lifecycleEventAt: true } }))?.lifecycleEventAt ??
-    null;
-  await prisma.$transaction([
-    prisma.receivedPush.update({ where: { id: row.id }, data: { processedAt: now, supersededAt: now, leaseUntil: null, error: null } }),
-    prisma.auditLog.create({
-      data: {
-        actorType: "wechat",
-        action: "authorizer.push_superseded",
-        target: handled.appid,
-        details: {
-          pushId: row.id,
-          infoType: row.infoType,
-          createTime: row.createTime.toISOString(),
-          newerStateAt: current?.toISOString() ?? null,
-        },
-      },
-    }),
-  ]);
+const MARK_SUPERSEDED = `
+WITH done AS (
+  UPDATE received_pushes SET processed_at = $2, superseded_at = $2, lease_until = NULL, error = NULL WHERE id = $1::uuid
+)
+INSERT INTO audit_logs (actor_type, action, target, details) VALUES ('wechat', 'authorizer.push_superseded', $3, $4::jsonb)`;
+
+/** Done, and changed nothing: the push record says so, and so does the account's timeline (one statement on `sql`). */
+async function markSuperseded(
+  sql: Sql,
+  { row, handled }: { row: { id: string; infoType: string; createTime: Date }; handled: Handled & { superseded: true } },
+) {
+  const [watermark] = handled.current
+    ? [{ at: handled.current }]
+    : await sql.$queryRawUnsafe<{ at: Date | null }[]>("SELECT lifecycle_event_at AS at FROM authorizers WHERE appid = $1", handled.appid);
+  const current = watermark?.at ?? null;
+  const details = {
+    pushId: row.id,
+    infoType: row.infoType,
+    createTime: row.createTime.toISOString(),
+    newerStateAt: current?.toISOString() ?? null,
+  };
+  await sql.$queryRawUnsafe(MARK_SUPERSEDED, row.id, new Date(), handled.appid, JSON.stringify(details));
   logger.info(
     { pushId: row.id, infoType: row.infoType, authorizerAppid: handled.appid },
     "push older than the account's state; superseded",
@@ -294,6 +349,8 @@ WHERE id = $1::uuid AND processed_at IS NULL AND (lease_until IS NULL OR lease_u
 RETURNING id, dedupe_key AS "dedupeKey", info_type AS "infoType", create_time AS "createTime", payload_enc AS "payloadEnc",
           payload_key_id AS "payloadKeyId", attempts`;
 
+const MARK_PROCESSED = "UPDATE received_pushes SET processed_at = $2, lease_until = NULL, error = NULL WHERE id = $1::uuid";
+
 /** Processes one stored push unless it is done or another processor holds it. */
 export async function processStoredPush(pushId: string): Promise<"processed" | "skipped" | "failed"> {
   const prisma = db();
@@ -304,8 +361,8 @@ export async function processStoredPush(pushId: string): Promise<"processed" | "
   try {
     const xml = openPushPayload({ dedupeKey: row.dedupeKey, sealed: { ciphertext: row.payloadEnc, keyId: row.payloadKeyId } });
     const handled = await handle(parseComponentPush(xml));
-    if (handled.superseded) await markSuperseded({ row, handled });
-    else await prisma.receivedPush.update({ where: { id: pushId }, data: { processedAt: new Date(), leaseUntil: null, error: null } });
+    if (handled.superseded) await markSuperseded(sql(), { row, handled });
+    else await sql().$queryRawUnsafe(MARK_PROCESSED, pushId, new Date());
     return "processed";
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

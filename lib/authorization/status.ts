@@ -9,55 +9,74 @@
 // Each change is announced (authorizer.revoked, authorizer.reauthorization_required) in its own
 // transaction; a superseded revocation announces nothing.
 import type { Prisma } from "../generated/prisma/client";
-import { db } from "../db";
+import { db, transaction, type Sql } from "../db";
 import { logger } from "../logger";
 import { disableCredential, revokeCredential } from "../credentials/authorizer-credentials";
 import { installGrantLossRecorder } from "../credentials/grant-loss";
 import { orderLifecycleChange, type LifecycleChange } from "./authorizer-record";
-import { announceReauthorizationRequired, announceRevoked } from "./lifecycle-events";
+import { announceReauthorizationRequired, announceRevoked, type AccountIdentity } from "./lifecycle-events";
 
 export type RevocationSource = "push" | "api_61003" | "reconciliation";
 
 export type RevocationOutcome = "revoked" | "already_revoked" | "superseded" | "unknown";
 
 /**
- * `at` is when the revocation happened: the push's CreateTime, or when the portal saw WeChat answer
- * that the account is gone (61003, a reconciliation). `audit` replaces the default audit entry.
+ * The revocation itself, one statement on the row the ordering locked: the status and the audit
+ * entry. Returns the account as the event describes it.
  */
-export async function markAuthorizerRevoked({
-  authorizerAppid,
-  at,
-  source,
-  audit,
-}: {
+const REVOKE = `
+WITH account AS (
+  UPDATE authorizers SET status = 'revoked', revoked_at = $2, status_changed_at = $2, updated_at = now()
+  WHERE appid = $1
+  RETURNING component_appid, appid AS authorizer_appid, merchant_ref, account_type::text, nick_name
+), audit AS (
+  INSERT INTO audit_logs (actor_type, action, target, details) VALUES ($3::"ActorType", $4, $1, $5::jsonb)
+)
+SELECT * FROM account`;
+
+export type Revocation = {
   authorizerAppid: string;
+  /** When it happened: the push's CreateTime, or when the portal saw WeChat answer that the account is gone (61003, a reconciliation). */
   at: Date;
   source: RevocationSource;
+  /** Replaces the default audit entry. */
   audit?: { action: string; details: Prisma.InputJsonObject };
-}): Promise<RevocationOutcome> {
+};
+
+/**
+ * Applies a revocation on `sql`, a transaction of the caller's (the event URL stores the push in
+ * the same one): ordered, then the status, the credentials and the announcement. Logs nothing
+ * (the transaction may still roll back): see reportRevocation.
+ */
+export async function applyRevocation(sql: Sql, { authorizerAppid, at, source, audit }: Revocation): Promise<RevocationOutcome> {
   const change: LifecycleChange = source === "push" ? { kind: "push", createdAt: at } : { kind: "observed", at };
-  const outcome = await db().$transaction(async (tx): Promise<RevocationOutcome> => {
-    const order = await orderLifecycleChange(tx, { appid: authorizerAppid, change });
-    if (order !== "applied") return order;
-    const { count } = await tx.authorizer.updateMany({
-      where: { appid: authorizerAppid, status: { not: "revoked" } },
-      data: { status: "revoked", revokedAt: at, statusChangedAt: at },
-    });
-    if (count === 0) return "already_revoked";
-    await revokeCredential(tx, { appid: authorizerAppid, at });
-    await tx.auditLog.create({
-      data: {
-        actorType: source === "reconciliation" ? "system" : "wechat",
-        action: audit?.action ?? "authorizer.revoked",
-        target: authorizerAppid,
-        details: audit?.details ?? { source },
-      },
-    });
-    await announceRevoked(tx, { appid: authorizerAppid, at, source });
-    return "revoked";
-  });
+  const { order, status } = await orderLifecycleChange(sql, { appid: authorizerAppid, change });
+  if (order !== "applied") return order;
+  // The ordering holds the row's lock: nobody revokes it meanwhile.
+  if (status === "revoked") return "already_revoked";
+  const [account] = await sql.$queryRawUnsafe<AccountIdentity[]>(
+    REVOKE,
+    authorizerAppid,
+    at,
+    source === "reconciliation" ? "system" : "wechat",
+    audit?.action ?? "authorizer.revoked",
+    JSON.stringify(audit?.details ?? { source }),
+  );
+  await revokeCredential(sql, { appid: authorizerAppid, at });
+  await announceRevoked(sql, { account: account!, at, source });
+  return "revoked";
+}
+
+/** The log line of a revocation that committed. */
+export function reportRevocation(outcome: RevocationOutcome, { authorizerAppid, at, source }: Revocation): void {
   if (outcome === "revoked") logger.warn({ authorizerAppid, source }, "authorizer revoked the authorization");
   if (outcome === "superseded") logger.info({ authorizerAppid, source, at }, "revocation older than the account's state; ignored");
+}
+
+/** A revocation in a transaction of its own, on the pool without Prisma (a revocation push is a hot path). */
+export async function markAuthorizerRevoked(revocation: Revocation): Promise<RevocationOutcome> {
+  const outcome = await transaction((sql) => applyRevocation(sql, revocation));
+  reportRevocation(outcome, revocation);
   return outcome;
 }
 

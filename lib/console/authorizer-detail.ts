@@ -203,7 +203,9 @@ export async function loadTimeline(appid: string, { limit = 50 }: { limit?: numb
     }),
     auditFor(appid, { credentialOnly: false, limit }),
   ]);
+  // Audit entries first: on a tie (a push applied in the transaction that stored it), what the push did shows above it.
   const entries: TimelineEntry[] = [
+    ...audit,
     ...pushes.map((p): PushEntry => ({
       kind: "push",
       id: p.id,
@@ -213,7 +215,6 @@ export async function loadTimeline(appid: string, { limit = 50 }: { limit?: numb
       processedAt: p.processedAt,
       error: p.error,
     })),
-    ...audit,
   ];
   return entries.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
 }

@@ -106,7 +106,7 @@ async function importOne({
       select: { accountType: true, status: true, credential: { select: { refreshTokenEnc: true, disabledAt: true } } },
     });
     // A push applied since we asked WeChat (a revocation, say) is newer than what it told us.
-    if (before && (await orderLifecycleChange(tx, { appid, change: observed })) === "superseded") {
+    if (before && (await orderLifecycleChange(tx, { appid, change: observed })).order === "superseded") {
       return { outcome: "superseded", added: [], removed: [] };
     }
     const profile = profileColumns(info, { known: before?.accountType, now });

@@ -2,7 +2,7 @@
 // Nothing else writes the table, so only here is `version` bumped: the compare-and-set counter that
 // tells a caller whether the access token it was given has been replaced (or dropped) since.
 import type { Prisma } from "../generated/prisma/client";
-import { db } from "../db";
+import { db, type Sql } from "../db";
 import { lifetimeTimes } from "./refresh-policy";
 import { seal } from "./vault";
 
@@ -87,12 +87,19 @@ export async function disableCredential(tx: Tx, { appid, at, reason }: { appid: 
   await tx.authorizerCredential.update({ where: { authorizerAppid: appid }, data: { disabledAt: at, lastError: reason, lastErrorAt: at } });
 }
 
-/** The account revoked its grant: disabled, and the tokens cached under it dropped. */
-export async function revokeCredential(tx: Tx, { appid, at }: { appid: string; at: Date }): Promise<void> {
-  await tx.authorizerCredential.updateMany({
-    where: { authorizerAppid: appid },
-    data: { disabledAt: at, ...CLEARED_TOKEN_CACHE, version: { increment: 1 } },
-  });
+/** CLEARED_TOKEN_CACHE, and the version bump, as one raw statement. */
+const REVOKE_CREDENTIAL = `
+UPDATE authorizer_credentials SET disabled_at = $2, version = version + 1, updated_at = now(),
+  access_token_enc = NULL, access_token_key_id = NULL, access_token_expires_at = NULL, access_token_refresh_at = NULL,
+  jsapi_ticket_enc = NULL, jsapi_ticket_key_id = NULL, jsapi_ticket_expires_at = NULL, jsapi_ticket_refresh_at = NULL
+WHERE authorizer_appid = $1`;
+
+/**
+ * The account revoked its grant: disabled, and the tokens cached under it dropped. Raw SQL on the
+ * revocation's pool transaction (lib/authorization/status.ts); the refresh token is kept.
+ */
+export async function revokeCredential(sql: Sql, { appid, at }: { appid: string; at: Date }): Promise<void> {
+  await sql.$queryRawUnsafe(REVOKE_CREDENTIAL, appid, at);
 }
 
 /** Drops cached tokens (the permission sets behind them changed); the next caller refreshes. */

@@ -34,6 +34,11 @@ export type Database = {
    * it once, not on every call), so its text must be fixed: values go in parameters, never in it.
    */
   sql: Sql;
+  /**
+   * Several statements in one transaction on one connection, as `sql` runs them (prepared, without
+   * Prisma's runtime): committed when `fn` resolves, rolled back when it throws.
+   */
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
@@ -68,12 +73,29 @@ function openPostgres({ url, max = 10, connectTimeoutMs = 5_000 }: DatabaseTarge
       throw new DatabaseUnavailableError(error);
     }
   };
+  const prepared = (client: pg.Pool | pg.PoolClient): Sql => ({
+    $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) =>
+      (await client.query({ name: statementName(text), text, values })).rows as T,
+  });
   return {
     url,
     prisma,
-    sql: {
-      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) =>
-        (await pool.query({ name: statementName(text), text, values })).rows as T,
+    sql: prepared(pool),
+    async transaction(fn) {
+      const client = await connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(prepared(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is not given back to the pool.
+        await client.query("ROLLBACK").catch((failure: Error) => (broken = failure));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
     async withSession(fn) {
       const client = await connect();
@@ -131,6 +153,9 @@ export const db = (): PrismaClient => getDatabase().prisma;
 
 /** Shorthand for the process-wide database's pool, for one raw statement (Database.sql). */
 export const sql = (): Sql => getDatabase().sql;
+
+/** Shorthand for a transaction on the process-wide database's pool (Database.transaction). */
+export const transaction = <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => getDatabase().transaction(fn);
 
 /** Makes `database` the process-wide one (tests, and scripts that open a specific target). */
 export function installDatabase(database: Database): void {

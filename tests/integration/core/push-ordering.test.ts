@@ -12,7 +12,7 @@ vi.mock("next/server", async (importOriginal) => ({
 
 import { POST } from "@/app/api/wechat/component/events/route";
 import { completeAuthorization } from "@/lib/authorization/complete";
-import { processPendingPushes, storeComponentPush } from "@/lib/authorization/pushes";
+import { processPendingPushes, storePush } from "@/lib/authorization/pushes";
 import { loadTimeline } from "@/lib/console/authorizer-detail";
 import { MessageCrypto } from "@/lib/wechat/crypto";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
@@ -128,13 +128,62 @@ describe(`lifecycle pushes apply in WeChat's order (${databaseKind} + sandbox ov
     );
     expect(timeline).toContainEqual(expect.objectContaining({ kind: "push", id: stored.id, infoType: "unauthorized" }));
 
-    // One stored earlier whose processing failed, picked up by the sweep after the re-authorization.
+    // One stored earlier for later (applying it as it arrived failed), picked up by the sweep after the re-authorization.
     const swept = unixNow() - 30;
     const xml = buildXml(unauthorizedFields(appid, swept));
-    await storeComponentPush({ push: parseComponentPush(xml), xml });
+    await storePush({ push: parseComponentPush(xml), xml });
     expect(await processPendingPushes({ olderThanMs: 0 })).toBe(1);
     expect((await authorizer(appid)).status).toBe("authorized");
     expect((await pushRow(appid, "unauthorized", swept)).supersededAt).not.toBeNull();
+  });
+
+  it("applies an unauthorized in the transaction that stores it; if applying fails, it is stored for the sweep, which applies it", async () => {
+    const appid = pick("official_account", 3);
+    const other = pick("official_account", 4);
+    for (const account of [appid, other]) {
+      await sandboxControl(sandbox, "authorize", { appid: account, push: true });
+      await statusBecomes(account, "authorized");
+    }
+    const revokedEvents = (account: string) =>
+      t.database.prisma.webhookEvent.count({ where: { type: "authorizer.revoked", authorizerAppid: account } });
+
+    // In force by the time WeChat hears success: revoked, credentials disabled, announced, nothing left to do.
+    const at = unixNow();
+    const push = sealPush(unauthorizedFields(appid, at));
+    // Not post(): nothing queued for after the answer runs before these checks.
+    const answer = await fetch(`${portal.url}/api/wechat/component/events?${push.query}`, { method: "POST", body: push.body });
+    expect(await answer.text()).toBe("success");
+    const applied = await authorizer(appid);
+    expect(applied.status).toBe("revoked");
+    expect(applied.credential?.disabledAt).not.toBeNull();
+    expect(await revokedEvents(appid)).toBe(1);
+    expect(await pushRow(appid, "unauthorized", at)).toMatchObject({ attempts: 0, error: null, supersededAt: null });
+    expect((await pushRow(appid, "unauthorized", at)).processedAt).not.toBeNull();
+
+    // The database refuses this account's revocation (a trigger the test adds): the push is still stored and acknowledged.
+    await t.database.withSession((session) =>
+      session.exec(`
+        CREATE FUNCTION test_refuse_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.status = 'revoked' AND NEW.appid = '${other}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER test_refuse_revocation BEFORE UPDATE ON authorizers FOR EACH ROW EXECUTE FUNCTION test_refuse_revocation();`),
+    );
+    try {
+      const later = unixNow();
+      expect(await post(sealPush(unauthorizedFields(other, later)))).toBe("success");
+      const stored = await pushRow(other, "unauthorized", later);
+      // Processed after the answer as well, which failed the same way and kept the error.
+      expect(stored).toMatchObject({ processedAt: null, attempts: 1 });
+      expect(stored.error).toContain("refused by the test");
+      expect((await authorizer(other)).status).toBe("authorized");
+      expect(await revokedEvents(other)).toBe(0);
+    } finally {
+      await t.database.withSession((session) =>
+        session.exec("DROP TRIGGER test_refuse_revocation ON authorizers; DROP FUNCTION test_refuse_revocation();"),
+      );
+    }
+    expect(await processPendingPushes({ olderThanMs: 0 })).toBe(1);
+    expect((await authorizer(other)).status).toBe("revoked");
+    expect(await revokedEvents(other)).toBe(1);
   });
 
   it("ignores an unauthorized older than a re-authorization through the callback; a newer one still revokes", async () => {

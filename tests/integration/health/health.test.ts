@@ -3,7 +3,7 @@ import { GET } from "@/app/api/health/route";
 import { openDatabase, installDatabase, type Database } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { getComponentAccessToken } from "@/lib/credentials/component-token";
-import { storeComponentPush } from "@/lib/authorization/pushes";
+import { storePush } from "@/lib/authorization/pushes";
 import type { HealthReport } from "@/lib/health";
 import { parseComponentPush } from "@/lib/wechat/component-push";
 import { buildXml } from "@/lib/wechat/xml";
@@ -120,7 +120,7 @@ describe(`GET /api/health (${databaseKind} + sandbox over HTTP)`, () => {
       InfoType: "unauthorized",
       AuthorizerAppid: "wx00000000000000c1",
     });
-    const stored = await storeComponentPush({ push: parseComponentPush(xml), xml });
+    const stored = await storePush({ push: parseComponentPush(xml), xml });
     const fresh = await getHealth();
     expect(fresh.body.status).toBe("ok");
     expect(fresh.body.pushes).toMatchObject({ unprocessed: 1 });

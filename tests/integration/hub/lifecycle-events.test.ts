@@ -19,7 +19,7 @@ import { runTicketWatchdog } from "@/lib/jobs/ticket-watchdog";
 import { cancelMerchantAttempt } from "@/lib/merchant/attempts";
 import { db } from "@/lib/db";
 import { getEnv } from "@/lib/env";
-import { processStoredPush, storeComponentPush } from "@/lib/authorization/pushes";
+import { processStoredPush, storePush } from "@/lib/authorization/pushes";
 import { parseComponentPush } from "@/lib/wechat/component-push";
 import { DEMO_COMPONENT } from "@/lib/wechat/demo-component";
 import { permissionSetName } from "@/lib/wechat/permission-sets";
@@ -145,9 +145,9 @@ describe(`lifecycle events in the outbox (${databaseKind} + sandbox over HTTP)`,
 
     const late = unixNow() - 600;
     const fields = { AppId: DEMO_COMPONENT.appid, CreateTime: late, InfoType: "unauthorized", AuthorizerAppid: account.appid };
-    // WeChat's late retry, as stored by the event URL, then processed.
+    // WeChat's late retry, stored for later (as when applying it on arrival failed), then processed.
     const xml = buildXml(fields);
-    const stored = await storeComponentPush({ push: parseComponentPush(xml), xml });
+    const stored = await storePush({ push: parseComponentPush(xml), xml });
     expect(await processStoredPush(stored.pushId)).toBe("processed");
     expect((await t.database.prisma.receivedPush.findUniqueOrThrow({ where: { id: stored.pushId } })).supersededAt).not.toBeNull();
     expect((await t.database.prisma.authorizer.findUniqueOrThrow({ where: { appid: account.appid } })).status).toBe("authorized");

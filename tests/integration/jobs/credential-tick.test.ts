@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installDatabase } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { runCredentialTick, startJobRunner, type JobRunner } from "@/lib/jobs";
-import { storeComponentPush } from "@/lib/authorization/pushes";
+import { storePush } from "@/lib/authorization/pushes";
 import { parseComponentPush } from "@/lib/wechat/component-push";
 import { buildXml } from "@/lib/wechat/xml";
 import { createTestDatabase, databaseKind, type TestDatabase } from "../../helpers/database";
@@ -176,7 +176,7 @@ describe(`credential tick (${databaseKind} + sandbox over HTTP)`, () => {
         InfoType: "unauthorized",
         AuthorizerAppid: authorizerAppid,
       });
-      return storeComponentPush({ push: parseComponentPush(xml), xml });
+      return storePush({ push: parseComponentPush(xml), xml });
     };
     const old = await store(left);
     await t.database.prisma.receivedPush.update({ where: { id: old.pushId }, data: { receivedAt: new Date(Date.now() - 60_000) } });
