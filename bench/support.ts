@@ -41,6 +41,14 @@ export async function startPortals({
   // BENCH_PORTAL_DIR=<checkout>: that checkout's portal (built there) instead of this one, for "before" figures.
   const checkout = process.env.BENCH_PORTAL_DIR;
   if (!checkout) buildPortal();
+  // A portal left over from an earlier run would answer instead, and be measured.
+  for (const port of ports) {
+    const busy = await fetch(`http://localhost:${port}/api/health`).then(
+      () => true,
+      () => false,
+    );
+    if (busy) throw new Error(`something already answers on port ${port} (a portal left running?): stop it first`);
+  }
   const children: ChildProcess[] = ports.map((port) =>
     startPortal({
       port,

@@ -86,18 +86,42 @@ export type LifecycleChange = { kind: "push"; createdAt: Date } | { kind: "obser
 export type LifecycleOrder = "applied" | "superseded" | "unknown";
 
 /**
- * Moves the watermark, in one statement, unless the change is older than it ($2: a push's
- * CreateTime, the moment an observation looked; null for the callback, which is always newest),
- * and says whether the account exists. $3 is the watermark the change leaves (GREATEST skips a
- * null). `status` is the account's, which this leaves alone.
+ * The ordering as parts of one statement, so a caller can run it together with a write of its own
+ * (the event URL stores the push in the same statement): the CTE `moved` moves the watermark unless
+ * the change is older than it ($2: a push's CreateTime, the moment an observation looked; null for
+ * the callback, which is always newest; $3: the watermark it leaves, GREATEST skipping a null), and
+ * the columns say what happened. `status` is the account's, which this leaves alone; `watermark` is
+ * the one a superseded change lost to.
  */
-const ORDER_LIFECYCLE_CHANGE = `
-WITH moved AS (
+export const LIFECYCLE_ORDER = {
+  cte: `moved AS (
   UPDATE authorizers SET lifecycle_event_at = GREATEST(lifecycle_event_at, $3::timestamptz)
   WHERE appid = $1 AND ($2::timestamptz IS NULL OR lifecycle_event_at IS NULL OR lifecycle_event_at <= $2::timestamptz)
   RETURNING status::text
-)
-SELECT (SELECT status FROM moved) AS status, EXISTS (SELECT 1 FROM authorizers WHERE appid = $1) AS known`;
+)`,
+  columns: `(SELECT status FROM moved) AS status,
+  (SELECT lifecycle_event_at FROM authorizers WHERE appid = $1) AS watermark,
+  EXISTS (SELECT 1 FROM authorizers WHERE appid = $1) AS known`,
+  /** $1, $2 and $3. */
+  params: (appid: string, change: LifecycleChange): [string, Date | null, Date] => [
+    appid,
+    change.kind === "push" ? change.createdAt : change.kind === "observed" ? change.at : null,
+    lifecycleEventAtFor(change),
+  ],
+  read(row: LifecycleOrderRow | undefined): OrderedChange {
+    if (row?.status) return { order: "applied", status: row.status, watermark: null };
+    return row?.known
+      ? { order: "superseded", status: null, watermark: row.watermark }
+      : { order: "unknown", status: null, watermark: null };
+  },
+};
+
+export type LifecycleOrderRow = { status: AuthorizerStatus | null; watermark: Date | null; known: boolean };
+
+/** `watermark`: for a superseded change, the newer one it lost to. */
+export type OrderedChange = { order: LifecycleOrder; status: AuthorizerStatus | null; watermark: Date | null };
+
+const ORDER_LIFECYCLE_CHANGE = `WITH ${LIFECYCLE_ORDER.cte}\nSELECT ${LIFECYCLE_ORDER.columns}`;
 
 /**
  * Claims the right to change `appid`'s lifecycle: a change applies only if it is not older than the
@@ -106,19 +130,9 @@ SELECT (SELECT status FROM moved) AS status, EXISTS (SELECT 1 FROM authorizers W
  * alone; "unknown" means no such authorizer (the caller creates it, with `lifecycleEventAt`).
  * Runs on a Prisma transaction or a pool transaction (lib/db's `transaction`) alike.
  */
-export async function orderLifecycleChange(
-  tx: Sql,
-  { appid, change }: { appid: string; change: LifecycleChange },
-): Promise<{ order: LifecycleOrder; status: AuthorizerStatus | null }> {
-  const notOlderThan = change.kind === "push" ? change.createdAt : change.kind === "observed" ? change.at : null;
-  const [row] = await tx.$queryRawUnsafe<{ status: AuthorizerStatus | null; known: boolean }[]>(
-    ORDER_LIFECYCLE_CHANGE,
-    appid,
-    notOlderThan,
-    lifecycleEventAtFor(change),
-  );
-  if (row?.status) return { order: "applied", status: row.status };
-  return { order: row?.known ? "superseded" : "unknown", status: null };
+export async function orderLifecycleChange(tx: Sql, { appid, change }: { appid: string; change: LifecycleChange }): Promise<OrderedChange> {
+  const [row] = await tx.$queryRawUnsafe<LifecycleOrderRow[]>(ORDER_LIFECYCLE_CHANGE, ...LIFECYCLE_ORDER.params(appid, change));
+  return LIFECYCLE_ORDER.read(row);
 }
 
 /** The watermark a change leaves on an authorizer it creates. */

@@ -23,10 +23,10 @@ import {
   type UnauthorizedPush,
 } from "../wechat/component-push";
 import { parseEnvelope } from "../wechat/push-envelope";
-import { SupersededChangeError } from "./authorizer-record";
+import { LIFECYCLE_ORDER, SupersededChangeError, type LifecycleOrderRow } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
 import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";
-import { applyRevocation, markAuthorizerRevoked, reportRevocation } from "./status";
+import { applyRevocation, markAuthorizerRevoked, reportRevocation, revocationChange } from "./status";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
 export const MAX_PUSH_BYTES = 64 * 1024;
@@ -96,31 +96,60 @@ export function decodeComponentPush({
   }
 }
 
-/** A redelivery (the same dedupe key) inserts nothing and returns no row. $9: processed already (or null). */
-const STORE_PUSH = `
-INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, authorizer_appid, create_time, payload, payload_enc, payload_key_id, processed_at)
-VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+/**
+ * The insert of a push, its values from $`first` on (pushValues gives them in order). A redelivery
+ * (the same dedupe key) inserts nothing and returns no row.
+ */
+const insertPush = (first: number) => {
+  const [dedupeKey, appid, infoType, authorizerAppid, createTime, payload, enc, keyId, processedAt] = Array.from(
+    { length: 9 },
+    (_, n) => `$${first + n}`,
+  );
+  return `INSERT INTO received_pushes (id, dedupe_key, component_appid, info_type, authorizer_appid, create_time, payload, payload_enc, payload_key_id, processed_at)
+VALUES (gen_random_uuid(), ${dedupeKey}, ${appid}, ${infoType}, ${authorizerAppid}, ${createTime}, ${payload}::jsonb, ${enc}, ${keyId}, ${processedAt}::timestamptz)
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id`;
+};
 
-function storePushRow(
-  sql: Sql,
-  { push, dedupeKey, xml, processedAt }: { push: ComponentPush; dedupeKey: string; xml: string; processedAt: Date | null },
-) {
+/** `processedAt`: applied as it was stored (else null: processed after the answer). */
+function pushValues({
+  push,
+  dedupeKey,
+  xml,
+  processedAt,
+}: {
+  push: ComponentPush;
+  dedupeKey: string;
+  xml: string;
+  processedAt: Date | null;
+}) {
   const sealed = sealPushPayload({ dedupeKey, xml });
-  return sql.$queryRawUnsafe<{ id: string }[]>(
-    STORE_PUSH,
+  const authorizerAppid = push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null;
+  return [
     dedupeKey,
     push.AppId,
     push.InfoType,
-    push.known && "AuthorizerAppid" in push ? push.AuthorizerAppid : null,
+    authorizerAppid,
     push.createdAt,
     JSON.stringify(maskPush(push)),
     sealed.ciphertext,
     sealed.keyId,
     processedAt,
-  );
+  ];
 }
+
+const STORE_PUSH = insertPush(1);
+
+/**
+ * An unauthorized push stored and ordered in one statement ($1-$3 the ordering's, then the push's):
+ * `id` is null for a redelivery, whose transaction is rolled back.
+ */
+const STORE_REVOCATION = `
+WITH stored AS (${insertPush(4)}), ${LIFECYCLE_ORDER.cte}
+SELECT (SELECT id FROM stored) AS id, ${LIFECYCLE_ORDER.columns}`;
+
+/** Thrown to roll back the ordering of a push that turned out to be a redelivery. */
+class Redelivery extends Error {}
 
 /**
  * An unauthorized push, stored and applied in one transaction: the account is revoked (or the
@@ -133,20 +162,24 @@ async function storeRevocation(push: UnauthorizedPush & { known: true }, xml: st
   const revocation = { authorizerAppid: push.AuthorizerAppid, at: push.createdAt, source: "push" } as const;
   try {
     const applied = await transaction(async (sql) => {
-      // The push first: a concurrent copy of it waits on its key, then finds it stored and applies nothing.
-      const [row] = await storePushRow(sql, { push, dedupeKey, xml, processedAt: new Date() });
-      if (!row) return null;
-      const outcome = await applyRevocation(sql, revocation);
+      const [row] = await sql.$queryRawUnsafe<(LifecycleOrderRow & { id: string | null })[]>(
+        STORE_REVOCATION,
+        ...LIFECYCLE_ORDER.params(push.AuthorizerAppid, revocationChange(revocation)),
+        ...pushValues({ push, dedupeKey, xml, processedAt: new Date() }),
+      );
+      if (!row?.id) throw new Redelivery();
+      const ordered = LIFECYCLE_ORDER.read(row);
+      const outcome = await applyRevocation(sql, revocation, ordered);
       if (outcome === "superseded") {
         const stored = { id: row.id, infoType: push.InfoType, createTime: push.createdAt };
-        await markSuperseded(sql, { row: stored, handled: { superseded: true, appid: push.AuthorizerAppid, current: null } });
+        await markSuperseded(sql, { row: stored, handled: { superseded: true, appid: push.AuthorizerAppid, current: ordered.watermark } });
       }
       return { pushId: row.id, outcome };
     });
-    if (!applied) return storedBefore(push, dedupeKey);
     reportRevocation(applied.outcome, revocation);
     return { ok: true, pushId: applied.pushId, infoType: push.InfoType, duplicate: false, processed: true };
   } catch (error) {
+    if (error instanceof Redelivery) return storedBefore(push, dedupeKey);
     if (isDatabaseUnavailable(error)) throw error;
     logger.warn(
       { err: error, authorizerAppid: push.AuthorizerAppid },
@@ -177,7 +210,7 @@ export async function storeComponentPush({ push, xml }: { push: ComponentPush; x
  */
 export async function storePush({ push, xml }: { push: ComponentPush; xml: string }): Promise<PushAccepted> {
   const dedupeKey = dedupeKeyFor(push);
-  const [row] = await storePushRow(sql(), { push, dedupeKey, xml, processedAt: null });
+  const [row] = await sql().$queryRawUnsafe<{ id: string }[]>(STORE_PUSH, ...pushValues({ push, dedupeKey, xml, processedAt: null }));
   if (row) return { ok: true, pushId: row.id, infoType: push.InfoType, duplicate: false, processed: false };
   return storedBefore(push, dedupeKey);
 }

@@ -11,9 +11,9 @@
 import type { Prisma } from "../generated/prisma/client";
 import { db, transaction, type Sql } from "../db";
 import { logger } from "../logger";
-import { disableCredential, revokeCredential } from "../credentials/authorizer-credentials";
+import { disableCredential, revokeCredentialCte } from "../credentials/authorizer-credentials";
 import { installGrantLossRecorder } from "../credentials/grant-loss";
-import { orderLifecycleChange, type LifecycleChange } from "./authorizer-record";
+import { orderLifecycleChange, type LifecycleChange, type OrderedChange } from "./authorizer-record";
 import { announceReauthorizationRequired, announceRevoked, type AccountIdentity } from "./lifecycle-events";
 
 export type RevocationSource = "push" | "api_61003" | "reconciliation";
@@ -21,15 +21,15 @@ export type RevocationSource = "push" | "api_61003" | "reconciliation";
 export type RevocationOutcome = "revoked" | "already_revoked" | "superseded" | "unknown";
 
 /**
- * The revocation itself, one statement on the row the ordering locked: the status and the audit
- * entry. Returns the account as the event describes it.
+ * The revocation itself, one statement on the row the ordering locked: the status, the credentials
+ * (their owner's CTE) and the audit entry. Returns the account as the event describes it.
  */
 const REVOKE = `
 WITH account AS (
   UPDATE authorizers SET status = 'revoked', revoked_at = $2, status_changed_at = $2, updated_at = now()
   WHERE appid = $1
   RETURNING component_appid, appid AS authorizer_appid, merchant_ref, account_type::text, nick_name
-), audit AS (
+), ${revokeCredentialCte({ appid: "$1", at: "$2" })}, audit AS (
   INSERT INTO audit_logs (actor_type, action, target, details) VALUES ($3::"ActorType", $4, $1, $5::jsonb)
 )
 SELECT * FROM account`;
@@ -43,14 +43,18 @@ export type Revocation = {
   audit?: { action: string; details: Prisma.InputJsonObject };
 };
 
+/** The lifecycle change a revocation is: a push's at its CreateTime, else what the portal observed. */
+export const revocationChange = ({ at, source }: Revocation): LifecycleChange =>
+  source === "push" ? { kind: "push", createdAt: at } : { kind: "observed", at };
+
 /**
- * Applies a revocation on `sql`, a transaction of the caller's (the event URL stores the push in
- * the same one): ordered, then the status, the credentials and the announcement. Logs nothing
- * (the transaction may still roll back): see reportRevocation.
+ * Applies a revocation on `sql`, a transaction of the caller's: ordered (unless the caller ran the
+ * ordering already, in a statement of its own: `ordered`), then the status, the credentials and the
+ * announcement. Logs nothing (the transaction may still roll back): see reportRevocation.
  */
-export async function applyRevocation(sql: Sql, { authorizerAppid, at, source, audit }: Revocation): Promise<RevocationOutcome> {
-  const change: LifecycleChange = source === "push" ? { kind: "push", createdAt: at } : { kind: "observed", at };
-  const { order, status } = await orderLifecycleChange(sql, { appid: authorizerAppid, change });
+export async function applyRevocation(sql: Sql, revocation: Revocation, ordered?: OrderedChange): Promise<RevocationOutcome> {
+  const { authorizerAppid, at, source, audit } = revocation;
+  const { order, status } = ordered ?? (await orderLifecycleChange(sql, { appid: authorizerAppid, change: revocationChange(revocation) }));
   if (order !== "applied") return order;
   // The ordering holds the row's lock: nobody revokes it meanwhile.
   if (status === "revoked") return "already_revoked";
@@ -62,7 +66,6 @@ export async function applyRevocation(sql: Sql, { authorizerAppid, at, source, a
     audit?.action ?? "authorizer.revoked",
     JSON.stringify(audit?.details ?? { source }),
   );
-  await revokeCredential(sql, { appid: authorizerAppid, at });
   await announceRevoked(sql, { account: account!, at, source });
   return "revoked";
 }

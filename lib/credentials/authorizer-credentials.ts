@@ -2,7 +2,7 @@
 // Nothing else writes the table, so only here is `version` bumped: the compare-and-set counter that
 // tells a caller whether the access token it was given has been replaced (or dropped) since.
 import type { Prisma } from "../generated/prisma/client";
-import { db, type Sql } from "../db";
+import { db } from "../db";
 import { lifetimeTimes } from "./refresh-policy";
 import { seal } from "./vault";
 
@@ -87,20 +87,17 @@ export async function disableCredential(tx: Tx, { appid, at, reason }: { appid: 
   await tx.authorizerCredential.update({ where: { authorizerAppid: appid }, data: { disabledAt: at, lastError: reason, lastErrorAt: at } });
 }
 
-/** CLEARED_TOKEN_CACHE, and the version bump, as one raw statement. */
-const REVOKE_CREDENTIAL = `
-UPDATE authorizer_credentials SET disabled_at = $2, version = version + 1, updated_at = now(),
-  access_token_enc = NULL, access_token_key_id = NULL, access_token_expires_at = NULL, access_token_refresh_at = NULL,
-  jsapi_ticket_enc = NULL, jsapi_ticket_key_id = NULL, jsapi_ticket_expires_at = NULL, jsapi_ticket_refresh_at = NULL
-WHERE authorizer_appid = $1`;
-
 /**
- * The account revoked its grant: disabled, and the tokens cached under it dropped. Raw SQL on the
- * revocation's pool transaction (lib/authorization/status.ts); the refresh token is kept.
+ * The account revoked its grant: disabled, and the tokens cached under it dropped (CLEARED_TOKEN_CACHE
+ * and the version bump); the refresh token is kept. A CTE for the revocation's own statement
+ * (lib/authorization/status.ts), given the placeholders of the appid and the time.
  */
-export async function revokeCredential(sql: Sql, { appid, at }: { appid: string; at: Date }): Promise<void> {
-  await sql.$queryRawUnsafe(REVOKE_CREDENTIAL, appid, at);
-}
+export const revokeCredentialCte = ({ appid, at }: { appid: string; at: string }) => `credential AS (
+  UPDATE authorizer_credentials SET disabled_at = ${at}, version = version + 1, updated_at = now(),
+    access_token_enc = NULL, access_token_key_id = NULL, access_token_expires_at = NULL, access_token_refresh_at = NULL,
+    jsapi_ticket_enc = NULL, jsapi_ticket_key_id = NULL, jsapi_ticket_expires_at = NULL, jsapi_ticket_refresh_at = NULL
+  WHERE authorizer_appid = ${appid}
+)`;
 
 /** Drops cached tokens (the permission sets behind them changed); the next caller refreshes. */
 export async function dropCachedAuthorizerTokens(appid: string): Promise<void> {
