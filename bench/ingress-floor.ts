@@ -22,7 +22,8 @@ import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { parseEnvelope } from "../lib/wechat/push-envelope";
 
 const [databaseUrl, relayArg] = process.argv.slice(2);
-if (!databaseUrl || (relayArg !== "true" && relayArg !== "false")) throw new Error("usage: ingress-floor.ts <database-url> <relay: true|false>");
+if (!databaseUrl || (relayArg !== "true" && relayArg !== "false"))
+  throw new Error("usage: ingress-floor.ts <database-url> <relay: true|false>");
 const relayOn = relayArg === "true";
 
 const crypto = new MessageCrypto({
@@ -92,7 +93,6 @@ async function startFloor(databaseUrl: string) {
     close: async () => (server.close(), await relay?.stop(), await database.close()),
   };
 }
-
 
 const floor = await startFloor(databaseUrl);
 console.log(JSON.stringify({ url: floor.url }));
