@@ -3,7 +3,6 @@
 // gone. Every sign of such a gap marks the component as owing a reconciliation with WeChat's own list
 // (lib/console/authorizer-sync.ts); the minute tick turns what is owed into one job across
 // instances (lib/jobs/reconcile-authorizers.ts), which records when it paid.
-import type { PrismaClient } from "../generated/prisma/client";
 import { db } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
@@ -14,18 +13,20 @@ export const TICKET_GAP_MS = 15 * 60 * 1000;
 /** grant_unfinished: an auth code was exchanged but the account could not be read, so nothing was stored. */
 export type GapReason = "ticket_gap" | "ticket_overdue" | "push_store_failed" | "started_after_downtime" | "grant_unfinished";
 
-type Components = Pick<PrismaClient, "component">;
-
 /**
- * For the transaction that stores a ticket, before the ticket is applied: when the previous ticket
- * reached us more than TICKET_GAP_MS before `now`, asks for a reconciliation.
+ * For the statement that stores a ticket (lib/authorization/pushes.ts): SET items of the components
+ * row that ask for a reconciliation when the previous ticket reached us more than TICKET_GAP_MS
+ * before `now` (read from the row as it was before the statement). `now` and `gapBefore` name the
+ * placeholders of ticketGapValues.
  */
-export function ticketGapUpdate(prisma: Components, { appid, now }: { appid: string; now: Date }) {
-  return prisma.component.updateMany({
-    where: { appid, verifyTicketReceivedAt: { lt: new Date(now.getTime() - TICKET_GAP_MS) } },
-    data: { reconcileRequestedAt: now, reconcileReason: "ticket_gap" satisfies GapReason },
-  });
-}
+export const ticketGapSet = ({ now, gapBefore }: { now: string; gapBefore: string }) => {
+  const gap = `verify_ticket_received_at < ${gapBefore}::timestamptz`;
+  return `reconcile_requested_at = CASE WHEN ${gap} THEN ${now}::timestamptz ELSE reconcile_requested_at END,
+  reconcile_reason = CASE WHEN ${gap} THEN '${"ticket_gap" satisfies GapReason}' ELSE reconcile_reason END`;
+};
+
+/** The values of ticketGapSet's placeholders: `now`, then `gapBefore`. */
+export const ticketGapValues = (now: Date): [Date, Date] => [now, new Date(now.getTime() - TICKET_GAP_MS)];
 
 /** Asks for a reconciliation. `unlessRequestedSince`: not again if one was asked for at or after it. */
 export async function requestReconciliation({

@@ -8,8 +8,7 @@ import { db, isDatabaseUnavailable, sql, transaction, type Sql } from "../db";
 import { getEnv } from "../env";
 import { logger } from "../logger";
 import { countPush, startIngressTimer, type RefusalReason } from "../metrics";
-import { Prisma } from "../generated/prisma/client";
-import { newerTicketUpdate, recordVerifyTicket } from "../credentials/component-ticket";
+import { newerTicketSet, newerTicketValues, recordVerifyTicket } from "../credentials/component-ticket";
 import { openPushPayload, sealPushPayload } from "../credentials/push-payload";
 import { MessageCrypto, WeChatCryptoError } from "../wechat/crypto";
 import { staleTimestampReason } from "../wechat/freshness";
@@ -25,7 +24,7 @@ import {
 import { parseEnvelope } from "../wechat/push-envelope";
 import { LIFECYCLE_ORDER, SupersededChangeError, type LifecycleOrderRow } from "./authorizer-record";
 import { completeAuthorization, hashCode } from "./complete";
-import { noteStoreFailure, reportStoreRecovery, ticketGapUpdate } from "./push-gaps";
+import { noteStoreFailure, reportStoreRecovery, ticketGapSet, ticketGapValues } from "./push-gaps";
 import { applyRevocation, markAuthorizerRevoked, reportRevocation, revocationChange } from "./status";
 
 /** WeChat's pushes are a few hundred bytes; anything near this is not WeChat. */
@@ -215,36 +214,34 @@ export async function storePush({ push, xml }: { push: ComponentPush; xml: strin
   return storedBefore(push, dedupeKey);
 }
 
+/**
+ * A ticket push stored and applied in one statement: the push ($1-$9), the gap check ($10, $11:
+ * it compares with when the previous ticket reached us, so it reads the row before the update) and
+ * the ticket itself when it is newer ($12, $13; `applied` says whether it was, by its fresh
+ * ciphertext). A redelivery stores nothing and changes nothing.
+ */
+const STORE_TICKET = `
+WITH stored AS (${insertPush(1)}), ticket AS (
+  UPDATE components SET ${ticketGapSet({ now: "$10", gapBefore: "$11" })},
+    ${newerTicketSet({ enc: "$12", keyId: "$13", createTime: "$5", receivedAt: "$10" })}, updated_at = now()
+  WHERE appid = $2 AND EXISTS (SELECT 1 FROM stored)
+  RETURNING verify_ticket_enc = $12 AS applied
+)
+SELECT (SELECT id FROM stored) AS id, COALESCE((SELECT applied FROM ticket), false) AS applied`;
+
 async function storeTicket(ticket: ComponentVerifyTicketPush & { known: true }, xml: string): Promise<PushAccepted> {
   const dedupeKey = dedupeKeyFor(ticket);
-  const sealed = sealPushPayload({ dedupeKey, xml });
-  const prisma = db();
-  const create = prisma.receivedPush.create({
-    data: {
-      dedupeKey,
-      componentAppid: ticket.AppId,
-      infoType: ticket.InfoType,
-      createTime: ticket.createdAt,
-      payload: maskPush(ticket) as Prisma.InputJsonValue,
-      payloadEnc: sealed.ciphertext,
-      payloadKeyId: sealed.keyId,
-      processedAt: new Date(),
-    },
-    select: { id: true },
-  });
-  try {
-    const update = newerTicketUpdate(prisma, { appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
-    // Before the update: it compares with when the previous ticket reached us.
-    const gap = ticketGapUpdate(prisma, { appid: ticket.AppId, now: new Date() });
-    const [row, , applied] = await prisma.$transaction([create, gap, update]);
-    // No component row yet (a first start), or an older ticket: the careful path decides.
-    if (applied.count === 0)
-      await recordVerifyTicket({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
-    return { ok: true, pushId: row.id, infoType: ticket.InfoType, duplicate: false, processed: true };
-  } catch (error) {
-    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    return storedBefore(ticket, dedupeKey);
-  }
+  const now = new Date();
+  const [row] = await sql().$queryRawUnsafe<{ id: string | null; applied: boolean }[]>(
+    STORE_TICKET,
+    ...pushValues({ push: ticket, dedupeKey, xml, processedAt: now }),
+    ...ticketGapValues(now),
+    ...newerTicketValues({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket }),
+  );
+  if (!row?.id) return storedBefore(ticket, dedupeKey);
+  // No component row yet (a first start), or an older ticket: the careful path decides.
+  if (!row.applied) await recordVerifyTicket({ appid: ticket.AppId, ticket: ticket.ComponentVerifyTicket, createTime: ticket.createdAt });
+  return { ok: true, pushId: row.id, infoType: ticket.InfoType, duplicate: false, processed: true };
 }
 
 /** A redelivery: the push as stored the first time. */

@@ -32,6 +32,35 @@ export function newerTicketUpdate(prisma: Tx, { appid, ticket, createTime }: { a
   });
 }
 
+/**
+ * The conditional write of a ticket as SET items of the components row, for the statement that
+ * stores the ticket's push (lib/authorization/pushes.ts): only when it is newer than the one kept.
+ * The placeholders name newerTicketValues' values (`createTime`, the push's, is the caller's).
+ */
+export const newerTicketSet = ({
+  enc,
+  keyId,
+  createTime,
+  receivedAt,
+}: {
+  enc: string;
+  keyId: string;
+  createTime: string;
+  receivedAt: string;
+}) => {
+  const newer = `(verify_ticket_create_time IS NULL OR verify_ticket_create_time < ${createTime}::timestamptz)`;
+  return `verify_ticket_enc = CASE WHEN ${newer} THEN ${enc} ELSE verify_ticket_enc END,
+  verify_ticket_key_id = CASE WHEN ${newer} THEN ${keyId} ELSE verify_ticket_key_id END,
+  verify_ticket_received_at = CASE WHEN ${newer} THEN ${receivedAt}::timestamptz ELSE verify_ticket_received_at END,
+  verify_ticket_create_time = CASE WHEN ${newer} THEN ${createTime}::timestamptz ELSE verify_ticket_create_time END`;
+};
+
+/** The sealed ticket for newerTicketSet: `enc`, then `keyId`. */
+export function newerTicketValues({ appid, ticket }: { appid: string; ticket: string }): [string, string] {
+  const sealed = seal({ plaintext: ticket, context: verifyTicketContext(appid) });
+  return [sealed.ciphertext, sealed.keyId];
+}
+
 /** Stores the ticket when it is newer than the one kept. Returns whether it replaced it. */
 export async function recordVerifyTicket(
   { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date },
