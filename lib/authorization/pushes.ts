@@ -1,7 +1,8 @@
 // Pushes to the event URL (授权事件接收URL). Receiving is verify → decrypt → parse → store under a
 // dedupe key; only a stored push is acknowledged. A push whose signed timestamp is outside the
-// freshness window is a replay and is refused. Processing happens after the answer, once per push
-// across instances (a lease), and is retried by the scheduled sweep when it fails. Lifecycle pushes
+// freshness window is a replay and is refused. A push that needs no WeChat call (a ticket, an
+// unauthorized) is applied as it is stored; the others are processed after the answer, once per push
+// across instances (a lease), and retried by the scheduled sweep when that fails. Lifecycle pushes
 // apply in the order they happened at WeChat: one older than the account's state is kept, marked
 // superseded, and changes nothing.
 import { db, isDatabaseUnavailable, sql, transaction, type Sql } from "../db";
