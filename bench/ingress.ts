@@ -4,20 +4,20 @@
 // 1% tickets. The floor (bench/ingress-floor.ts) is a bare node:http + pg server in a process of its
 // own doing the same work per request: the same checks and statements on the same prepared-statement
 // pool, and, like the portal, it forwards each message to a receiver here (through the portal's relay
-// module: the same claims and results). The portal also applies the pushes. The figures are throughput, p50/p99 at `concurrency` in flight, the ratio, the forwarding
-// lag (from sent to received), and the CPU time per request of the server, PostgreSQL and the load
+// module: the same claims and results). The portal also applies the pushes. The figures are
+// throughput, p50/p99 (all, and by kind) at `concurrency` in flight, the ratio, the forwarding lag
+// (from sent to received), and the CPU time per request of the server, PostgreSQL and the load
 // generator.
 //   npx tsx --import ./scripts/server-only.mjs bench/ingress.ts [total=10000] [concurrency=32] [mix=realistic|messages]
 //   (BENCH_CPU_PROFILE=<dir>: the portal's CPU profile of the run, for bench/cpu-profile.ts;
 //   BENCH_JOBS=false: neither forwards (the portal without its relay and jobs, the floor without
 //   its relay), to see what the ingress alone costs)
-import { spawn } from "node:child_process";
 import { installDatabase, openDatabase } from "../lib/db";
 import { DEMO_COMPONENT } from "../lib/wechat/demo-component";
 import { AUTHORIZERS, authorizerAppid, type Mix } from "./ingress-traffic";
 import { cpuMsOfCommand, cpuMsOfTree, percentile } from "./stats";
 import { startReceiver } from "./receiver";
-import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals } from "./support";
+import { benchKeys, commitsOf, freshDatabase, runLoadProcess, startPortals, startServerProcess } from "./support";
 
 const total = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -45,23 +45,6 @@ async function seed(url: string, receiverUrl: string) {
     data: { componentAppid: DEMO_COMPONENT.appid, url: receiverUrl, events: ["message.received"], ...sealSecret(generateSecret()) },
   });
   await database.close();
-}
-
-/** The floor in a process of its own (bench/ingress-floor.ts), with this process's settings (the same keys). */
-function startFloor(databaseUrl: string): Promise<{ url: string; pid: number; close(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--import", "./scripts/server-only.mjs", "bench/ingress-floor.ts", databaseUrl, String(relayOn)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`bench/ingress-floor.ts exited ${code} before listening`)));
-    child.stdout.once("data", (chunk: Buffer) => {
-      const { url } = JSON.parse(chunk.toString("utf8")) as { url: string };
-      resolve({ url, pid: child.pid!, close: async () => (child.kill("SIGTERM"), await exited) });
-    });
-  });
 }
 
 type LoadResult = {
@@ -95,7 +78,8 @@ const floorDb = await freshDatabase();
 const portalDb = await freshDatabase();
 await seed(floorDb.url, floorReceiver.url);
 await seed(portalDb.url, receiver.url);
-const floor = await startFloor(floorDb.url);
+// The floor inherits this process's settings (the same keys).
+const floor = await startServerProcess("bench/ingress-floor.ts", [floorDb.url, String(relayOn)]);
 const portals = await startPortals({
   ports: [3530],
   databaseUrl: portalDb.url,

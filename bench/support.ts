@@ -43,11 +43,8 @@ export async function startPortals({
   if (!checkout) buildPortal();
   // A portal left over from an earlier run would answer instead, and be measured.
   for (const port of ports) {
-    const busy = await fetch(`http://localhost:${port}/api/health`).then(
-      () => true,
-      () => false,
-    );
-    if (busy) throw new Error(`something already answers on port ${port} (a portal left running?): stop it first`);
+    if (await answers(`http://localhost:${port}/api/health`))
+      throw new Error(`something already answers on port ${port} (a portal left running?): stop it first`);
   }
   const children: ChildProcess[] = ports.map((port) =>
     startPortal({
@@ -77,11 +74,7 @@ export async function startPortals({
   const urls = ports.map((p) => `http://localhost:${p}`);
   for (const url of urls) {
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${url}/api/health`).then(
-        () => true,
-        () => false,
-      );
-      if (ok) break;
+      if (await answers(`${url}/api/health`)) break;
       if (i > 240) throw new Error(`portal at ${url} did not start`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -116,10 +109,43 @@ export async function commitsOf(url: string): Promise<number> {
   }
 }
 
+const answers = (url: string) =>
+  fetch(url).then(
+    () => true,
+    () => false,
+  );
+
+/** A bench/*.ts script in a process of its own, its stdout piped here (`portalModules`: it imports the portal's server modules). */
+const spawnScript = (script: string, args: (string | number)[], { portalModules = false } = {}) =>
+  spawn(
+    process.execPath,
+    ["--import", "tsx", ...(portalModules ? ["--import", "./scripts/server-only.mjs"] : []), script, ...args.map(String)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+
+/**
+ * Starts a server (a bench/*.ts script that prints one JSON line with its `url` once it listens)
+ * in a process of its own; `close` stops it with SIGTERM.
+ */
+export function startServerProcess(
+  script: string,
+  args: (string | number)[],
+): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+  const child = spawnScript(script, args, { portalModules: true });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${script} exited ${code} before listening`)));
+    child.stdout.once("data", (chunk: Buffer) => {
+      const { url } = JSON.parse(chunk.toString("utf8")) as { url: string };
+      resolve({ url, pid: child.pid!, close: async () => (child.kill("SIGTERM"), await exited) });
+    });
+  });
+}
+
 /** Runs a load generator (a bench/*.ts script) in a process of its own and parses the JSON line it prints last. */
 export function runLoadProcess<T>(script: string, args: (string | number)[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args.map(String)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawnScript(script, args);
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     child.on("exit", (code) =>

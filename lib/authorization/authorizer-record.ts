@@ -90,7 +90,7 @@ export type LifecycleOrder = "applied" | "superseded" | "unknown";
  * (the event URL stores the push in the same statement): the CTE `moved` moves the watermark unless
  * the change is older than it ($2: a push's CreateTime, the moment an observation looked; null for
  * the callback, which is always newest; $3: the watermark it leaves, GREATEST skipping a null), and
- * the columns say what happened. `status` is the account's, which this leaves alone; `watermark` is
+ * `result` says what happened. `status` is the account's, which this leaves alone; `watermark` is
  * the one a superseded change lost to.
  */
 export const LIFECYCLE_ORDER = {
@@ -99,9 +99,9 @@ export const LIFECYCLE_ORDER = {
   WHERE appid = $1 AND ($2::timestamptz IS NULL OR lifecycle_event_at IS NULL OR lifecycle_event_at <= $2::timestamptz)
   RETURNING status::text
 )`,
-  columns: `(SELECT status FROM moved) AS status,
-  (SELECT lifecycle_event_at FROM authorizers WHERE appid = $1) AS watermark,
-  EXISTS (SELECT 1 FROM authorizers WHERE appid = $1) AS known`,
+  /** The rest of the SELECT: its columns and the FROM they are read from. */
+  result: `(SELECT status FROM moved) AS status, a.lifecycle_event_at AS watermark, a.appid IS NOT NULL AS known
+FROM (SELECT) AS one LEFT JOIN authorizers a ON a.appid = $1`,
   /** $1, $2 and $3. */
   params: (appid: string, change: LifecycleChange): [string, Date | null, Date] => [
     appid,
@@ -121,7 +121,7 @@ export type LifecycleOrderRow = { status: AuthorizerStatus | null; watermark: Da
 /** `watermark`: for a superseded change, the newer one it lost to. */
 export type OrderedChange = { order: LifecycleOrder; status: AuthorizerStatus | null; watermark: Date | null };
 
-const ORDER_LIFECYCLE_CHANGE = `WITH ${LIFECYCLE_ORDER.cte}\nSELECT ${LIFECYCLE_ORDER.columns}`;
+const ORDER_LIFECYCLE_CHANGE = `WITH ${LIFECYCLE_ORDER.cte}\nSELECT ${LIFECYCLE_ORDER.result}`;
 
 /**
  * Claims the right to change `appid`'s lifecycle: a change applies only if it is not older than the

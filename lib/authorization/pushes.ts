@@ -146,7 +146,7 @@ const STORE_PUSH = insertPush(1);
  */
 const STORE_REVOCATION = `
 WITH stored AS (${insertPush(4)}), ${LIFECYCLE_ORDER.cte}
-SELECT (SELECT id FROM stored) AS id, ${LIFECYCLE_ORDER.columns}`;
+SELECT (SELECT id FROM stored) AS id, ${LIFECYCLE_ORDER.result}`;
 
 /** Thrown to roll back the ordering of a push that turned out to be a redelivery. */
 class Redelivery extends Error {}

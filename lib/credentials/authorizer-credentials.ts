@@ -46,6 +46,11 @@ const CLEARED_TOKEN_CACHE = {
   jsapiTicketRefreshAt: null,
 } as const;
 
+/** CLEARED_TOKEN_CACHE as SQL SET items (each field's column is its snake_case name). */
+const CLEARED_TOKEN_CACHE_SQL = Object.keys(CLEARED_TOKEN_CACHE)
+  .map((field) => `${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} = NULL`)
+  .join(", ");
+
 /** A grant (api_query_auth): enabled again, and any token cached before (jsapi_ticket included) belongs to the old grant. */
 export async function storeGrant(tx: Tx, tokens: IssuedTokens): Promise<void> {
   const columns = sealAuthorizerTokens(tokens);
@@ -93,9 +98,7 @@ export async function disableCredential(tx: Tx, { appid, at, reason }: { appid: 
  * (lib/authorization/status.ts), given the placeholders of the appid and the time.
  */
 export const revokeCredentialCte = ({ appid, at }: { appid: string; at: string }) => `credential AS (
-  UPDATE authorizer_credentials SET disabled_at = ${at}, version = version + 1, updated_at = now(),
-    access_token_enc = NULL, access_token_key_id = NULL, access_token_expires_at = NULL, access_token_refresh_at = NULL,
-    jsapi_ticket_enc = NULL, jsapi_ticket_key_id = NULL, jsapi_ticket_expires_at = NULL, jsapi_ticket_refresh_at = NULL
+  UPDATE authorizer_credentials SET disabled_at = ${at}, version = version + 1, updated_at = now(), ${CLEARED_TOKEN_CACHE_SQL}
   WHERE authorizer_appid = ${appid}
 )`;
 

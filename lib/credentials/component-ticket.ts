@@ -16,44 +16,29 @@ const PUSH_REQUEST_INTERVAL_MS = 60 * 1000;
 /** Where the component_verify_ticket is sealed: bound as associated data (lib/credentials/vault.ts). */
 export const verifyTicketContext = (appid: string) => `component:${appid}:verify_ticket`;
 
-type Tx = Pick<PrismaClient, "component" | "$executeRaw">;
+type Tx = Pick<PrismaClient, "$executeRaw" | "$queryRawUnsafe">;
 
-/** The conditional write of a ticket: applies only when it is newer than the one kept. */
-export function newerTicketUpdate(prisma: Tx, { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date }) {
-  const sealed = seal({ plaintext: ticket, context: verifyTicketContext(appid) });
-  return prisma.component.updateMany({
-    where: { appid, OR: [{ verifyTicketCreateTime: null }, { verifyTicketCreateTime: { lt: createTime } }] },
-    data: {
-      verifyTicketEnc: sealed.ciphertext,
-      verifyTicketKeyId: sealed.keyId,
-      verifyTicketCreateTime: createTime,
-      verifyTicketReceivedAt: new Date(),
-    },
-  });
-}
+/** Only a ticket newer than the one kept is written; `createTime` names the new one's placeholder. */
+const newerThanKept = (createTime: string) =>
+  `(verify_ticket_create_time IS NULL OR verify_ticket_create_time < ${createTime}::timestamptz)`;
+
+/** The ticket's columns and the placeholders of their new values. */
+const ticketColumns = (p: { enc: string; keyId: string; createTime: string; receivedAt: string }) => [
+  ["verify_ticket_enc", p.enc],
+  ["verify_ticket_key_id", p.keyId],
+  ["verify_ticket_received_at", `${p.receivedAt}::timestamptz`],
+  ["verify_ticket_create_time", `${p.createTime}::timestamptz`],
+];
 
 /**
  * The conditional write of a ticket as SET items of the components row, for the statement that
  * stores the ticket's push (lib/authorization/pushes.ts): only when it is newer than the one kept.
  * The placeholders name newerTicketValues' values (`createTime`, the push's, is the caller's).
  */
-export const newerTicketSet = ({
-  enc,
-  keyId,
-  createTime,
-  receivedAt,
-}: {
-  enc: string;
-  keyId: string;
-  createTime: string;
-  receivedAt: string;
-}) => {
-  const newer = `(verify_ticket_create_time IS NULL OR verify_ticket_create_time < ${createTime}::timestamptz)`;
-  return `verify_ticket_enc = CASE WHEN ${newer} THEN ${enc} ELSE verify_ticket_enc END,
-  verify_ticket_key_id = CASE WHEN ${newer} THEN ${keyId} ELSE verify_ticket_key_id END,
-  verify_ticket_received_at = CASE WHEN ${newer} THEN ${receivedAt}::timestamptz ELSE verify_ticket_received_at END,
-  verify_ticket_create_time = CASE WHEN ${newer} THEN ${createTime}::timestamptz ELSE verify_ticket_create_time END`;
-};
+export const newerTicketSet = (p: { enc: string; keyId: string; createTime: string; receivedAt: string }) =>
+  ticketColumns(p)
+    .map(([column, value]) => `${column} = CASE WHEN ${newerThanKept(p.createTime)} THEN ${value} ELSE ${column} END`)
+    .join(",\n  ");
 
 /** The sealed ticket for newerTicketSet: `enc`, then `keyId`. */
 export function newerTicketValues({ appid, ticket }: { appid: string; ticket: string }): [string, string] {
@@ -61,14 +46,28 @@ export function newerTicketValues({ appid, ticket }: { appid: string; ticket: st
   return [sealed.ciphertext, sealed.keyId];
 }
 
+/** The same write on its own: the row is changed only when the ticket is newer. */
+const NEWER_TICKET_UPDATE = `
+UPDATE components SET ${ticketColumns({ enc: "$2", keyId: "$3", createTime: "$4", receivedAt: "$5" })
+  .map(([column, value]) => `${column} = ${value}`)
+  .join(", ")}, updated_at = now()
+WHERE appid = $1 AND ${newerThanKept("$4")}
+RETURNING appid`;
+
 /** Stores the ticket when it is newer than the one kept. Returns whether it replaced it. */
 export async function recordVerifyTicket(
   { appid, ticket, createTime }: { appid: string; ticket: string; createTime: Date },
   prisma: Tx = db(),
 ): Promise<boolean> {
   await ensureComponentRow(prisma, appid);
-  const { count } = await newerTicketUpdate(prisma, { appid, ticket, createTime });
-  return count === 1;
+  const updated = await prisma.$queryRawUnsafe<unknown[]>(
+    NEWER_TICKET_UPDATE,
+    appid,
+    ...newerTicketValues({ appid, ticket }),
+    createTime,
+    new Date(),
+  );
+  return updated.length === 1;
 }
 
 export type TicketColumns = { verifyTicketEnc: string | null; verifyTicketKeyId: string | null; verifyTicketCreateTime: Date | null };
